@@ -1,0 +1,122 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { HttpError, ValidationError, ConflictError, type FieldErrors } from '../platform/errors.js';
+import { formChecked, formList, formSecret, formText } from '../platform/forms.js';
+import { minimumPasswordLength } from './passwords.js';
+import { createUser, findUser, listRoles, listUsers, sendPasswordReset, setPassword, updateUser, type UserSummary } from './users.js';
+
+const routeConfig = { config: { access: 'users:manage' } } as const;
+
+function parseUserId(raw: string): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404);
+  return id;
+}
+
+interface UserFormValues {
+  name: string;
+  email: string;
+  roles: string[];
+  active: boolean;
+  version: number;
+}
+
+export async function userAdminRoutes(app: FastifyInstance) {
+  const { db } = app;
+
+  const editPage = async (reply: FastifyReply, user: UserSummary, values: UserFormValues, errors: FieldErrors, statusCode = 200, conflict = false) =>
+    reply.page(
+      'admin/user-edit',
+      { title: `Edit ${user.name}`, editedUser: user, values, errors, roleChoices: await listRoles(db), minimumPasswordLength, conflict },
+      statusCode,
+    );
+  const newUserPage = async (reply: FastifyReply, values: { name: string; email: string; roles: string[] }, errors: FieldErrors, statusCode = 200) =>
+    reply.page('admin/user-new', { title: 'Add a user', values, errors, roleChoices: await listRoles(db), minimumPasswordLength }, statusCode);
+
+  const valuesOf = (user: UserSummary): UserFormValues => ({ name: user.name, email: user.email, roles: user.roles, active: user.active, version: user.version });
+
+  app.get('/admin/users', routeConfig, async (_request, reply) => {
+    return reply.page('admin/users', { title: 'Users', users: await listUsers(db) });
+  });
+
+  app.get('/admin/users/new', routeConfig, async (_request, reply) => {
+    return newUserPage(reply, { name: '', email: '', roles: [] }, {});
+  });
+
+  app.post('/admin/users', routeConfig, async (request, reply) => {
+    const values = { name: formText(request.body, 'name'), email: formText(request.body, 'email'), roles: formList(request.body, 'roles') };
+    try {
+      const password = formSecret(request.body, 'password');
+      const userId = await createUser(db, { userId: request.user!.id }, { ...values, password });
+      app.mail.nudge();
+      request.session.flash = password
+        ? `${values.name} can now sign in with the password you chose.`
+        : `${values.name} was added and emailed a link to choose a password.`;
+      return reply.redirect(`/admin/users/${userId}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return newUserPage(reply, values, error.fieldErrors, 422);
+    }
+  });
+
+  app.get('/admin/users/:id', routeConfig, async (request, reply) => {
+    const user = await findUser(db, parseUserId((request.params as { id: string }).id));
+    if (!user) throw new HttpError(404);
+    return editPage(reply, user, valuesOf(user), {});
+  });
+
+  app.post('/admin/users/:id', routeConfig, async (request, reply) => {
+    const userId = parseUserId((request.params as { id: string }).id);
+    const values: UserFormValues = {
+      name: formText(request.body, 'name'),
+      email: formText(request.body, 'email'),
+      roles: formList(request.body, 'roles'),
+      active: formChecked(request.body, 'active'),
+      version: Number(formText(request.body, 'version')),
+    };
+    try {
+      await updateUser(db, { userId: request.user!.id }, userId, values);
+      request.session.flash = `Saved ${values.name}.`;
+      return reply.redirect('/admin/users', 303);
+    } catch (error) {
+      const current = await findUser(db, userId);
+      if (!current) throw new HttpError(404);
+      if (error instanceof ConflictError) {
+        // Keep what this person typed, show what the other person saved, and take the new
+        // version: saving again is then a deliberate choice, never a silent overwrite.
+        return editPage(reply, current, { ...values, version: current.version }, { form: error.message }, 409, true);
+      }
+      if (!(error instanceof ValidationError)) throw error;
+      return editPage(reply, current, values, error.fieldErrors, 422);
+    }
+  });
+
+  app.post('/admin/users/:id/password-reset', routeConfig, async (request, reply) => {
+    const userId = parseUserId((request.params as { id: string }).id);
+    const user = await findUser(db, userId);
+    if (!user) throw new HttpError(404);
+    try {
+      await sendPasswordReset(db, { userId: request.user!.id }, userId);
+      app.mail.nudge();
+      request.session.flash = `A link to choose a new password was emailed to ${user.email}. It works once, for 24 hours.`;
+      return reply.redirect(`/admin/users/${userId}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return editPage(reply, user, valuesOf(user), error.fieldErrors, 422);
+    }
+  });
+
+  app.post('/admin/users/:id/password', routeConfig, async (request, reply) => {
+    const userId = parseUserId((request.params as { id: string }).id);
+    const user = await findUser(db, userId);
+    if (!user) throw new HttpError(404);
+    try {
+      const keepOwnSession = userId === request.user!.id ? request.session.sessionId : undefined;
+      await setPassword(db, { userId: request.user!.id }, userId, formSecret(request.body, 'password'), keepOwnSession);
+      request.session.flash = `New password set for ${user.name}. They have been signed out everywhere.`;
+      return reply.redirect(`/admin/users/${userId}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return editPage(reply, user, valuesOf(user), error.fieldErrors, 422);
+    }
+  });
+}

@@ -1,0 +1,135 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { anyUserExists } from '../platform/auth.js';
+import { HttpError, ValidationError } from '../platform/errors.js';
+import { emailPattern, formSecret, formText } from '../platform/forms.js';
+import { minimumPasswordLength } from './passwords.js';
+import {
+  authenticate,
+  changeOwnPassword,
+  requestPasswordReset,
+  resetPasswordWithToken,
+  setupFirstAdmin,
+  userForResetToken,
+} from './users.js';
+
+/** Only same-site paths, so a crafted link cannot bounce a fresh login to another site. */
+export function safeNextPath(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
+}
+
+async function signIn(request: FastifyRequest, userId: number): Promise<void> {
+  await request.session.regenerate();
+  request.session.userId = userId;
+}
+
+const loginRateLimit = {
+  max: 5,
+  timeWindow: '5 minutes',
+  keyGenerator: (request: FastifyRequest) => `${request.ip}|${formText(request.body, 'email').toLowerCase()}`,
+};
+
+export async function accountRoutes(app: FastifyInstance) {
+  const { db } = app;
+
+  app.get('/setup', { config: { access: 'public', allowBeforeSetup: true } }, async (_request, reply) => {
+    if (await anyUserExists(db)) return reply.redirect('/login', 303);
+    return reply.page('accounts/setup', { title: 'Set up Traveler', values: { shopName: '', name: '', email: '' }, errors: {}, minimumPasswordLength });
+  });
+
+  app.post('/setup', { config: { access: 'public', allowBeforeSetup: true } }, async (request, reply) => {
+    const values = {
+      shopName: formText(request.body, 'shopName'),
+      name: formText(request.body, 'name'),
+      email: formText(request.body, 'email'),
+    };
+    try {
+      const userId = await setupFirstAdmin(db, { ...values, password: formSecret(request.body, 'password') });
+      await app.refreshShopName();
+      await signIn(request, userId);
+      request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is ready.`;
+      return reply.redirect('/', 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return reply.page('accounts/setup', { title: 'Set up Traveler', values, errors: error.fieldErrors, minimumPasswordLength }, 422);
+    }
+  });
+
+  app.get('/login', { config: { access: 'public' } }, async (request, reply) => {
+    if (request.user) return reply.redirect('/', 303);
+    const next = safeNextPath((request.query as Record<string, unknown>).next);
+    return reply.page('accounts/login', { title: 'Sign in', values: { email: '' }, next, errors: {} });
+  });
+
+  app.post('/login', { config: { access: 'public', rateLimit: loginRateLimit } }, async (request, reply) => {
+    const email = formText(request.body, 'email');
+    const next = safeNextPath(formText(request.body, 'next'));
+    const password = formSecret(request.body, 'password');
+    const userId = email && password ? await authenticate(db, email, password) : undefined;
+    if (userId === undefined) {
+      request.log.info({ email }, 'sign-in refused');
+      return reply.page(
+        'accounts/login',
+        { title: 'Sign in', values: { email }, next, errors: { form: 'That email and password do not match an active account.' } },
+        422,
+      );
+    }
+    await signIn(request, userId);
+    return reply.redirect(next, 303);
+  });
+
+  app.post('/logout', { config: { access: 'public' } }, async (request, reply) => {
+    await request.session.destroy();
+    return reply.redirect('/login', 303);
+  });
+
+  app.get('/account', { config: { access: 'signed-in' } }, async (_request, reply) => {
+    return reply.page('accounts/account', { title: 'My account', errors: {}, minimumPasswordLength });
+  });
+
+  app.post('/account/password', { config: { access: 'signed-in' } }, async (request, reply) => {
+    try {
+      await changeOwnPassword(db, request.user!.id, formSecret(request.body, 'currentPassword'), formSecret(request.body, 'newPassword'), request.session.sessionId);
+      request.session.flash = 'Your password was changed. Other devices have been signed out.';
+      return reply.redirect('/account', 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return reply.page('accounts/account', { title: 'My account', errors: error.fieldErrors, minimumPasswordLength }, 422);
+    }
+  });
+
+  app.get('/password-reset', { config: { access: 'public' } }, async (_request, reply) => {
+    return reply.page('accounts/forgot-password', { title: 'Forgot your password?', values: { email: '' }, errors: {}, sent: false });
+  });
+
+  app.post('/password-reset', { config: { access: 'public', rateLimit: loginRateLimit } }, async (request, reply) => {
+    const email = formText(request.body, 'email');
+    if (!emailPattern.test(email)) {
+      return reply.page('accounts/forgot-password', { title: 'Forgot your password?', values: { email }, errors: { email: 'Enter the email address you sign in with.' }, sent: false }, 422);
+    }
+    await requestPasswordReset(db, email);
+    app.mail.nudge();
+    return reply.page('accounts/forgot-password', { title: 'Check your email', values: { email }, errors: {}, sent: true });
+  });
+
+  app.get('/password-reset/:token', { config: { access: 'public' } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const user = await userForResetToken(db, token);
+    if (!user) throw new HttpError(404, 'This link has expired or was already used. Ask your administrator, or use “Forgot password” on the sign-in page, for a new one.');
+    return reply.page('accounts/reset-password', { title: 'Choose a new password', name: user.name, token, errors: {}, minimumPasswordLength });
+  });
+
+  app.post('/password-reset/:token', { config: { access: 'public' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const { token } = request.params as { token: string };
+    try {
+      const userId = await resetPasswordWithToken(db, token, formSecret(request.body, 'password'));
+      await signIn(request, userId);
+      request.session.flash = 'Your new password is set.';
+      return reply.redirect('/', 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const user = await userForResetToken(db, token);
+      if (!user) throw new HttpError(404, 'This link has expired or was already used.');
+      return reply.page('accounts/reset-password', { title: 'Choose a new password', name: user.name, token, errors: error.fieldErrors, minimumPasswordLength }, 422);
+    }
+  });
+}

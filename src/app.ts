@@ -1,0 +1,161 @@
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySession from '@fastify/session';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import qs from 'node:querystring';
+import { accountRoutes } from './accounts/routes.js';
+import { userAdminRoutes } from './accounts/admin-routes.js';
+import type { ReadyConfig } from './config.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import type { Db } from './db/database.js';
+import { mailboxRoutes } from './mail/routes.js';
+import { createTransport, MailDelivery } from './mail/sender.js';
+import { operationsRoutes } from './ops/routes.js';
+import { nodeModulesDir, publicDir } from './paths.js';
+import { authPlugin } from './platform/auth.js';
+import { registerErrorPages } from './platform/errors.js';
+import { setDisplayTimezone } from './platform/format.js';
+import { PostgresSessionStore } from './platform/session-store.js';
+import { fragmentReply, pageReply } from './platform/views.js';
+import { settingsRoutes } from './settings/routes.js';
+import { ShopNameCache } from './settings/settings.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    config: ReadyConfig;
+    mail: MailDelivery;
+    shopName(): string;
+    refreshShopName(): Promise<void>;
+  }
+}
+
+export interface BuildOptions {
+  config: ReadyConfig;
+  db: Db;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+// Tokens in email links must not end up in logs.
+function redactTokens(url: string): string {
+  return url.replace(/\/[A-Za-z0-9_-]{32,}(?=[/?#]|$)/g, '/[token]');
+}
+
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
+export async function buildApp({ config, db, logger }: BuildOptions): Promise<FastifyInstance> {
+  setDisplayTimezone(config.shopTimezone);
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      serializers: {
+        req: (req) => ({ method: req.method, url: redactTokens(req.url), remoteAddress: req.ip, reqId: req.id }),
+      },
+    },
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    requestTimeout: 30_000,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.decorate('db', db);
+  app.decorate('config', config);
+  const shopName = new ShopNameCache(db);
+  app.decorate('shopName', () => shopName.current());
+  app.decorate('refreshShopName', () => shopName.refresh());
+  const mail = new MailDelivery(
+    db,
+    { transport: config.smtpUrl ? createTransport(config.smtpUrl) : null, from: config.mailFrom, baseUrl: config.baseUrl },
+    (error) => app.log.error({ err: error }, 'mail delivery failed'),
+  );
+  app.decorate('mail', mail);
+  app.decorateReply('page', pageReply);
+  app.decorateReply('fragment', fragmentReply);
+  app.addHook('onClose', async () => {
+    await mail.idle();
+    mail.close();
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        frameSrc: ["'self'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    // Shops often run Traveler on their LAN over plain http; only force https when it is the public address.
+    strictTransportSecurity: config.baseUrl.startsWith('https:') ? { maxAge: 15552000, includeSubDomains: false } : false,
+    crossOriginEmbedderPolicy: false,
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  await app.register(fastifyFormbody, { parser: (body) => qs.parse(body) });
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret: config.sessionSecret,
+    cookieName: 'traveler.sid',
+    store: new PostgresSessionStore(db),
+    saveUninitialized: false,
+    rolling: false,
+    cookie: { secure: 'auto', httpOnly: true, sameSite: 'lax', path: '/', maxAge: 12 * 3600_000 },
+  });
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+  await app.register(fastifyRateLimit, { global: false, hook: 'preHandler' });
+  await app.register(authPlugin, { db });
+
+  app.addHook('preHandler', (request, reply, done) => {
+    if (unsafeMethods.has(request.method) && request.routeOptions.config.access !== undefined) {
+      app.csrfProtection(request, reply, done);
+    } else {
+      done();
+    }
+  });
+
+  await app.register(async function assets(scope) {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'public', allowBeforeSetup: true };
+    });
+    await scope.register(fastifyStatic, { root: publicDir, prefix: '/assets/', maxAge: '1h' });
+    await scope.register(fastifyStatic, {
+      root: join(nodeModulesDir, 'htmx.org', 'dist'),
+      prefix: '/vendor/htmx/',
+      decorateReply: false,
+      maxAge: '1d',
+      allowedPath: (path) => path === '/htmx.min.js',
+    });
+    await scope.register(fastifyStatic, {
+      root: join(nodeModulesDir, '@picocss', 'pico', 'css'),
+      prefix: '/vendor/pico/',
+      decorateReply: false,
+      maxAge: '1d',
+      allowedPath: (path) => path === '/pico.min.css',
+    });
+  });
+
+  registerErrorPages(app);
+  await app.register(operationsRoutes);
+  await app.register(accountRoutes);
+  await app.register(userAdminRoutes);
+  await app.register(settingsRoutes);
+  await app.register(mailboxRoutes);
+  await app.register(dashboardRoutes);
+  return app;
+}

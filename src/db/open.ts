@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { createDb, type Db } from './database.js';
+import { startEmbeddedPostgres } from './embedded.js';
+
+export interface OpenDatabase {
+  db: Db;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+/** DATABASE_URL when set; otherwise a real PostgreSQL embedded under DATA_DIR/postgres. */
+export async function openDatabase(config: Config, log: (message: string) => void = () => {}): Promise<OpenDatabase> {
+  if (config.databaseUrl !== undefined) {
+    const db = createDb(config.databaseUrl);
+    return { db, embedded: false, close: () => db.destroy() };
+  }
+  const embedded = await startEmbeddedPostgres({ directory: join(config.dataDir, 'postgres'), database: 'traveler', log });
+  const db = createDb(embedded.url);
+  return {
+    db,
+    embedded: true,
+    close: async () => {
+      await db.destroy();
+      await embedded.stop();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { DbOrTx } from '../db/database.js';
+
+export interface Actor {
+  userId: number | null;
+  /** How the actor acted when not at their own desk, e.g. "via kiosk Router bay". */
+  via?: string;
+}
+
+export const systemActor: Actor = { userId: null, via: 'system' };
+
+export interface EventInput {
+  subjectType: string;
+  subjectId: number;
+  action: string;
+  fromStatus?: string;
+  toStatus?: string;
+  note?: string;
+  particulars?: Record<string, unknown>;
+}
+
+/** Appends one row to the events table, the history every module reads from. */
+export async function recordEvent(db: DbOrTx, actor: Actor, event: EventInput): Promise<void> {
+  await db
+    .insertInto('events')
+    .values({
+      actor_user_id: actor.userId,
+      actor_via: actor.via ?? null,
+      subject_type: event.subjectType,
+      subject_id: event.subjectId,
+      action: event.action,
+      from_status: event.fromStatus ?? null,
+      to_status: event.toStatus ?? null,
+      note: event.note ?? null,
+      particulars: JSON.stringify(event.particulars ?? {}),
+    })
+    .execute();
+}

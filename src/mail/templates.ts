@@ -1,0 +1,62 @@
+import { convert } from 'html-to-text';
+import { renderView } from '../platform/views.js';
+
+export interface MailContext {
+  shopName: string;
+  baseUrl: string;
+}
+
+interface PasswordResetData {
+  name: string;
+  resetPath: string;
+  expiresInHours: number;
+}
+
+interface WelcomeData {
+  name: string;
+  email: string;
+  setPasswordPath: string;
+  expiresInHours: number;
+}
+
+interface MailTemplate<Data> {
+  subject(data: Data, context: MailContext): string;
+}
+
+/** Every email Traveler sends: its subject here, its body in views/mail/<name>.eta. */
+export const mailTemplates = {
+  'password-reset': {
+    subject: (_data: PasswordResetData, context: MailContext) => `Set a new password for ${context.shopName} on Traveler`,
+  },
+  welcome: {
+    subject: (_data: WelcomeData, context: MailContext) => `Your ${context.shopName} account on Traveler`,
+  },
+} satisfies Record<string, MailTemplate<never>>;
+
+export type MailTemplateName = keyof typeof mailTemplates;
+export type MailData<Name extends MailTemplateName> = Parameters<(typeof mailTemplates)[Name]['subject']>[0];
+
+export function isMailTemplateName(name: string): name is MailTemplateName {
+  return Object.hasOwn(mailTemplates, name);
+}
+
+export interface RenderedMail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** One Eta source gives the HTML; the plain-text part is derived from it, so the two never drift. */
+export function renderMail(template: MailTemplateName, data: Record<string, unknown>, context: MailContext): RenderedMail {
+  const subject = (mailTemplates[template].subject as (d: unknown, c: MailContext) => string)(data, context);
+  const html = renderView(`mail/${template}`, { ...data, subject, shopName: context.shopName, baseUrl: context.baseUrl });
+  const text = convert(html, {
+    wordwrap: 78,
+    selectors: [
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      { selector: 'img', format: 'skip' },
+      { selector: 'head', format: 'skip' },
+    ],
+  });
+  return { subject, html, text };
+}

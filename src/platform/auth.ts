@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import { can, type RouteAccess } from './permissions.js';
+import { HttpError } from './errors.js';
+
+export interface CurrentUser {
+  id: number;
+  name: string;
+  email: string;
+  roles: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    /** Set on the first-run page: it must stay reachable while no user exists. */
+    allowBeforeSetup?: boolean;
+  }
+  interface FastifyRequest {
+    user: CurrentUser | null;
+  }
+  interface FastifyInstance {
+    /** Every route with the access it declares: the permission matrix test walks this. */
+    routeCatalog: RouteEntry[];
+  }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: RouteAccess | undefined;
+}
+
+export async function findActiveUser(db: Db, userId: number): Promise<CurrentUser | undefined> {
+  return db
+    .selectFrom('users')
+    .select([
+      'users.id',
+      'users.name',
+      'users.email',
+      sql<string[]>`array(select role from user_roles where user_id = users.id order by role)`.as('roles'),
+    ])
+    .where('users.id', '=', userId)
+    .where('users.active', '=', true)
+    .executeTakeFirst();
+}
+
+export async function anyUserExists(db: Db): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+function wantsHtmx(request: FastifyRequest): boolean {
+  return request.headers['hx-request'] === 'true';
+}
+
+function sendToLogin(request: FastifyRequest, reply: FastifyReply) {
+  const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
+  if (wantsHtmx(request)) return reply.code(401).header('HX-Redirect', `/login${next}`).send();
+  return reply.redirect(`/login${next}`, 303);
+}
+
+/**
+ * Every route must say who may use it; a route without `config.access` stops the app at
+ * start-up, so nothing can be reachable by accident.
+ */
+export const authPlugin = fp(async function auth(app: FastifyInstance, options: { db: Db }) {
+  const { db } = options;
+  let setupDone = false;
+
+  app.decorateRequest('user', null);
+
+  const routes: { method: string | string[]; url: string; config?: { access?: RouteAccess } }[] = [];
+  app.decorate('routeCatalog', {
+    getter: () =>
+      routes.flatMap((route) =>
+        [route.method].flat().map((method) => ({ method, url: route.url, access: route.config?.access })),
+      ),
+  });
+  app.addHook('onRoute', (route) => {
+    routes.push(route);
+  });
+  // Checked when the app is ready, after every scope has had its say about its routes' config.
+  app.addHook('onReady', async () => {
+    const undeclared = app.routeCatalog.filter((route) => route.access === undefined);
+    if (undeclared.length > 0) {
+      throw new Error(`Routes without config.access: ${undeclared.map((r) => `${r.method} ${r.url}`).join(', ')}`);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const access = request.routeOptions.config.access;
+    if (access === undefined) return; // 404 handler: nothing to protect
+
+    if (!setupDone && !request.routeOptions.config.allowBeforeSetup) {
+      setupDone = await anyUserExists(db);
+      if (!setupDone) return reply.redirect('/setup', 303);
+    }
+
+    const userId = request.session.userId;
+    if (userId !== undefined) {
+      const user = await findActiveUser(db, userId);
+      if (user) request.user = user;
+      else request.session.userId = undefined;
+    }
+
+    if (access === 'public') return;
+    if (!request.user) return sendToLogin(request, reply);
+    if (access === 'signed-in') return;
+    if (!can(request.user.roles, access)) throw new HttpError(403);
+  });
+});

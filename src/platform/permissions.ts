@@ -1,0 +1,28 @@
+export const roles = ['admin', 'sales', 'production', 'fulfillment', 'installer', 'service', 'accounting', 'qa'] as const;
+export type Role = (typeof roles)[number];
+
+const everyone = roles;
+
+/**
+ * The one table that decides what each role may do. Every route names one of these
+ * permissions (or 'public' / 'signed-in') in its config; the app refuses to start otherwise.
+ */
+export const permissions = {
+  'dashboard:view': everyone,
+  'users:manage': ['admin'],
+  'settings:manage': ['admin'],
+  'mailbox:read': ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof permissions;
+/** 'public': no login needed. 'signed-in': any active user, whatever their roles. */
+export type RouteAccess = Permission | 'public' | 'signed-in';
+
+export function isRole(value: string): value is Role {
+  return (roles as readonly string[]).includes(value);
+}
+
+export function can(userRoles: readonly string[], permission: Permission): boolean {
+  const allowed: readonly Role[] = permissions[permission];
+  return userRoles.some((role) => isRole(role) && allowed.includes(role));
+}

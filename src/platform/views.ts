@@ -1,0 +1,73 @@
+import { Eta } from 'eta';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { viewsDir } from '../paths.js';
+import * as fmt from './format.js';
+import { can, type Permission } from './permissions.js';
+
+const production = process.env.NODE_ENV === 'production';
+
+export const eta = new Eta({
+  views: viewsDir,
+  cache: production,
+  autoEscape: true,
+  autoTrim: [false, 'nl'],
+});
+
+export function renderView(name: string, data: object): string {
+  return eta.render(name, { fmt, ...data });
+}
+
+interface NavLink {
+  href: string;
+  label: string;
+  permission: Permission;
+}
+
+const navigation: NavLink[] = [
+  { href: '/', label: 'Dashboard', permission: 'dashboard:view' },
+  { href: '/admin/users', label: 'Users', permission: 'users:manage' },
+  { href: '/admin/settings', label: 'Settings', permission: 'settings:manage' },
+  { href: '/admin/mailbox', label: 'Mailbox', permission: 'mailbox:read' },
+];
+
+export function navigationFor(roles: readonly string[]): Omit<NavLink, 'permission'>[] {
+  return navigation.filter((link) => can(roles, link.permission)).map(({ href, label }) => ({ href, label }));
+}
+
+export interface PageData {
+  title: string;
+  [key: string]: unknown;
+}
+
+/** Everything the layout needs, computed per request. */
+export function layoutData(request: FastifyRequest, reply: FastifyReply) {
+  const user = request.user;
+  const flash = request.session?.flash;
+  if (flash !== undefined) request.session.flash = undefined;
+  return {
+    user,
+    nav: user ? navigationFor(user.roles) : [],
+    currentPath: request.url.split('?')[0],
+    csrfToken: reply.generateCsrf(),
+    flash,
+    shopName: request.server.shopName(),
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Renders a full page (view + layout), or only the view for htmx requests when `fragment` is set. */
+    page(view: string, data: PageData, statusCode?: number): FastifyReply;
+    fragment(view: string, data: object, statusCode?: number): FastifyReply;
+  }
+}
+
+export function pageReply(this: FastifyReply, view: string, data: PageData, statusCode = 200): FastifyReply {
+  const html = renderView(view, { ...layoutData(this.request, this), ...data });
+  return this.code(statusCode).type('text/html; charset=utf-8').send(html);
+}
+
+export function fragmentReply(this: FastifyReply, view: string, data: object, statusCode = 200): FastifyReply {
+  const html = renderView(view, { csrfToken: this.generateCsrf(), user: this.request.user, ...data });
+  return this.code(statusCode).type('text/html; charset=utf-8').send(html);
+}
