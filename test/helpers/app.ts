@@ -1,0 +1,133 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { hashSecret } from '../../src/accounts/passwords.js';
+import type { ReadyConfig } from '../../src/config.js';
+import type { Db } from '../../src/db/database.js';
+import type { Role } from '../../src/platform/permissions.js';
+import { freshDatabase } from './database.js';
+
+interface TestContext {
+  teardown(fn: () => unknown): void;
+}
+
+export function testConfig(overrides: Partial<ReadyConfig> = {}): ReadyConfig {
+  return {
+    nodeEnv: 'test',
+    databaseUrl: undefined,
+    host: '127.0.0.1',
+    port: 0,
+    baseUrl: 'http://traveler.test',
+    sessionSecret: 'test-session-secret-that-is-long-enough-0123456789',
+    smtpUrl: undefined,
+    mailFrom: 'Traveler Test <traveler@test.example>',
+    shopTimezone: 'America/Chicago',
+    dataDir: '/nonexistent',
+    logLevel: 'silent',
+    trustProxy: false,
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Db;
+}
+
+/** The real app on a fresh database of its own. */
+export async function buildTestApp(t: TestContext, overrides: Partial<ReadyConfig> = {}): Promise<TestApp> {
+  const { db, url } = await freshDatabase(t);
+  const app = await buildApp({ config: testConfig({ databaseUrl: url, ...overrides }), db });
+  await app.ready();
+  t.teardown(() => app.close());
+  return { app, db };
+}
+
+export const defaultPassword = 'correct horse battery';
+
+let userCounter = 0;
+export async function createUser(db: Db, roles: Role[], fields: { name?: string; email?: string; password?: string; active?: boolean } = {}) {
+  userCounter += 1;
+  const email = fields.email ?? `user${userCounter}-${roles.join('-') || 'none'}@shop.test`;
+  const user = await db
+    .insertInto('users')
+    .values({
+      name: fields.name ?? `Test ${roles.join(' ')} ${userCounter}`,
+      email,
+      password_hash: await hashSecret(fields.password ?? defaultPassword),
+      active: fields.active ?? true,
+      updated_at: new Date(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (roles.length > 0) await db.insertInto('user_roles').values(roles.map((role) => ({ user_id: user.id, role }))).execute();
+  return { id: user.id, email, password: fields.password ?? defaultPassword };
+}
+
+const tokenPatterns = [/name="_csrf" value="([^"]+)"/, /"x-csrf-token": "([^"]+)"/];
+
+/** A browser-like client over app.inject: keeps cookies and the latest CSRF token it was given. */
+export class Client {
+  private cookies = new Map<string, string>();
+  csrfToken: string | undefined;
+
+  constructor(readonly app: FastifyInstance) {}
+
+  private remember(response: LightMyRequestResponse): LightMyRequestResponse {
+    for (const cookie of response.cookies) {
+      if (cookie.value === '' || (cookie.expires && cookie.expires.getTime() < Date.now())) this.cookies.delete(cookie.name);
+      else this.cookies.set(cookie.name, cookie.value);
+    }
+    const contentType = String(response.headers['content-type'] ?? '');
+    if (contentType.startsWith('text/html')) {
+      for (const pattern of tokenPatterns) {
+        const match = response.body.match(pattern);
+        if (match) {
+          this.csrfToken = match[1];
+          break;
+        }
+      }
+    }
+    return response;
+  }
+
+  get cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+    return this.remember(await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader, ...headers } }));
+  }
+
+  /** Posts a urlencoded form with the CSRF token (unless `csrf: false` or a token of its own is given). */
+  async post(
+    url: string,
+    form: Record<string, string | string[]> = {},
+    options: { csrf?: boolean | string; htmx?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<LightMyRequestResponse> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(form)) for (const v of [value].flat()) params.append(key, v);
+    const headers: Record<string, string> = { cookie: this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded', ...options.headers };
+    const token = typeof options.csrf === 'string' ? options.csrf : options.csrf === false ? undefined : this.csrfToken;
+    if (token !== undefined) {
+      if (options.htmx) headers['x-csrf-token'] = token;
+      else params.append('_csrf', token);
+    }
+    if (options.htmx) headers['hx-request'] = 'true';
+    return this.remember(await this.app.inject({ method: 'POST', url, headers, payload: params.toString() }));
+  }
+
+  async signIn(email: string, password: string = defaultPassword): Promise<LightMyRequestResponse> {
+    await this.get('/login');
+    const response = await this.post('/login', { email, password });
+    if (response.statusCode === 303) await this.get('/account');
+    return response;
+  }
+}
+
+export async function signedInClient(app: FastifyInstance, db: Db, roles: Role[]) {
+  const user = await createUser(db, roles);
+  const client = new Client(app);
+  const response = await client.signIn(user.email, user.password);
+  if (response.statusCode !== 303) throw new Error(`sign-in failed with ${response.statusCode}`);
+  return { client, user };
+}
