@@ -52,6 +52,24 @@ export async function anyUserExists(db: Db): Promise<boolean> {
   return row !== undefined;
 }
 
+declare module 'fastify' {
+  interface Session {
+    activeHour?: number;
+  }
+}
+
+/**
+ * Sessions are not rolled on every request (that would write to the store each time);
+ * instead the expiry slides forward at most once an hour while someone keeps working.
+ */
+function keepSessionAlive(request: FastifyRequest): void {
+  const hour = Math.floor(Date.now() / 3_600_000);
+  if (request.session.activeHour !== hour) {
+    request.session.activeHour = hour;
+    request.session.touch();
+  }
+}
+
 function wantsHtmx(request: FastifyRequest): boolean {
   return request.headers['hx-request'] === 'true';
 }
@@ -92,7 +110,6 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
 
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
-    if (access === undefined) return; // 404 handler: nothing to protect
 
     if (!setupDone && !request.routeOptions.config.allowBeforeSetup) {
       setupDone = await anyUserExists(db);
@@ -102,10 +119,15 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
     const userId = request.session.userId;
     if (userId !== undefined) {
       const user = await findActiveUser(db, userId);
-      if (user) request.user = user;
-      else request.session.userId = undefined;
+      if (user) {
+        request.user = user;
+        keepSessionAlive(request);
+      } else {
+        request.session.userId = undefined;
+      }
     }
 
+    if (access === undefined) return; // the not-found handler: nothing to protect
     if (access === 'public') return;
     if (!request.user) return sendToLogin(request, reply);
     if (access === 'signed-in') return;

@@ -34,9 +34,14 @@ export interface TestApp {
 }
 
 /** The real app on a fresh database of its own. */
-export async function buildTestApp(t: TestContext, overrides: Partial<ReadyConfig> = {}): Promise<TestApp> {
+export async function buildTestApp(
+  t: TestContext,
+  overrides: Partial<ReadyConfig> = {},
+  beforeReady?: (app: FastifyInstance) => void,
+): Promise<TestApp> {
   const { db, url } = await freshDatabase(t);
   const app = await buildApp({ config: testConfig({ databaseUrl: url, ...overrides }), db });
+  beforeReady?.(app);
   await app.ready();
   t.teardown(() => app.close());
   return { app, db };
