@@ -84,6 +84,15 @@ export async function buildApp({ config, db, logger }: BuildOptions): Promise<Fa
     await mail.idle();
     mail.close();
   });
+  // Requests still running when shutdown starts close their connection when they answer;
+  // otherwise a keep-alive client would hold the server open until its idle timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {

@@ -17,7 +17,10 @@ function loadConfigOrExit() {
 
 const config = loadConfigOrExit();
 const log = pino({ level: config.logLevel });
-const traveler = await startTraveler(config, log);
+const traveler = await startTraveler(config, log).catch((error: unknown) => {
+  log.fatal({ err: error }, `Traveler could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 
 closeWithGrace({ delay: 15_000, logger: log }, async ({ signal, err }) => {
   if (err) log.error({ err }, 'shutting down after an error');

@@ -3,7 +3,7 @@
  * Uses TEST_DATABASE_URL or DATABASE_URL when set, otherwise starts an embedded PostgreSQL.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Parser, type FinalResults } from 'tap-parser';
@@ -73,6 +73,7 @@ const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
 if (!env.TEST_DATABASE_URL && env.DATABASE_URL) env.TEST_DATABASE_URL = env.DATABASE_URL;
 if (!env.TEST_DATABASE_URL) {
   embeddedDir = mkdtempSync(join(tmpdir(), 'traveler-test-pg-'));
+  chmodSync(embeddedDir, 0o755);
   console.log('No TEST_DATABASE_URL or DATABASE_URL: starting an embedded PostgreSQL for the tests.');
   embedded = await startEmbeddedPostgres({ directory: embeddedDir, database: 'postgres', persistent: false });
   env.TEST_DATABASE_URL = embedded.url;

