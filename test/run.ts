@@ -2,8 +2,8 @@
  * `npm test`: runs every tap test against a real PostgreSQL and prints "N passed, N failed" last.
  * Uses TEST_DATABASE_URL or DATABASE_URL when set, otherwise starts an embedded PostgreSQL.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Parser, type FinalResults } from 'tap-parser';
@@ -66,6 +66,19 @@ function runTap(args: string[], env: NodeJS.ProcessEnv): Promise<{ exitCode: num
   });
 }
 
+/**
+ * A fresh `npm install` ships tap's Test class built with its TypeScript plugin, which
+ * breaks under TypeScript 7; .taprc removes it, but tap only rebuilds after it has already
+ * chosen its loaders for that run. Rebuilding first makes the very first run work.
+ */
+function ensureTapBuiltWithoutTypescriptPlugin(): void {
+  const built = join(projectRoot, 'node_modules', '@tapjs', 'test', 'test-built', 'dist', 'esm', 'index.js');
+  if (existsSync(built) && !readFileSync(built, 'utf8').includes('@tapjs/typescript')) return;
+  console.log('Building tap for this project (once after install)...');
+  const result = spawnSync(join(projectRoot, 'node_modules', '.bin', 'tap'), ['build'], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('tap build failed');
+}
+
 let embedded: EmbeddedDatabase | undefined;
 let embeddedDir: string | undefined;
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
@@ -84,6 +97,7 @@ if (!chromiumPath()) {
   console.error(`\n${line}\n! Chromium was not found: browser tests will ${env.CI === 'true' ? 'FAIL (CI=true)' : 'be SKIPPED'}.\n! Install it with: apt-get install -y chromium   (or set CHROMIUM_PATH)\n${line}\n`);
 }
 
+ensureTapBuiltWithoutTypescriptPlugin();
 let outcome = { exitCode: 1, totals: { passed: 0, failed: 0, skipped: 0 } };
 try {
   outcome = await runTap(process.argv.slice(2), env);
