@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { dashboardSummary } from './summary.js';
+import { dashboardSummary, describeActivity } from './summary.js';
 
 export async function dashboardRoutes(app: FastifyInstance) {
   app.get('/', { config: { access: 'dashboard:view' } }, async (request, reply) => {
-    return reply.page('dashboard/index', { title: 'Dashboard', summary: await dashboardSummary(app.db, request.user!) });
+    return reply.page('dashboard/index', { title: 'Dashboard', summary: await dashboardSummary(app.db, request.user!), describeActivity });
   });
 }

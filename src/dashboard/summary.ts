@@ -10,6 +10,24 @@ export interface ActivityLine {
   subjectType: string;
   subjectId: number;
   action: string;
+  subjectName: string | null;
+}
+
+const phrases: Record<string, string> = {
+  'signed-in': 'signed in',
+  'password-set': 'set a new password for',
+  'password-reset-sent': 'sent a password reset link to',
+  'retry-requested': 'asked to resend',
+};
+
+/** "created user Pat Painter", "signed in", "updated shop settings". */
+export function describeActivity(line: ActivityLine): string {
+  if (line.action === 'signed-in') return phrases['signed-in']!;
+  const verb = phrases[line.action] ?? line.action.replaceAll('-', ' ');
+  const subject = line.subjectType === 'user' ? `user ${line.subjectName ?? `#${line.subjectId}`}`
+    : line.subjectType === 'outbox' ? `email #${line.subjectId}`
+    : line.subjectType.replaceAll('_', ' ');
+  return `${verb} ${subject}`;
 }
 
 export interface DashboardSummary {
@@ -23,7 +41,11 @@ export async function dashboardSummary(db: Db, user: CurrentUser): Promise<Dashb
   const recentActivity = await db
     .selectFrom('events')
     .leftJoin('users', 'users.id', 'events.actor_user_id')
+    .leftJoin('users as subject_user', (join) =>
+      join.onRef('subject_user.id', '=', 'events.subject_id').on('events.subject_type', '=', 'user'),
+    )
     .select([
+      'subject_user.name as subjectName',
       'events.id',
       'events.occurred_at as occurredAt',
       'users.name as actorName',
