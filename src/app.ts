@@ -6,7 +6,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import qs from 'node:querystring';
 import { accountRoutes } from './accounts/routes.js';
 import { userAdminRoutes } from './accounts/admin-routes.js';
@@ -38,7 +38,8 @@ declare module 'fastify' {
 export interface BuildOptions {
   config: ReadyConfig;
   db: Db;
-  logger?: FastifyServerOptions['logger'];
+  /** Where JSON log lines go (stdout by default); tests pass their own to read them. */
+  logStream?: { write(line: string): void };
 }
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -52,11 +53,12 @@ function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
-export async function buildApp({ config, db, logger }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logStream }: BuildOptions): Promise<FastifyInstance> {
   setDisplayTimezone(config.shopTimezone);
   const app = Fastify({
-    logger: logger ?? {
+    logger: {
       level: config.logLevel,
+      ...(logStream ? { stream: logStream } : {}),
       serializers: {
         req: (req) => ({ method: req.method, url: redactTokens(req.url), remoteAddress: req.ip, reqId: req.id }),
       },

@@ -38,9 +38,10 @@ export async function buildTestApp(
   t: TestContext,
   overrides: Partial<ReadyConfig> = {},
   beforeReady?: (app: FastifyInstance) => void,
+  logStream?: { write(line: string): void },
 ): Promise<TestApp> {
   const { db, url } = await freshDatabase(t);
-  const app = await buildApp({ config: testConfig({ databaseUrl: url, ...overrides }), db });
+  const app = await buildApp({ config: testConfig({ databaseUrl: url, ...overrides }), db, logStream });
   beforeReady?.(app);
   await app.ready();
   t.teardown(() => app.close());

@@ -86,3 +86,11 @@ export async function freshDatabase(t: Teardown, poolSize = 10): Promise<TestDat
   });
   return { db, url, name };
 }
+
+/** An empty database with no migrations applied, dropped when the test ends. */
+export async function emptyDatabase(t: Teardown): Promise<{ url: string; name: string }> {
+  const name = `traveler_empty_${randomBytes(6).toString('hex')}`;
+  await withAdminClient((client) => client.query(`create database ${name}`));
+  t.teardown(() => withAdminClient((client) => client.query(`drop database if exists ${name} with (force)`)));
+  return { url: databaseUrl(name), name };
+}

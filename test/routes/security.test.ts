@@ -118,3 +118,22 @@ t.test('health and readiness', async (t) => {
   t.same(notReady.json(), { status: 'unavailable', reason: 'database unreachable' });
   t.equal((await cutOff.inject('/healthz')).statusCode, 200, 'but the process is alive');
 });
+
+t.test('navigation follows the roles; request logs carry no email-link tokens', async (t) => {
+  const lines: string[] = [];
+  const { app, db } = await buildTestApp(t, { logLevel: 'info' }, undefined, { write: (line: string) => lines.push(line) });
+  const { client: sales } = await signedInClient(app, db, ['sales']);
+  const salesPage = await sales.get('/');
+  t.notMatch(salesPage.body, /href="\/admin\/users"/, 'no admin links for sales');
+  t.match(salesPage.body, /href="\/"[^>]*>Dashboard</);
+  const { client: admin } = await signedInClient(app, db, ['admin']);
+  const adminPage = await admin.get('/');
+  for (const link of ['/admin/users', '/admin/settings', '/admin/mailbox']) t.match(adminPage.body, new RegExp(`href="${link}"`), `admin sees ${link}`);
+
+  const token = 'Zq'.repeat(22);
+  await new Client(app).get(`/password-reset/${token}`);
+  const log = lines.join('');
+  t.match(log, /"url":"\/password-reset\/\[token\]"/, 'the request is logged with the token masked');
+  t.notMatch(log, new RegExp(token), 'the token itself is not in the logs');
+  t.match(log, /"msg":"request completed"/, 'structured request logs');
+});
