@@ -22,6 +22,9 @@ export interface UsersTable {
   last_login_at: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  alert_emails: Generated<boolean>;
+  queue_digest: Generated<'none' | 'hourly' | 'daily'>;
+  queue_digest_sent_at: NullableTimestamp;
 }
 
 export interface UserRolesTable {
@@ -43,6 +46,8 @@ export interface ShopSettingsTable {
   reply_to_email: string | null;
   updated_at: Timestamp;
   version: Generated<number>;
+  customer_emails_enabled: Generated<boolean>;
+  customer_email_delay_seconds: Generated<number>;
 }
 
 export interface EventsTable {
@@ -94,6 +99,151 @@ export interface AccessTokensTable {
   created_at: CreatedAt;
 }
 
+export interface CustomersTable {
+  id: Generated<number>;
+  name: string;
+  company: Generated<string>;
+  email: Generated<string>;
+  phone: Generated<string>;
+  address: Generated<string>;
+  email_updates: Generated<boolean>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface MachinesTable {
+  id: Generated<number>;
+  name: string;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export type MaterialsTable = MachinesTable;
+
+export type StatusKind = 'open' | 'hold' | 'completed' | 'cancelled';
+export type FulfillmentMethod = 'pickup' | 'installation' | 'delivery' | 'shipping';
+export type TransitionRequirement = 'fulfillment_method' | 'tracking' | 'reason' | 'previous_status';
+
+export interface QueuesTable {
+  key: string;
+  workflow: string;
+  label: string;
+  position: number;
+  owner_roles: string[];
+  change_seq: Generated<number>;
+  item_count: Generated<number>;
+}
+
+export interface WorkflowStatusesTable {
+  key: string;
+  workflow: string;
+  label: string;
+  customer_label: string;
+  queue_key: string | null;
+  kind: StatusKind;
+  position: number;
+  expected_minutes: number | null;
+  customer_email: 'item-built' | 'item-completed' | null;
+  fulfillment_method: FulfillmentMethod | null;
+}
+
+export interface WorkflowTransitionsTable {
+  id: Generated<number>;
+  workflow: string;
+  from_status: string;
+  to_status: string;
+  label: string;
+  roles: string[];
+  requires: TransitionRequirement[];
+  position: Generated<number>;
+}
+
+type Money = ColumnType<string, string | number, string | number>;
+
+export interface OrdersTable {
+  id: Generated<number>;
+  number: Generated<number>;
+  customer_id: number;
+  salesperson_id: number | null;
+  due_date: string | null;
+  notes: Generated<string>;
+  total: Generated<Money>;
+  item_count: Generated<number>;
+  customer_emails_muted: Generated<boolean>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface LineItemsTable {
+  id: Generated<number>;
+  order_id: number;
+  position: number;
+  description: string;
+  quantity: number;
+  unit_price: Money;
+  machine_id: number | null;
+  material_id: number | null;
+  fulfillment_method: FulfillmentMethod;
+  due_date: string | null;
+  assignee_id: number | null;
+  notes: Generated<string>;
+  status: string;
+  status_entered_at: Timestamp;
+  held_from_status: string | null;
+  hold_reason: string | null;
+  carrier: string | null;
+  tracking: string | null;
+  completed_at: NullableTimestamp;
+  order_number: number;
+  customer_id: number;
+  search_text: string;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface CustomerUpdatesTable {
+  id: Generated<number>;
+  order_id: number;
+  line_item_id: number;
+  status: string;
+  created_at: CreatedAt;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: string;
+  order_id: number | null;
+  line_item_id: number | null;
+  message: string;
+  created_at: CreatedAt;
+  read_at: NullableTimestamp;
+}
+
+export interface QueueSubscriptionsTable {
+  user_id: number;
+  queue_key: string;
+  subscribed: boolean;
+}
+
+export interface QueueVisitsTable {
+  user_id: number;
+  queue_key: string;
+  last_seen_at: Timestamp;
+}
+
+export interface SavedViewsTable {
+  id: Generated<number>;
+  user_id: number;
+  queue_key: string;
+  name: string;
+  query: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   roles: RolesTable;
   users: UsersTable;
@@ -103,6 +253,19 @@ export interface Database {
   events: EventsTable;
   outbox: OutboxTable;
   access_tokens: AccessTokensTable;
+  customers: CustomersTable;
+  machines: MachinesTable;
+  materials: MaterialsTable;
+  queues: QueuesTable;
+  workflow_statuses: WorkflowStatusesTable;
+  workflow_transitions: WorkflowTransitionsTable;
+  orders: OrdersTable;
+  line_items: LineItemsTable;
+  customer_updates: CustomerUpdatesTable;
+  alerts: AlertsTable;
+  queue_subscriptions: QueueSubscriptionsTable;
+  queue_visits: QueueVisitsTable;
+  saved_views: SavedViewsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
