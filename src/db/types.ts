@@ -168,7 +168,7 @@ export interface OrdersTable {
   salesperson_id: number | null;
   due_date: string | null;
   notes: Generated<string>;
-  total: Generated<Money>;
+  total: ColumnType<string, string | number | undefined, string | number>;
   item_count: Generated<number>;
   customer_emails_muted: Generated<boolean>;
   version: Generated<number>;

@@ -19,6 +19,13 @@ interface WelcomeData {
   expiresInHours: number;
 }
 
+interface SalesAlertData {
+  name: string;
+  message: string;
+  orderPath: string;
+  orderCompleted: boolean;
+}
+
 interface MailTemplate<Data> {
   subject(data: Data, context: MailContext): string;
 }
@@ -30,6 +37,9 @@ export const mailTemplates = {
   },
   welcome: {
     subject: (_data: WelcomeData, context: MailContext) => `Your ${context.shopName} account on Traveler`,
+  },
+  'sales-alert': {
+    subject: (data: SalesAlertData) => (data.orderCompleted ? 'Order complete: collect the final payment' : 'Item completed: collect payment if due'),
   },
 } satisfies Record<string, MailTemplate<never>>;
 

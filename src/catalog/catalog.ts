@@ -1,0 +1,44 @@
+import type { DbOrTx } from '../db/database.js';
+import { recordEvent, type Actor } from '../events/record.js';
+import { ValidationError } from '../platform/errors.js';
+
+export type CatalogKind = 'machines' | 'materials';
+
+export interface CatalogEntry {
+  id: number;
+  name: string;
+  active: boolean;
+}
+
+export async function listCatalog(db: DbOrTx, kind: CatalogKind, options: { activeOnly?: boolean } = {}): Promise<CatalogEntry[]> {
+  return db
+    .selectFrom(kind)
+    .select(['id', 'name', 'active'])
+    .$if(options.activeOnly === true, (q) => q.where('active', '=', true))
+    .orderBy('active', 'desc')
+    .orderBy('name')
+    .execute();
+}
+
+/** Adds a machine or material; names are unique regardless of case. */
+export async function addCatalogEntry(db: DbOrTx, actor: Actor, kind: CatalogKind, name: string): Promise<number> {
+  const trimmed = name.trim();
+  if (trimmed === '') throw new ValidationError({ name: 'Enter a name.' });
+  if (trimmed.length > 80) throw new ValidationError({ name: 'Use at most 80 characters.' });
+  const row = await db
+    .insertInto(kind)
+    .values({ name: trimmed })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+    .catch((error: { code?: string }) => {
+      if (error.code === '23505') throw new ValidationError({ name: `There already is one called “${trimmed}”.` });
+      throw error;
+    });
+  await recordEvent(db, actor, { subjectType: kind === 'machines' ? 'machine' : 'material', subjectId: row.id, action: 'created', particulars: { name: trimmed } });
+  return row.id;
+}
+
+export async function setCatalogEntryActive(db: DbOrTx, actor: Actor, kind: CatalogKind, id: number, active: boolean): Promise<void> {
+  await db.updateTable(kind).set({ active }).where('id', '=', id).execute();
+  await recordEvent(db, actor, { subjectType: kind === 'machines' ? 'machine' : 'material', subjectId: id, action: active ? 'reactivated' : 'retired' });
+}
