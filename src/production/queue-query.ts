@@ -1,0 +1,194 @@
+import { sql, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { DbOrTx } from '../db/database.js';
+import type { Database } from '../db/types.js';
+import type { FieldErrors } from '../platform/errors.js';
+
+export const queuePageSize = 50;
+export const queueSorts = ['due', 'order', 'age'] as const;
+export type QueueSort = (typeof queueSorts)[number];
+
+export interface QueueFilter {
+  machineId?: number;
+  materialId?: number;
+  customerId?: number;
+  assigneeId?: number;
+  dueFrom?: string;
+  dueTo?: string;
+  overdue?: boolean;
+  text?: string;
+  sort: QueueSort;
+  after?: string;
+}
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+
+function idParam(value: unknown): number | undefined | null {
+  if (value === undefined || value === '') return undefined;
+  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : null;
+}
+
+/** Reads a queue's filters from the query string; unusable values are reported, not guessed. */
+export function parseQueueFilter(query: Record<string, unknown>): { filter: QueueFilter; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const filter: QueueFilter = { sort: 'due' };
+  for (const [param, key] of [['machine', 'machineId'], ['material', 'materialId'], ['customer', 'customerId'], ['assignee', 'assigneeId']] as const) {
+    const id = idParam(query[param]);
+    if (id === null) errors[param] = 'Choose from the list.';
+    else if (id !== undefined) filter[key] = id;
+  }
+  for (const [param, key] of [['due_from', 'dueFrom'], ['due_to', 'dueTo']] as const) {
+    const value = query[param];
+    if (value === undefined || value === '') continue;
+    if (typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(value))) filter[key] = value;
+    else errors[param] = 'Enter a date like 2026-12-31.';
+  }
+  if (filter.dueFrom && filter.dueTo && filter.dueFrom > filter.dueTo) errors.due_to = 'The end date is before the start date.';
+  if (query.overdue === '1' || query.overdue === 'on') filter.overdue = true;
+  if (typeof query.q === 'string' && query.q.trim() !== '') filter.text = query.q.trim().slice(0, 100);
+  if (typeof query.sort === 'string') {
+    if ((queueSorts as readonly string[]).includes(query.sort)) filter.sort = query.sort as QueueSort;
+    else errors.sort = 'Sort by due date, order or time in status.';
+  }
+  if (typeof query.after === 'string' && query.after !== '') filter.after = query.after;
+  return { filter, errors };
+}
+
+/** The filter as query-string pairs, for links that keep it (pagination, saved views). */
+export function filterParams(filter: QueueFilter, overrides: { after?: string | undefined } = {}): URLSearchParams {
+  const params = new URLSearchParams();
+  if (filter.machineId) params.set('machine', String(filter.machineId));
+  if (filter.materialId) params.set('material', String(filter.materialId));
+  if (filter.customerId) params.set('customer', String(filter.customerId));
+  if (filter.assigneeId) params.set('assignee', String(filter.assigneeId));
+  if (filter.dueFrom) params.set('due_from', filter.dueFrom);
+  if (filter.dueTo) params.set('due_to', filter.dueTo);
+  if (filter.overdue) params.set('overdue', '1');
+  if (filter.text) params.set('q', filter.text);
+  if (filter.sort !== 'due') params.set('sort', filter.sort);
+  const after = 'after' in overrides ? overrides.after : filter.after;
+  if (after) params.set('after', after);
+  return params;
+}
+
+export interface QueueRow {
+  id: number;
+  orderId: number;
+  orderNumber: number;
+  position: number;
+  itemCount: number;
+  customerName: string;
+  description: string;
+  quantity: number;
+  machine: string | null;
+  material: string | null;
+  dueDate: string | null;
+  statusEnteredAt: Date;
+  assignee: string | null;
+  status: string;
+  version: number;
+  fulfillmentMethod: string;
+  holdReason: string | null;
+  /** status_entered_at to the microsecond, as PostgreSQL wrote it: a Date would round it. */
+  enteredKey: string;
+}
+
+type Cursor = [string | null, number] | [number, number] | [string, number];
+
+function encodeCursor(sort: QueueSort, row: QueueRow): string {
+  const key: Cursor =
+    sort === 'due' ? [row.dueDate, row.id] : sort === 'order' ? [row.orderNumber, row.position] : [row.enteredKey, row.id];
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(sort: QueueSort, cursor: string): Cursor | undefined {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(key) || key.length !== 2 || typeof key[1] !== 'number') return undefined;
+    if (sort === 'due' && (key[0] === null || (typeof key[0] === 'string' && isoDate.test(key[0])))) return key as Cursor;
+    if (sort === 'order' && typeof key[0] === 'number') return key as Cursor;
+    if (sort === 'age' && typeof key[0] === 'string' && !Number.isNaN(Date.parse(key[0]))) return key as Cursor;
+  } catch {
+    // fall through: an unreadable cursor starts from the top
+  }
+  return undefined;
+}
+
+function escapeLike(text: string): string {
+  return text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+type LineItemsEb = ExpressionBuilder<Database, 'line_items'>;
+
+function afterCursor(sort: QueueSort, cursor: Cursor) {
+  return (eb: LineItemsEb) => {
+    if (sort === 'order') return eb(sql`(line_items.order_number, line_items.position)`, '>', sql`(${cursor[0]}::int, ${cursor[1]}::int)`);
+    if (sort === 'age') return eb(sql`(line_items.status_entered_at, line_items.id)`, '>', sql`(${cursor[0]}::timestamptz, ${cursor[1]}::int)`);
+    const [due, id] = cursor as [string | null, number];
+    // due_date ascending with the undated last, then id.
+    if (due === null) return eb.and([eb('line_items.due_date', 'is', null), eb('line_items.id', '>', id)]);
+    return eb.or([
+      eb('line_items.due_date', '>', due),
+      eb.and([eb('line_items.due_date', '=', due), eb('line_items.id', '>', id)]),
+      eb('line_items.due_date', 'is', null),
+    ]);
+  };
+}
+
+/** One page of a queue: only its statuses' items, filtered, sorted, 50 rows after the cursor. */
+export async function queuePage(
+  db: DbOrTx,
+  statuses: string[],
+  filter: QueueFilter,
+  today: string,
+): Promise<{ rows: QueueRow[]; nextCursor: string | undefined }> {
+  if (statuses.length === 0) return { rows: [], nextCursor: undefined };
+  const cursor = filter.after ? decodeCursor(filter.sort, filter.after) : undefined;
+  let query = db
+    .selectFrom('line_items')
+    .innerJoin('orders', 'orders.id', 'line_items.order_id')
+    .innerJoin('customers', 'customers.id', 'line_items.customer_id')
+    .leftJoin('machines', 'machines.id', 'line_items.machine_id')
+    .leftJoin('materials', 'materials.id', 'line_items.material_id')
+    .leftJoin('users as assignee', 'assignee.id', 'line_items.assignee_id')
+    .select([
+      'line_items.id',
+      'line_items.order_id as orderId',
+      'line_items.order_number as orderNumber',
+      'line_items.position',
+      'orders.item_count as itemCount',
+      'customers.name as customerName',
+      'line_items.description',
+      'line_items.quantity',
+      'machines.name as machine',
+      'materials.name as material',
+      'line_items.due_date as dueDate',
+      'line_items.status_entered_at as statusEnteredAt',
+      'assignee.name as assignee',
+      'line_items.status',
+      'line_items.version',
+      'line_items.fulfillment_method as fulfillmentMethod',
+      'line_items.hold_reason as holdReason',
+      sql<string>`line_items.status_entered_at::text`.as('enteredKey'),
+    ])
+    .where('line_items.status', 'in', statuses)
+    .$if(filter.machineId !== undefined, (q) => q.where('line_items.machine_id', '=', filter.machineId!))
+    .$if(filter.materialId !== undefined, (q) => q.where('line_items.material_id', '=', filter.materialId!))
+    .$if(filter.customerId !== undefined, (q) => q.where('line_items.customer_id', '=', filter.customerId!))
+    .$if(filter.assigneeId !== undefined, (q) => q.where('line_items.assignee_id', '=', filter.assigneeId!))
+    .$if(filter.dueFrom !== undefined, (q) => q.where('line_items.due_date', '>=', filter.dueFrom!))
+    .$if(filter.dueTo !== undefined, (q) => q.where('line_items.due_date', '<=', filter.dueTo!))
+    .$if(filter.overdue === true, (q) => q.where('line_items.due_date', '<', today))
+    .$if(filter.text !== undefined, (q) => q.where(sql<SqlBool>`line_items.search_text like ${`%${escapeLike(filter.text!)}%`}`))
+    .$if(cursor !== undefined, (q) => q.where(afterCursor(filter.sort, cursor!)));
+
+  query =
+    filter.sort === 'order'
+      ? query.orderBy('line_items.order_number').orderBy('line_items.position')
+      : filter.sort === 'age'
+        ? query.orderBy('line_items.status_entered_at').orderBy('line_items.id')
+        : query.orderBy(sql`line_items.due_date asc nulls last`).orderBy('line_items.id');
+
+  const rows = await query.limit(queuePageSize + 1).execute();
+  const page = rows.slice(0, queuePageSize);
+  return { rows: page, nextCursor: rows.length > queuePageSize ? encodeCursor(filter.sort, page.at(-1)!) : undefined };
+}
