@@ -6,7 +6,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import qs from 'node:querystring';
 import { accountRoutes } from './accounts/routes.js';
 import { userAdminRoutes } from './accounts/admin-routes.js';
@@ -23,6 +23,11 @@ import { setDisplayTimezone } from './platform/format.js';
 import { PostgresSessionStore } from './platform/session-store.js';
 import { fragmentReply, pageReply } from './platform/views.js';
 import { settingsRoutes } from './settings/routes.js';
+import { can } from './platform/permissions.js';
+import { queueNavigation } from './production/queues.js';
+import { productionRoutes } from './production/routes.js';
+import { orderRoutes } from './orders/routes.js';
+import { WorkflowCache } from './workflow/definition.js';
 import { ShopNameCache } from './settings/settings.js';
 
 declare module 'fastify' {
@@ -31,6 +36,7 @@ declare module 'fastify' {
     config: ReadyConfig;
     mail: MailDelivery;
     shopName(): string;
+    workflow: WorkflowCache;
     refreshShopName(): Promise<void>;
   }
 }
@@ -80,6 +86,12 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
     (error) => app.log.error({ err: error }, 'mail delivery failed'),
   );
   app.decorate('mail', mail);
+  const workflow = new WorkflowCache(db);
+  app.decorate('workflow', workflow);
+  app.decorate('layoutExtras', async (request: FastifyRequest) => {
+    const user = request.user;
+    return { queueNav: user && can(user.roles, 'queues:view') ? await queueNavigation(db, user) : [] };
+  });
   app.decorateReply('page', pageReply);
   app.decorateReply('fragment', fragmentReply);
   app.addHook('onClose', async () => {
@@ -168,5 +180,7 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
   await app.register(settingsRoutes);
   await app.register(mailboxRoutes);
   await app.register(dashboardRoutes);
+  await app.register(productionRoutes);
+  await app.register(orderRoutes);
   return app;
 }

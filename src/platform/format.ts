@@ -24,3 +24,29 @@ export function dateTime(value: Date | string | null | undefined): string {
 export function isoDateTime(value: Date | string): string {
   return new Date(value).toISOString();
 }
+
+/** Today's date in the shop's time zone, as YYYY-MM-DD (what "overdue" is measured against). */
+export function today(now = new Date()): string {
+  const parts = formatter({ year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+/** "3 h 12 min", "2 d 4 h": how long something has been waiting. */
+export function duration(since: Date | string, now = new Date()): string {
+  const minutes = Math.max(0, Math.floor((now.getTime() - new Date(since).getTime()) / 60000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+const moneyFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+export function money(value: string | number): string {
+  return moneyFormat.format(Number(value));
+}
+
+export function date(value: string | null | undefined): string {
+  if (!value) return '—';
+  return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${value}T00:00:00Z`));
+}

@@ -9,6 +9,12 @@ const everyone = roles;
  */
 export const permissions = {
   'dashboard:view': everyone,
+  'queues:view': ['admin', 'sales', 'production', 'fulfillment', 'qa', 'accounting'],
+  'items:move': ['admin', 'sales', 'production', 'fulfillment'],
+  'orders:view': ['admin', 'sales', 'production', 'fulfillment', 'qa', 'accounting'],
+  'orders:manage': ['admin', 'sales'],
+  'customers:manage': ['admin', 'sales'],
+  'catalog:manage': ['admin'],
   'users:manage': ['admin'],
   'settings:manage': ['admin'],
   'mailbox:read': ['admin'],

@@ -51,19 +51,26 @@ export function layoutData(request: FastifyRequest, reply: FastifyReply) {
     csrfToken: reply.generateCsrf(),
     flash,
     shopName: request.server.shopName(),
+    queueNav: [],
   };
 }
 
 declare module 'fastify' {
   interface FastifyReply {
-    /** Renders a full page (view + layout), or only the view for htmx requests when `fragment` is set. */
-    page(view: string, data: PageData, statusCode?: number): FastifyReply;
+    /** Renders a view inside the layout. */
+    page(view: string, data: PageData, statusCode?: number): Promise<FastifyReply>;
+    /** Renders a view alone: the regions htmx swaps. */
     fragment(view: string, data: object, statusCode?: number): FastifyReply;
+  }
+  interface FastifyInstance {
+    /** Per-request data the layout shows beyond the basics (e.g. queue counts). */
+    layoutExtras(request: FastifyRequest): Promise<Record<string, unknown>>;
   }
 }
 
-export function pageReply(this: FastifyReply, view: string, data: PageData, statusCode = 200): FastifyReply {
-  const html = renderView(view, { ...layoutData(this.request, this), ...data });
+export async function pageReply(this: FastifyReply, view: string, data: PageData, statusCode = 200): Promise<FastifyReply> {
+  const extras = await this.server.layoutExtras(this.request);
+  const html = renderView(view, { ...layoutData(this.request, this), ...extras, ...data });
   return this.code(statusCode).type('text/html; charset=utf-8').send(html);
 }
 

@@ -76,6 +76,7 @@ export interface QueueRow {
   orderNumber: number;
   position: number;
   itemCount: number;
+  customerId: number;
   customerName: string;
   description: string;
   quantity: number;
@@ -88,6 +89,7 @@ export interface QueueRow {
   version: number;
   fulfillmentMethod: string;
   holdReason: string | null;
+  heldFrom: string | null;
   /** status_entered_at to the microsecond, as PostgreSQL wrote it: a Date would round it. */
   enteredKey: string;
 }
@@ -156,6 +158,7 @@ export async function queuePage(
       'line_items.order_number as orderNumber',
       'line_items.position',
       'orders.item_count as itemCount',
+      'line_items.customer_id as customerId',
       'customers.name as customerName',
       'line_items.description',
       'line_items.quantity',
@@ -168,6 +171,7 @@ export async function queuePage(
       'line_items.version',
       'line_items.fulfillment_method as fulfillmentMethod',
       'line_items.hold_reason as holdReason',
+      'line_items.held_from_status as heldFrom',
       sql<string>`line_items.status_entered_at::text`.as('enteredKey'),
     ])
     .where('line_items.status', 'in', statuses)

@@ -4,7 +4,7 @@ import { hashSecret } from '../../src/accounts/passwords.js';
 import type { ReadyConfig } from '../../src/config.js';
 import type { Db } from '../../src/db/database.js';
 import type { Role } from '../../src/platform/permissions.js';
-import { freshDatabase } from './database.js';
+import { createTestDatabase } from './database.js';
 
 interface TestContext {
   teardown(fn: () => unknown): void;
@@ -40,11 +40,15 @@ export async function buildTestApp(
   beforeReady?: (app: FastifyInstance) => void,
   logStream?: { write(line: string): void },
 ): Promise<TestApp> {
-  const { db, url } = await freshDatabase(t);
+  const { db, url, drop } = await createTestDatabase();
   const app = await buildApp({ config: testConfig({ databaseUrl: url, ...overrides }), db, logStream });
+  // One teardown, in this order: the app finishes its background work before the database goes.
+  t.teardown(async () => {
+    await app.close();
+    await drop();
+  });
   beforeReady?.(app);
   await app.ready();
-  t.teardown(() => app.close());
   return { app, db };
 }
 

@@ -73,18 +73,29 @@ export interface TestDatabase {
   name: string;
 }
 
-/** A fresh, fully migrated database of its own, dropped when the test ends. */
-export async function freshDatabase(t: Teardown, poolSize = 10): Promise<TestDatabase> {
+/** A fresh, fully migrated database; the caller must call drop() when done. */
+export async function createTestDatabase(poolSize = 10): Promise<TestDatabase & { drop(): Promise<void> }> {
   const template = await migratedTemplate();
   const name = `traveler_test_${randomBytes(6).toString('hex')}`;
   await withAdminClient((client) => client.query(`create database ${name} template ${template}`));
   const url = databaseUrl(name);
   const db = createDb(url, poolSize);
-  t.teardown(async () => {
-    await db.destroy();
-    await withAdminClient((client) => client.query(`drop database if exists ${name} with (force)`));
-  });
-  return { db, url, name };
+  return {
+    db,
+    url,
+    name,
+    drop: async () => {
+      await db.destroy();
+      await withAdminClient((client) => client.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+/** A fresh, fully migrated database of its own, dropped when the test ends. */
+export async function freshDatabase(t: Teardown, poolSize = 10): Promise<TestDatabase> {
+  const { drop, ...database } = await createTestDatabase(poolSize);
+  t.teardown(drop);
+  return database;
 }
 
 /** An empty database with no migrations applied, dropped when the test ends. */

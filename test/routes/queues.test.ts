@@ -1,0 +1,199 @@
+import t from 'tap';
+import { buildTestApp, signedInClient } from '../helpers/app.js';
+import { placeOrder, seedShop } from '../helpers/shop.js';
+
+async function setup(t: Parameters<typeof buildTestApp>[0]) {
+  const { app, db } = await buildTestApp(t);
+  const shop = await seedShop(db);
+  const { client } = await signedInClient(app, db, ['production']);
+  return { app, db, shop, client };
+}
+
+function seqOf(body: string): string {
+  return body.match(/\/changes\?seq=(\d+)/)![1]!;
+}
+
+t.test('a queue page lists only its items, with counts in the navigation', async (t) => {
+  const { db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [
+    { description: 'Acrylic lobby sign', machineId: String(shop.machines.router), materialId: String(shop.materials.acrylic), dueDate: '2020-01-10' },
+    { description: 'Vinyl window lettering' },
+    { description: 'Coroplast yard signs' },
+  ]);
+  const { client: admin } = await signedInClient(client.app, db, ['admin']);
+  await admin.get(`/queues/pending`);
+  await admin.post(`/items/${order.items[2]!.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress', returnTo: '/queues/pending' });
+
+  const page = await client.get('/queues/pending');
+  t.equal(page.statusCode, 200);
+  t.match(page.body, new RegExp(`id="item-${order.items[0]!.id}" class="overdue"`), 'overdue rows are highlighted');
+  t.match(page.body, new RegExp(`${order.number} · 1/3`), 'items are shown as order · index/total');
+  t.match(page.body, /Acrylic lobby sign[\s\S]*CNC router[\s\S]*Acrylic/);
+  t.match(page.body, /Rosa Diaz/);
+  t.notMatch(page.body, /Coroplast yard signs/, 'the item in work is not in Pending');
+  t.match(page.body, /id="queue-counts"/);
+  t.match(page.body, /href="\/queues\/pending" aria-current="page">\s*Pending <span class="count">2<\/span>/);
+  t.match(page.body, /href="\/queues\/wip"[^>]*>\s*Work in progress <span class="count">1<\/span> <span class="new-count"[^>]*>1 new<\/span>/, 'an owner sees what is new in their queue');
+
+  const wip = await client.get('/queues/wip');
+  t.match(wip.body, /Coroplast yard signs/);
+  const again = await client.get('/queues/pending');
+  t.notMatch(again.body, /href="\/queues\/wip"[^>]*>[^<]*<span class="count">1<\/span> <span class="new-count"/, 'visiting the queue clears its new count');
+});
+
+t.test('a status change from the row: the row leaves and the counts update in the same response', async (t) => {
+  const { db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [{}, {}]);
+  const [first, second] = order.items;
+  await client.get('/queues/pending');
+
+  const response = await client.post(
+    `/items/${first!.id}/transitions`,
+    { version: String(first!.version), from: 'pending', to: 'in_progress', returnTo: '/queues/pending', queue: 'pending' },
+    { htmx: true },
+  );
+  t.equal(response.statusCode, 200);
+  t.notMatch(response.body, new RegExp(`id="item-${first!.id}"`), 'nothing replaces the row: it leaves the queue');
+  t.match(response.body, /<nav id="queue-counts" class="queue-nav" aria-label="Queues" hx-swap-oob="true">/, 'queue counts swapped out of band');
+  t.match(response.body, /Pending <span class="count">1<\/span>/);
+  t.match(response.body, /Work in progress <span class="count">1<\/span>/);
+  t.match(response.body, /<div id="alerts" aria-live="polite" hx-swap-oob="true">[\s\S]*· 1\/2 → Work in progress/);
+  t.equal((await db.selectFrom('line_items').select('status').where('id', '=', first!.id).executeTakeFirstOrThrow()).status, 'in_progress');
+
+  const stale = await client.post(`/items/${first!.id}/transitions`, { version: String(first!.version), from: 'pending', to: 'on_hold', reason: 'x' }, { htmx: true });
+  t.equal(stale.statusCode, 409, 'a stale version is a conflict');
+  t.equal(stale.headers['hx-retarget'], '#alerts');
+  t.match(stale.body, /was changed by .* a moment ago and is now “Work in progress”/);
+
+  const plain = await client.post(`/items/${second!.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress', returnTo: '/queues/pending?sort=order' });
+  t.equal(plain.statusCode, 303, 'without JavaScript the form posts and redirects back');
+  t.equal(plain.headers.location, '/queues/pending?sort=order');
+  const evil = await client.post(`/items/${second!.id}/transitions`, { version: '2', from: 'in_progress', to: 'pending', returnTo: '//evil.example' });
+  t.equal(evil.headers.location, `/items/${second!.id}`, 'returnTo must stay in Traveler');
+});
+
+t.test('Mark BUILT from the row picks the BUILT queue by fulfillment method', async (t) => {
+  const { db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [{ fulfillmentMethod: 'installation' }]);
+  const item = order.items[0]!;
+  await client.post(`/items/${item.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
+  const wip = await client.get('/queues/wip');
+  t.match(wip.body, /<option value="installation" selected>Installation<\/option>/, 'the item’s own method is preselected');
+  const built = await client.post(`/items/${item.id}/transitions`, { version: '2', from: 'in_progress', to: 'built', fulfillmentMethod: 'shipping', queue: 'wip' }, { htmx: true });
+  t.equal(built.statusCode, 200);
+  const row = await db.selectFrom('line_items').select(['status', 'fulfillment_method']).where('id', '=', item.id).executeTakeFirstOrThrow();
+  t.same(row, { status: 'awaiting_shipping', fulfillment_method: 'shipping' }, 'changed to shipping while marking BUILT');
+  t.match(built.body, /Awaiting shipping <span class="count">1<\/span>/);
+});
+
+t.test('transitions that need input are completed on the item page, with errors beside the fields', async (t) => {
+  const { db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [{}]);
+  const item = order.items[0]!;
+  const page = await client.get(`/items/${item.id}?to=on_hold&return=/queues/pending`);
+  t.equal(page.statusCode, 200);
+  t.match(page.body, /id="action-on_hold"/);
+  t.match(page.body, /name="reason"/);
+  const missing = await client.post(`/items/${item.id}/transitions`, { version: '1', from: 'pending', to: 'on_hold', reason: '', returnTo: '/queues/pending' });
+  t.equal(missing.statusCode, 422);
+  t.match(missing.body, /id="field-reason-error"[^>]*>Say why, so the next person knows\./);
+  const held = await client.post(`/items/${item.id}/transitions`, { version: '1', from: 'pending', to: 'on_hold', reason: 'Waiting for the customer’s logo', returnTo: '/queues/pending' });
+  t.equal(held.statusCode, 303);
+  t.equal(held.headers.location, '/queues/pending');
+  const onHold = await client.get('/queues/on_hold');
+  t.match(onHold.body, /Held: Waiting for the customer’s logo/);
+  t.match(onHold.body, />Resume<\/button>/, 'held items offer Resume');
+  const history = await client.get(`/items/${item.id}`);
+  t.match(history.body, /Pending → On hold/);
+  t.match(history.body, /Waiting for the customer’s logo/);
+});
+
+t.test('bulk moves report each item; the ones that can move, move', async (t) => {
+  const { db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [{}, {}, {}]);
+  const [a, b, c] = [order.items[0]!, order.items[1]!, order.items[2]!];
+  await client.get('/queues/pending');
+  // Someone else moves b first, so the version this page saw is stale.
+  const { client: other } = await signedInClient(client.app, db, ['production']);
+  await other.post(`/items/${b.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
+
+  const response = await client.post('/queues/pending/bulk', { item: [`${a.id}:1`, `${b.id}:1`, `${c.id}:1`], to: 'in_progress', returnTo: '/queues/pending' }, { htmx: true });
+  t.equal(response.statusCode, 200);
+  t.match(response.body, /<section id="queue-table"/, 'the table is re-rendered');
+  t.match(response.body, /hx-swap-oob="true"/);
+  t.match(response.body, /2 moved, 1 could not move/);
+  t.match(response.body, new RegExp(`id="bulk-result-${a.id}" class="ok"`));
+  t.match(response.body, new RegExp(`id="bulk-result-${b.id}" class="refused">[^<]*was changed by`));
+  t.match(response.body, new RegExp(`id="bulk-result-${c.id}" class="ok"`));
+  const statuses = await db.selectFrom('line_items').select(['id', 'status']).where('order_id', '=', order.id).orderBy('id').execute();
+  t.same(statuses.map((s) => s.status), ['in_progress', 'in_progress', 'in_progress']);
+
+  const nothing = await client.post('/queues/pending/bulk', { to: 'in_progress' }, { htmx: true });
+  t.match(nothing.body, /Select at least one item first\./);
+});
+
+t.test('live refresh: unchanged answers 204 with nothing; a change elsewhere re-renders the table', async (t) => {
+  const { db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [{}, {}]);
+  const page = await client.get('/queues/pending?sort=order');
+  const seq = seqOf(page.body);
+  t.match(page.body, /hx-trigger="every 3s"/);
+
+  const unchanged = await client.get(`/queues/pending/changes?seq=${seq}&sort=order`, { 'hx-request': 'true' });
+  t.equal(unchanged.statusCode, 204);
+  t.equal(unchanged.body, '');
+
+  const { client: other } = await signedInClient(client.app, db, ['production']);
+  await other.post(`/items/${order.items[0]!.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
+  const changed = await client.get(`/queues/pending/changes?seq=${seq}&sort=order`, { 'hx-request': 'true' });
+  t.equal(changed.statusCode, 200);
+  t.match(changed.body, /<section id="queue-table"/);
+  t.not(seqOf(changed.body), seq, 'the region carries the new change number');
+  t.match(changed.body, /sort=order/, 'and keeps the filters');
+  t.notMatch(changed.body, new RegExp(`id="item-${order.items[0]!.id}"`), 'the moved item is gone');
+  t.match(changed.body, new RegExp(`id="item-${order.items[1]!.id}"`));
+  t.match(changed.body, /id="queue-counts"[^>]*hx-swap-oob="true"/);
+});
+
+t.test('filters in the URL, bad filter values, saved views', async (t) => {
+  const { db, shop, client } = await setup(t);
+  await placeOrder(db, shop, [
+    { description: 'Router job', machineId: String(shop.machines.router), materialId: String(shop.materials.acrylic) },
+    { description: 'Printer job', machineId: String(shop.machines.printer), materialId: String(shop.materials.vinyl) },
+  ]);
+  const filtered = await client.get(`/queues/pending?machine=${shop.machines.router}&material=${shop.materials.acrylic}`);
+  t.match(filtered.body, /Router job/);
+  t.notMatch(filtered.body, /Printer job/);
+  t.match(filtered.body, new RegExp(`<option value="${shop.machines.router}" selected>CNC router`), 'the form shows the filter in use');
+
+  const bad = await client.get('/queues/pending?due_from=yesterday&machine=router');
+  t.equal(bad.statusCode, 422);
+  t.match(bad.body, /Enter a date like 2026-12-31\./);
+  t.match(bad.body, /value="yesterday"/, 'the bad value is kept');
+
+  const query = `machine=${shop.machines.router}&material=${shop.materials.acrylic}`;
+  const saved = await client.post('/queues/pending/views', { name: 'Acrylic on the router', query });
+  t.equal(saved.statusCode, 303);
+  const withView = await client.get('/queues/pending');
+  t.match(withView.body, new RegExp(`href="/queues/pending\\?${query.replace('&', '&amp;')}">Acrylic on the router</a>`));
+  const duplicate = await client.post('/queues/pending/views', { name: 'acrylic on the router', query });
+  t.equal(duplicate.statusCode, 303);
+  t.match((await client.get('/queues/pending')).body, /You already have a view called/);
+  const view = await db.selectFrom('saved_views').select('id').executeTakeFirstOrThrow();
+  await client.post(`/queues/pending/views/${view.id}/delete`);
+  t.equal((await db.selectFrom('saved_views').select('id').execute()).length, 0);
+  t.equal((await client.get('/queues/nowhere')).statusCode, 404);
+});
+
+t.test('the order page shows every item with its status, queue and history', async (t) => {
+  const { db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [{ description: 'Monument sign' }, { description: 'Pylon sign' }]);
+  await client.post(`/items/${order.items[1]!.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
+  const page = await client.get(`/orders/${order.id}`);
+  t.equal(page.statusCode, 200);
+  t.match(page.body, new RegExp(`Order ${order.number}`));
+  t.match(page.body, new RegExp(`id="order-item-${order.items[0]!.id}"[\\s\\S]*Monument sign[\\s\\S]*Pending[\\s\\S]*href="/queues/pending"`));
+  t.match(page.body, new RegExp(`id="order-item-${order.items[1]!.id}"[\\s\\S]*Pylon sign[\\s\\S]*Work in progress[\\s\\S]*href="/queues/wip"`));
+  t.match(page.body, /Pending → Work in progress/);
+  t.equal((await client.get('/orders/999999')).statusCode, 404);
+});
