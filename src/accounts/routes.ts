@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { anyUserExists } from '../platform/auth.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
 import { emailPattern, formSecret, formText } from '../platform/forms.js';
+import { demoPassword, seedDemoShop } from '../demo/seed.js';
 import { minimumPasswordLength } from './passwords.js';
 import {
   authenticate,
@@ -47,6 +48,10 @@ export async function accountRoutes(app: FastifyInstance) {
       await app.refreshShopName();
       await signIn(request, userId);
       request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is ready.`;
+      if (formText(request.body, 'demo') === '1') {
+        const demo = await seedDemoShop(db);
+        request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is filled with demo data: ${demo.orders} orders, ${demo.items} line items, ${demo.customers} customers and ${demo.users} demo colleagues (password “${demoPassword}”).`;
+      }
       return reply.redirect('/', 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -93,7 +93,7 @@ export async function productionRoutes(app: FastifyInstance) {
     const bulkActions = [...new Map(queue.statuses.flatMap((status) => transitionsFor(workflow, status, request.user!.roles)).map((t) => [t.label === 'Mark BUILT' ? 'built' : t.to, t])).entries()];
     return reply.page(
       'production/queue',
-      { title: queue.label, currentQueue: key, ...table, choices, savedViews, filterErrors: errors, rawQuery: query, bulkActions },
+      { title: queue.label, wide: true, currentQueue: key, ...table, choices, savedViews, filterErrors: errors, rawQuery: query, bulkActions },
       Object.keys(errors).length > 0 ? 422 : 200,
     );
   });

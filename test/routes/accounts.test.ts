@@ -125,3 +125,18 @@ t.test('sign-in attempts are rate limited', async (t) => {
   const otherAccount = await createUser(db, ['sales']);
   t.equal((await client.post('/login', { email: otherAccount.email, password: otherAccount.password })).statusCode, 303, 'other accounts are unaffected');
 });
+
+t.test('the first-run page can start the shop with demo data', async (t) => {
+  const { app, db } = await buildTestApp(t);
+  const client = new Client(app);
+  await client.get('/setup');
+  const response = await client.post('/setup', { shopName: 'Trial Signs', name: 'Tess Trial', email: 'tess@trial.test', password: defaultPassword, demo: '1' });
+  t.equal(response.statusCode, 303);
+  const dashboard = await client.get('/');
+  t.match(dashboard.body, /Your shop is filled with demo data: 200 orders/);
+  const orders = await db.selectFrom('orders').select('id').execute();
+  t.equal(orders.length, 200);
+  const queue = await client.get('/queues/pending');
+  t.equal(queue.statusCode, 200, 'the new admin can open the queues');
+  t.match(queue.body, /class="item-label"/);
+});

@@ -1,0 +1,22 @@
+import { loadConfig } from '../config.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { demoPassword, seedDemoShop } from './seed.js';
+
+const config = loadConfig();
+const database = await openDatabase(config);
+try {
+  await migrateToLatest(database.db);
+  const started = Date.now();
+  const summary = await seedDemoShop(database.db);
+  await database.db.updateTable('shop_settings').set({ shop_name: 'Northside Signs (demo)' }).where('shop_name', '=', 'Our shop').execute();
+  console.log(
+    `Demo shop ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.users} people, ${summary.customers} customers, ${summary.orders} orders, ${summary.items} line items.\n` +
+      `Sign in as dana@demo.traveler (admin), marco@demo.traveler (sales), tom@demo.traveler (production) or sofia@demo.traveler (fulfillment); password "${demoPassword}".`,
+  );
+} catch (error) {
+  console.error(`Could not create the demo shop: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await database.close();
+}

@@ -1,0 +1,180 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import { hashSecret } from '../accounts/passwords.js';
+import { addCatalogEntry } from '../catalog/catalog.js';
+import { createCustomer } from '../customers/customers.js';
+import { createOrder, type ItemInput } from '../orders/orders.js';
+import type { Role } from '../platform/permissions.js';
+import { transitionItem } from '../workflow/transition.js';
+
+export const demoPassword = 'traveler-demo';
+
+const people: { name: string; email: string; roles: Role[] }[] = [
+  { name: 'Dana Whitfield', email: 'dana@demo.traveler', roles: ['admin'] },
+  { name: 'Marco Reyes', email: 'marco@demo.traveler', roles: ['sales'] },
+  { name: 'Priya Natarajan', email: 'priya@demo.traveler', roles: ['sales'] },
+  { name: 'Tom Becker', email: 'tom@demo.traveler', roles: ['production'] },
+  { name: 'Lena Kowalski', email: 'lena@demo.traveler', roles: ['production'] },
+  { name: 'Andre Okafor', email: 'andre@demo.traveler', roles: ['production', 'qa'] },
+  { name: 'Sofia Lindqvist', email: 'sofia@demo.traveler', roles: ['fulfillment'] },
+  { name: 'Jake Morrison', email: 'jake@demo.traveler', roles: ['installer'] },
+  { name: 'Ruth Abernathy', email: 'ruth@demo.traveler', roles: ['accounting'] },
+  { name: 'Kenji Sato', email: 'kenji@demo.traveler', roles: ['service'] },
+];
+
+const companies = [
+  'Harbor Dental', 'Blue Fern Cafe', 'Summit Realty', 'Oak & Iron Fitness', 'Riverside Library', 'Northgate Auto',
+  'Maple Street Bakery', 'Lakeside Vet Clinic', 'Cedar Ridge Church', 'Pioneer Credit Union', 'Golden Spoon Diner',
+  'Evergreen Landscaping', 'Brightside Pediatrics', 'Copperline Brewing', 'Westfield Middle School', 'Harmony Yoga',
+  'Ironclad Storage', 'Sunset Motel', 'Redwood Law Group', 'Parkview Apartments', 'Tidewater Marina', 'Foxglove Florist',
+  'Granite State Insurance', 'Hilltop Hardware', 'Silver Lining Salon', 'Kestrel Aviation', 'Juniper Dental Lab',
+  'Rolling Hills Winery', 'Beacon Pharmacy', 'Stonebridge Dentistry',
+];
+const firstNames = ['Alex', 'Jordan', 'Taylor', 'Morgan', 'Casey', 'Riley', 'Jamie', 'Avery', 'Quinn', 'Parker'];
+const lastNames = ['Nguyen', 'Patel', 'Garcia', 'Smith', 'Johnson', 'Kim', 'Brown', 'Lopez', 'Miller', 'Davis'];
+
+const products: { description: string; machine: string; material: string; price: number }[] = [
+  { description: 'Dimensional acrylic lobby sign', machine: 'CNC router', material: 'Acrylic', price: 1450 },
+  { description: 'Aluminum composite storefront panel', machine: 'CNC router', material: 'Aluminum', price: 980 },
+  { description: 'Vinyl window lettering', machine: 'Vinyl cutter', material: 'Vinyl', price: 240 },
+  { description: 'Coroplast yard signs (pack)', machine: 'Large-format printer', material: 'Coroplast', price: 180 },
+  { description: 'Full-color vinyl banner 3×8 ft', machine: 'Large-format printer', material: 'Vinyl', price: 210 },
+  { description: 'Engraved acrylic door plaques', machine: 'Laser engraver', material: 'Acrylic', price: 95 },
+  { description: 'PVC directional signs', machine: 'CNC router', material: 'PVC', price: 160 },
+  { description: 'Vehicle door decals (pair)', machine: 'Vinyl cutter', material: 'Vinyl', price: 150 },
+  { description: 'ADA room signs with braille', machine: 'Laser engraver', material: 'Acrylic', price: 65 },
+  { description: 'Aluminum parking signs', machine: 'Large-format printer', material: 'Aluminum', price: 85 },
+  { description: 'PVC menu board', machine: 'Large-format printer', material: 'PVC', price: 320 },
+  { description: 'Routed aluminum channel letters', machine: 'CNC router', material: 'Aluminum', price: 2600 },
+];
+const methods = ['pickup', 'installation', 'delivery', 'shipping'] as const;
+
+/** A deterministic pseudo-random sequence, so every demo shop looks the same. */
+function randomSequence(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
+
+function isoDate(daysFromToday: number): string {
+  return new Date(Date.now() + daysFromToday * 86_400_000).toISOString().slice(0, 10);
+}
+
+export interface DemoSummary {
+  users: number;
+  customers: number;
+  orders: number;
+  items: number;
+}
+
+/**
+ * Fills an empty shop with a believable sign shop: machines, materials, ten people, thirty
+ * customers and 200 orders whose items have moved through the real transition function.
+ */
+export async function seedDemoShop(db: Db, options: { orders?: number } = {}): Promise<DemoSummary> {
+  const existing = await db.selectFrom('orders').select('id').limit(1).executeTakeFirst();
+  if (existing) throw new Error('This shop already has orders; demo data goes only into an empty shop.');
+  const random = randomSequence(42);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+
+  const passwordHash = await hashSecret(demoPassword);
+  const userIds = new Map<string, { id: number; roles: Role[] }>();
+  for (const person of people) {
+    const found = await db.selectFrom('users').select('id').where(sql<string>`lower(email)`, '=', person.email).executeTakeFirst();
+    const id =
+      found?.id ??
+      (await db.insertInto('users').values({ name: person.name, email: person.email, password_hash: passwordHash, updated_at: new Date() }).returning('id').executeTakeFirstOrThrow()).id;
+    if (!found) await db.insertInto('user_roles').values(person.roles.map((role) => ({ user_id: id, role }))).execute();
+    userIds.set(person.email, { id, roles: person.roles });
+  }
+  const admin = userIds.get('dana@demo.traveler')!;
+  const actor = { userId: admin.id, via: 'demo data' };
+  const salespeople = [...userIds.values()].filter((u) => u.roles.includes('sales'));
+  const builders = [...userIds.values()].filter((u) => u.roles.includes('production'));
+
+  const machineIds = new Map<string, number>();
+  for (const name of ['CNC router', 'Large-format printer', 'Laser engraver', 'Vinyl cutter']) {
+    const found = await db.selectFrom('machines').select('id').where(sql<string>`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+    machineIds.set(name, found?.id ?? (await addCatalogEntry(db, actor, 'machines', name)));
+  }
+  const materialIds = new Map<string, number>();
+  for (const name of ['Acrylic', 'Aluminum', 'Vinyl', 'Coroplast', 'PVC']) {
+    const found = await db.selectFrom('materials').select('id').where(sql<string>`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+    materialIds.set(name, found?.id ?? (await addCatalogEntry(db, actor, 'materials', name)));
+  }
+
+  const customerIds: number[] = [];
+  for (const [index, company] of companies.entries()) {
+    const contact = `${firstNames[index % firstNames.length]} ${lastNames[(index * 7) % lastNames.length]}`;
+    customerIds.push(
+      await createCustomer(db, actor, {
+        name: contact,
+        company,
+        email: `${contact.toLowerCase().replace(/\s+/g, '.')}@${company.toLowerCase().replace(/[^a-z]+/g, '')}.example`,
+        phone: `555-01${String(index).padStart(2, '0')}`,
+        address: `${100 + index * 7} Commerce Way`,
+        emailUpdates: index % 5 !== 0,
+      }),
+    );
+  }
+
+  const orderCount = options.orders ?? 200;
+  let items = 0;
+  for (let n = 0; n < orderCount; n++) {
+    const itemCount = 1 + Math.floor(random() * 4);
+    const orderDue = Math.floor(random() * 40) - 10;
+    const lines: ItemInput[] = Array.from({ length: itemCount }, () => {
+      const product = pick(products);
+      return {
+        description: product.description,
+        quantity: String(1 + Math.floor(random() * 6)),
+        unitPrice: String(product.price),
+        machineId: String(machineIds.get(product.machine)),
+        materialId: String(materialIds.get(product.material)),
+        fulfillmentMethod: pick(methods),
+        dueDate: isoDate(orderDue + Math.floor(random() * 5)),
+        assigneeId: random() < 0.6 ? String(pick(builders).id) : '',
+        notes: '',
+      };
+    });
+    const salesperson = pick(salespeople);
+    const order = await createOrder(db, { userId: salesperson.id, via: 'demo data' }, {
+      customerId: String(pick(customerIds)),
+      salespersonId: String(salesperson.id),
+      dueDate: isoDate(orderDue + 4),
+      notes: '',
+      items: lines,
+    });
+    items += itemCount;
+    // Older orders are further along: each item independently goes some way down the line.
+    const progress = Math.min(1, (orderCount - n) / orderCount + 0.15);
+    const rows = await db.selectFrom('line_items').select(['id', 'fulfillment_method']).where('order_id', '=', order.id).orderBy('position').execute();
+    for (const row of rows) {
+      const builder = pick(builders);
+      const act = { userId: builder.id, roles: builder.roles, via: 'demo data' };
+      let version = 1;
+      const step = async (toStatus: string, extra: Record<string, string> = {}) => {
+        const outcome = await transitionItem(db, act, { itemId: row.id, expectedVersion: version, toStatus, ...extra });
+        version = outcome.version;
+      };
+      const roll = random();
+      if (roll < 0.04) {
+        await step('on_hold', { reason: pick(['Waiting for artwork approval', 'Material back-ordered', 'Customer asked to pause']) });
+        continue;
+      }
+      if (roll > progress) continue;
+      await step('in_progress');
+      if (roll > progress * 0.7) continue;
+      await step(`awaiting_${row.fulfillment_method}`, { fulfillmentMethod: row.fulfillment_method });
+      if (roll > progress * 0.45) continue;
+      const done = { pickup: 'picked_up', installation: 'installed', delivery: 'delivered', shipping: 'shipped' }[row.fulfillment_method];
+      await step(done, row.fulfillment_method === 'shipping' ? { carrier: 'UPS', tracking: `1Z999AA1${String(row.id).padStart(10, '0')}` } : {});
+    }
+  }
+  // The demo's history is not news: nobody should find 300 "new" emails and alerts waiting.
+  await db.deleteFrom('customer_updates').execute();
+  await db.deleteFrom('outbox').where('template', '=', 'sales-alert').execute();
+  return { users: people.length, customers: customerIds.length, orders: orderCount, items };
+}

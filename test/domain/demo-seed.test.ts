@@ -1,0 +1,38 @@
+import t from 'tap';
+import { seedDemoShop } from '../../src/demo/seed.js';
+import { freshDatabase } from '../helpers/database.js';
+
+t.test('the demo shop: a believable sign shop whose queue counts match its items', async (t) => {
+  const { db } = await freshDatabase(t);
+  const summary = await seedDemoShop(db);
+  t.equal(summary.orders, 200);
+  t.equal(summary.users, 10);
+  const machines = (await db.selectFrom('machines').select('name').orderBy('name').execute()).map((m) => m.name);
+  t.same(machines, ['CNC router', 'Large-format printer', 'Laser engraver', 'Vinyl cutter']);
+  const materials = (await db.selectFrom('materials').select('name').orderBy('name').execute()).map((m) => m.name);
+  t.same(materials, ['Acrylic', 'Aluminum', 'Coroplast', 'PVC', 'Vinyl']);
+  const roles = await db.selectFrom('user_roles').select('role').distinct().execute();
+  t.ok(roles.length >= 7, 'people with different roles');
+
+  const byStatus = await db.selectFrom('line_items').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  const statuses = new Set(byStatus.map((row) => row.status));
+  for (const status of ['pending', 'in_progress', 'on_hold']) t.ok(statuses.has(status), `items are ${status}`);
+  t.ok([...statuses].some((s) => s.startsWith('awaiting_')), 'items are BUILT and waiting');
+  t.ok(['picked_up', 'installed', 'delivered', 'shipped'].some((s) => statuses.has(s)), 'items are completed');
+
+  const stored = await db.selectFrom('queues').select(['key', 'item_count']).execute();
+  const actual = await db
+    .selectFrom('line_items')
+    .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
+    .select(['workflow_statuses.queue_key', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('workflow_statuses.queue_key')
+    .execute();
+  for (const queue of stored) {
+    t.equal(queue.item_count, Number(actual.find((row) => row.queue_key === queue.key)?.n ?? 0), `${queue.key} count matches its items`);
+  }
+  const events = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('subject_type', '=', 'line_item').executeTakeFirstOrThrow();
+  t.ok(Number(events.n) > 300, 'items have a real history');
+  t.equal((await db.selectFrom('customer_updates').select('id').execute()).length, 0, 'no old news waits to be emailed');
+
+  await t.rejects(seedDemoShop(db), /already has orders/, 'refuses a shop with orders');
+});
