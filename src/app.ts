@@ -27,6 +27,8 @@ import { can } from './platform/permissions.js';
 import { queueNavigation } from './production/queues.js';
 import { productionRoutes } from './production/routes.js';
 import { orderRoutes } from './orders/routes.js';
+import { customerRoutes } from './customers/routes.js';
+import { catalogRoutes } from './catalog/routes.js';
 import { WorkflowCache } from './workflow/definition.js';
 import { ShopNameCache } from './settings/settings.js';
 
@@ -182,5 +184,7 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
   await app.register(dashboardRoutes);
   await app.register(productionRoutes);
   await app.register(orderRoutes);
+  await app.register(customerRoutes);
+  await app.register(catalogRoutes);
   return app;
 }

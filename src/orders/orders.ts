@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import type { FulfillmentMethod } from '../db/types.js';
 import { recordEvent, type Actor } from '../events/record.js';
-import { ValidationError, type FieldErrors } from '../platform/errors.js';
+import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { isFulfillmentMethod } from '../workflow/definition.js';
 
 export const initialStatus = 'pending';
@@ -214,4 +214,115 @@ export async function adjustQueueCount(db: DbOrTx, status: string, delta: number
   await sql`
     update queues set item_count = item_count + ${delta}, change_seq = change_seq + 1
      where key = (select queue_key from workflow_statuses where key = ${status})`.execute(db);
+}
+
+export interface OrderUpdate extends OrderInput {
+  version: number;
+  muted: boolean;
+  /** Parallel to items: the existing line item's id, or null for a new one. */
+  itemIds: (number | null)[];
+}
+
+/**
+ * Saves an edited order. Existing items keep their status and history; new rows start
+ * pending; a row removed from the form is deleted only while it is still pending. Items
+ * are renumbered 1..n so labels stay "order · i/n".
+ */
+export async function updateOrder(db: Db, actor: Actor, orderId: number, input: OrderUpdate): Promise<void> {
+  const { order, errors } = validateOrder(input);
+  if (!order) throw new ValidationError(errors);
+  await db.transaction().execute(async (tx) => {
+    const current = await tx.selectFrom('orders').select(['id', 'number', 'version', 'item_count']).where('id', '=', orderId).forUpdate().executeTakeFirst();
+    if (!current) throw new HttpError(404, 'There is no such order.');
+    if (current.version !== input.version) {
+      throw new ConflictError(`Order ${current.number} was changed by someone else while you were editing. Nothing was saved; open it again to see their changes.`);
+    }
+    const referenceErrors = await checkReferences(tx, order);
+    if (Object.keys(referenceErrors).length > 0) throw new ValidationError(referenceErrors);
+
+    const existing = await tx
+      .selectFrom('line_items')
+      .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
+      .select(['line_items.id', 'line_items.position', 'line_items.status', 'line_items.fulfillment_method', 'workflow_statuses.label', 'workflow_statuses.queue_key', 'workflow_statuses.fulfillment_method as statusMethod'])
+      .where('line_items.order_id', '=', orderId)
+      .execute();
+    const byId = new Map(existing.map((row) => [row.id, row]));
+    const itemErrors: FieldErrors = {};
+    input.itemIds.forEach((id, index) => {
+      if (id === null) return;
+      const row = byId.get(id);
+      if (!row) itemErrors[`items.${index}.description`] = 'This item does not belong to this order.';
+      else if (row.statusMethod !== null && row.statusMethod !== order.items[index]!.fulfillmentMethod) {
+        itemErrors[`items.${index}.fulfillmentMethod`] = `Already ${row.label}: send it back to work to change how it is fulfilled.`;
+      }
+    });
+    const kept = new Set(input.itemIds.filter((id): id is number => id !== null));
+    const removed = existing.filter((row) => !kept.has(row.id));
+    const blocked = removed.filter((row) => row.status !== initialStatus);
+    if (blocked.length > 0) {
+      itemErrors.items = `${blocked.map((row) => `${current.number} · ${row.position}/${current.item_count} (${row.label})`).join(', ')} cannot be removed once work has started; cancel it from its queue instead.`;
+    }
+    if (Object.keys(itemErrors).length > 0) throw new ValidationError(itemErrors);
+
+    const customer = await tx.selectFrom('customers').select('name').where('id', '=', order.customerId).executeTakeFirstOrThrow();
+    if (removed.length > 0) {
+      await tx.deleteFrom('line_items').where('id', 'in', removed.map((row) => row.id)).execute();
+      await adjustQueueCount(tx, initialStatus, -removed.length);
+    }
+    // Move every kept item out of the way first: (order_id, position) is unique.
+    await tx.updateTable('line_items').set({ position: sql<number>`position + 100000` }).where('order_id', '=', orderId).execute();
+    const touchedQueues = new Set<string>();
+    let added = 0;
+    for (const [index, item] of order.items.entries()) {
+      const id = input.itemIds[index] ?? null;
+      const fields = {
+        position: index + 1,
+        description: item.description,
+        quantity: item.quantity,
+        unit_price: centsToMoney(item.unitPriceCents),
+        machine_id: item.machineId,
+        material_id: item.materialId,
+        fulfillment_method: item.fulfillmentMethod,
+        due_date: item.dueDate,
+        assignee_id: item.assigneeId,
+        notes: item.notes,
+        customer_id: order.customerId,
+        search_text: searchTextFor(current.number, customer.name, item.description),
+        updated_at: new Date(),
+      };
+      if (id === null) {
+        await tx.insertInto('line_items').values({ ...fields, order_id: orderId, status: initialStatus, order_number: current.number }).execute();
+        added += 1;
+      } else {
+        await tx.updateTable('line_items').set({ ...fields, version: sql<number>`version + 1` }).where('id', '=', id).execute();
+        const queue = byId.get(id)!.queue_key;
+        if (queue) touchedQueues.add(queue);
+      }
+    }
+    if (added > 0) await adjustQueueCount(tx, initialStatus, added);
+    if (touchedQueues.size > 0) await tx.updateTable('queues').set({ change_seq: sql<number>`change_seq + 1` }).where('key', 'in', [...touchedQueues]).execute();
+
+    const totalCents = order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+    await tx
+      .updateTable('orders')
+      .set({
+        customer_id: order.customerId,
+        salesperson_id: order.salespersonId,
+        due_date: order.dueDate,
+        notes: order.notes,
+        total: centsToMoney(totalCents),
+        item_count: order.items.length,
+        customer_emails_muted: input.muted,
+        version: sql<number>`version + 1`,
+        updated_at: sql<Date>`now()`,
+      })
+      .where('id', '=', orderId)
+      .execute();
+    await recordEvent(tx, actor, {
+      subjectType: 'order',
+      subjectId: orderId,
+      action: 'updated',
+      particulars: { items: order.items.length, added, removed: removed.length, total: centsToMoney(totalCents), muted: input.muted },
+    });
+  });
 }

@@ -53,3 +53,62 @@ export async function orderItems(db: DbOrTx, orderId: number) {
     .orderBy('line_items.position')
     .execute();
 }
+
+export const orderListSize = 50;
+
+/** Newest orders first, searched by number or customer, keyset-paginated on the number. */
+export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumber?: number }) {
+  const text = filter.text?.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  const rows = await db
+    .selectFrom('orders')
+    .innerJoin('customers', 'customers.id', 'orders.customer_id')
+    .leftJoin('users as salesperson', 'salesperson.id', 'orders.salesperson_id')
+    .select((eb) => [
+      'orders.id',
+      'orders.number',
+      'orders.due_date as dueDate',
+      'orders.total',
+      'orders.item_count as itemCount',
+      'customers.name as customerName',
+      'customers.company as customerCompany',
+      'salesperson.name as salespersonName',
+      eb
+        .selectFrom('line_items')
+        .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
+        .select((inner) => inner.fn.countAll<number>().as('n'))
+        .whereRef('line_items.order_id', '=', 'orders.id')
+        .where('workflow_statuses.kind', 'in', ['open', 'hold'])
+        .as('openItems'),
+    ])
+    .$if(text !== undefined, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb(eb.cast('orders.number', 'text'), 'like', `${text}%`),
+          eb(eb.fn('lower', ['customers.name']), 'like', `%${text}%`),
+          eb(eb.fn('lower', ['customers.company']), 'like', `%${text}%`),
+        ]),
+      ),
+    )
+    .$if(filter.beforeNumber !== undefined, (q) => q.where('orders.number', '<', filter.beforeNumber!))
+    .orderBy('orders.number', 'desc')
+    .limit(orderListSize + 1)
+    .execute();
+  const page = rows.slice(0, orderListSize);
+  return { orders: page, nextBefore: rows.length > orderListSize ? page.at(-1)!.number : undefined };
+}
+
+/** What the order form offers to choose from. */
+export async function orderFormChoices(db: DbOrTx) {
+  const [customers, people, machines, materials] = await Promise.all([
+    db.selectFrom('customers').select(['id', 'name', 'company']).orderBy('name').execute(),
+    db
+      .selectFrom('users')
+      .select(['users.id', 'users.name', (eb) => eb.exists(eb.selectFrom('user_roles').select('role').whereRef('user_roles.user_id', '=', 'users.id').where('role', '=', 'sales')).as('isSales')])
+      .where('active', '=', true)
+      .orderBy('name')
+      .execute(),
+    db.selectFrom('machines').select(['id', 'name']).where('active', '=', true).orderBy('name').execute(),
+    db.selectFrom('materials').select(['id', 'name']).where('active', '=', true).orderBy('name').execute(),
+  ]);
+  return { customers, people, salespeople: people.filter((p) => p.isSales), machines, materials };
+}

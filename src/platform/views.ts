@@ -25,7 +25,10 @@ interface NavLink {
 
 const navigation: NavLink[] = [
   { href: '/', label: 'Dashboard', permission: 'dashboard:view' },
+  { href: '/orders', label: 'Orders', permission: 'orders:view' },
+  { href: '/customers', label: 'Customers', permission: 'customers:manage' },
   { href: '/admin/users', label: 'Users', permission: 'users:manage' },
+  { href: '/admin/catalog', label: 'Machines & materials', permission: 'catalog:manage' },
   { href: '/admin/settings', label: 'Settings', permission: 'settings:manage' },
   { href: '/admin/mailbox', label: 'Mailbox', permission: 'mailbox:read' },
 ];

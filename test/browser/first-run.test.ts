@@ -32,18 +32,18 @@ t.test('first run in Chromium: set up the shop, see the dashboard, sign out, sig
   await page.getByLabel('Your name').fill('Ada Admin');
   await page.getByLabel('Email', { exact: true }).fill('ada@acme.test');
   await page.getByLabel('Password', { exact: true }).fill('short');
-  await page.getByRole('button', { name: 'Create my shop' }).click();
+  await page.getByRole('button', { name: 'Create my shop', exact: true }).click();
   await page.waitForLoadState();
   t.match(await page.locator('#field-password-error').textContent(), /Use at least 10 characters/, 'the problem is shown beside the field');
   t.equal(await page.getByLabel('Shop name').inputValue(), 'Acme Signs', 'typed values survive');
 
   await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
-  await page.getByRole('button', { name: 'Create my shop' }).click();
+  await page.getByRole('button', { name: 'Create my shop', exact: true }).click();
   await page.waitForURL(`${baseUrl}/`);
   t.match(await page.locator('h1').textContent(), /Hello, Ada Admin/, 'the dashboard greets the new admin');
   t.match(await page.locator('.alert-success').textContent(), /Your shop is ready/);
   const navigation = await page.locator('nav[aria-label="Main"] .nav-links a').allTextContents();
-  t.same(navigation, ['Dashboard', 'Users', 'Settings', 'Mailbox'], 'an admin sees the admin navigation');
+  t.same(navigation, ['Dashboard', 'Orders', 'Customers', 'Users', 'Machines & materials', 'Settings', 'Mailbox'], 'an admin sees the admin navigation');
   t.ok(await page.evaluate(() => typeof (globalThis as { htmx?: unknown }).htmx === 'object'), 'htmx loaded under the CSP');
 
   await page.getByRole('button', { name: 'Sign out' }).click();

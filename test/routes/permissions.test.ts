@@ -2,7 +2,7 @@ import t from 'tap';
 import { can, permissions, roles, type Permission } from '../../src/platform/permissions.js';
 import { buildTestApp, Client, createUser } from '../helpers/app.js';
 
-const examplePaths: Record<string, string> = { ':id': '1', ':token': 'a'.repeat(43), ':key': 'pending' };
+const examplePaths: Record<string, string> = { ':id': '1', ':token': 'a'.repeat(43), ':key': 'pending', ':kind': 'machines' };
 
 function concretePath(url: string): string {
   return url.replace(/:[a-z]+/gi, (param) => examplePaths[param] ?? '1');

@@ -1,0 +1,136 @@
+import t from 'tap';
+import { buildTestApp, signedInClient } from '../helpers/app.js';
+import { placeOrder, seedShop } from '../helpers/shop.js';
+
+const row = (fields: Record<string, string>) => ({
+  item_itemId: '',
+  item_description: '',
+  item_quantity: '1',
+  item_unitPrice: '',
+  item_machineId: '',
+  item_materialId: '',
+  item_fulfillmentMethod: 'pickup',
+  item_dueDate: '',
+  item_assigneeId: '',
+  item_notes: '',
+  ...fields,
+});
+
+/** The form's repeated item fields, row by row, as a browser would send them. */
+function orderForm(header: Record<string, string>, rows: Record<string, string>[], action = 'save') {
+  const form: Record<string, string | string[]> = { ...header, action };
+  for (const key of Object.keys(row({}))) form[key] = rows.map((r) => row(r)[key as keyof ReturnType<typeof row>]!);
+  return form;
+}
+
+t.test('sales enters an order with several items; each starts pending on its own', async (t) => {
+  const { app, db } = await buildTestApp(t);
+  const shop = await seedShop(db);
+  const { client, user } = await signedInClient(app, db, ['sales']);
+  const blank = await client.get('/orders/new');
+  t.equal(blank.statusCode, 200);
+  t.equal((blank.body.match(/class="item-row"/g) ?? []).length, 3, 'one row plus spares');
+
+  const added = await client.post('/orders', orderForm({ customerId: String(shop.customerId), salespersonId: String(user.id), dueDate: '2026-12-01' }, [{ item_description: 'Lobby sign' }], 'add'), { htmx: true });
+  t.equal(added.statusCode, 200);
+  t.match(added.body, /^<form id="order-form"/, 'htmx gets the form region only');
+  t.equal((added.body.match(/class="item-row"/g) ?? []).length, 2, 'a row was added');
+  t.match(added.body, /value="Lobby sign"/, 'what was typed is kept');
+  const removed = await client.post('/orders', orderForm({ customerId: String(shop.customerId) }, [{ item_description: 'Lobby sign' }, { item_description: 'Spare' }], 'remove:1'), { htmx: true });
+  t.equal((removed.body.match(/class="item-row"/g) ?? []).length, 1, 'a row was removed');
+  t.notMatch(removed.body, /value="Spare"/);
+
+  const invalid = await client.post('/orders', orderForm({ customerId: '', dueDate: '2026-13-45' }, [{ item_description: 'Lobby sign', item_quantity: '0', item_unitPrice: 'ten' }, {}]));
+  t.equal(invalid.statusCode, 422);
+  t.match(invalid.body, /Choose the customer\./);
+  t.match(invalid.body, /Enter a date like 2026-12-31\./);
+  t.match(invalid.body, /Enter a whole number of at least 1\./);
+  t.match(invalid.body, /Enter a price like 125\.00\./);
+  t.match(invalid.body, /value="ten"/, 'the bad price is kept for correction');
+  t.equal((await db.selectFrom('orders').select('id').execute()).length, 0);
+
+  const created = await client.post(
+    '/orders',
+    orderForm({ customerId: String(shop.customerId), salespersonId: String(user.id), dueDate: '2026-12-01', notes: 'Rush' }, [
+      { item_description: 'Lobby sign', item_quantity: '2', item_unitPrice: '$1,250.50', item_machineId: String(shop.machines.router), item_materialId: String(shop.materials.acrylic), item_fulfillmentMethod: 'installation' },
+      { item_description: 'Window vinyl', item_unitPrice: '99', item_dueDate: '2026-11-28' },
+      {},
+    ]),
+  );
+  t.equal(created.statusCode, 303);
+  const order = await db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
+  t.equal(created.headers.location, `/orders/${order.id}`);
+  t.equal(order.number, 1001, 'order numbers start at 1001');
+  t.equal(order.total, '2600.00', '2 × 1,250.50 + 99');
+  t.equal(order.item_count, 2, 'the blank spare row was left out');
+  const items = await db.selectFrom('line_items').selectAll().where('order_id', '=', order.id).orderBy('position').execute();
+  t.same(items.map((i) => [i.position, i.status, i.due_date]), [[1, 'pending', '2026-12-01'], [2, 'pending', '2026-11-28']], 'items take the order date unless they have their own');
+  t.equal((await db.selectFrom('queues').select('item_count').where('key', '=', 'pending').executeTakeFirstOrThrow()).item_count, 2);
+  const page = await client.get(`/orders/${order.id}`);
+  t.match(page.body, /1001 · 1\/2/);
+  t.match(page.body, /\$2,600\.00/);
+  const list = await client.get('/orders?q=rosa');
+  t.match(list.body, new RegExp(`id="order-${order.id}"`));
+  t.match((await client.get('/orders?q=nobody')).body, /No order matches/);
+});
+
+t.test('editing an order: change, add and remove items; started items cannot be removed; conflicts', async (t) => {
+  const { app, db } = await buildTestApp(t);
+  const shop = await seedShop(db);
+  const { client } = await signedInClient(app, db, ['sales']);
+  const order = await placeOrder(db, shop, [{ description: 'A' }, { description: 'B' }, { description: 'C' }]);
+  const [a, b, c] = order.items.map((i) => String(i.id)) as [string, string, string];
+  const { client: production } = await signedInClient(app, db, ['production']);
+  await production.post(`/items/${a}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
+
+  const edit = await client.get(`/orders/${order.id}/edit`);
+  t.equal(edit.statusCode, 200);
+  const version = edit.body.match(/name="version" value="(\d+)"/)![1]!;
+  const header = { customerId: String(shop.customerId), salespersonId: String(shop.sales.id), dueDate: '', version };
+
+  const removeStarted = await client.post(`/orders/${order.id}`, orderForm(header, [{ item_itemId: b, item_description: 'B' }, { item_itemId: c, item_description: 'C' }]));
+  t.equal(removeStarted.statusCode, 422);
+  t.match(removeStarted.body, /cannot be removed once work has started; cancel it from its queue instead/);
+
+  const saved = await client.post(
+    `/orders/${order.id}`,
+    orderForm(header, [{ item_itemId: a, item_description: 'A, bigger', item_quantity: '3' }, { item_itemId: c, item_description: 'C' }, { item_description: 'D (new)' }]),
+  );
+  t.equal(saved.statusCode, 303);
+  const items = await db.selectFrom('line_items').select(['id', 'position', 'description', 'status', 'quantity']).where('order_id', '=', order.id).orderBy('position').execute();
+  t.same(items.map((i) => [i.position, i.description, i.status]), [[1, 'A, bigger', 'in_progress'], [2, 'C', 'pending'], [3, 'D (new)', 'pending']], 'renumbered 1..3, statuses kept');
+  t.equal(items[0]!.quantity, 3);
+  const counts = Object.fromEntries((await db.selectFrom('queues').select(['key', 'item_count']).execute()).map((q) => [q.key, q.item_count]));
+  t.equal(counts.pending, 2, 'B removed, D added');
+  t.equal(counts.wip, 1);
+
+  const stale = await client.post(`/orders/${order.id}`, orderForm(header, [{ item_itemId: a, item_description: 'A' }]));
+  t.equal(stale.statusCode, 409, 'an edit based on an old version is a conflict');
+  t.match(stale.body, /was changed by someone else while you were editing/);
+});
+
+t.test('customers, machines and materials', async (t) => {
+  const { app, db } = await buildTestApp(t);
+  const { client: sales } = await signedInClient(app, db, ['sales']);
+  await sales.get('/customers/new');
+  const invalid = await sales.post('/customers', { name: '', email: 'nope', emailUpdates: '1' });
+  t.equal(invalid.statusCode, 422);
+  t.match(invalid.body, /Enter the customer’s name\./);
+  const created = await sales.post('/customers', { name: 'Ivy Park', company: 'Park Dental', email: 'ivy@parkdental.test' });
+  t.equal(created.statusCode, 303);
+  const customer = await db.selectFrom('customers').selectAll().executeTakeFirstOrThrow();
+  t.equal(created.headers.location, `/orders/new?customer=${customer.id}`, 'straight on to their first order');
+  t.equal(customer.email_updates, false, 'unchecked box: no order emails');
+  t.match((await sales.get('/customers?q=park')).body, /Ivy Park/);
+
+  const { client: admin } = await signedInClient(app, db, ['admin']);
+  await admin.get('/admin/catalog');
+  t.equal((await admin.post('/admin/catalog/machines', { name: 'Flatbed UV printer' })).statusCode, 303);
+  const duplicate = await admin.post('/admin/catalog/machines', { name: 'flatbed uv printer' });
+  t.equal(duplicate.statusCode, 422);
+  t.match(duplicate.body, /There already is one called/);
+  const machine = await db.selectFrom('machines').select(['id', 'active']).executeTakeFirstOrThrow();
+  await admin.post(`/admin/catalog/machines/${machine.id}/active`, { active: '0' });
+  t.equal((await db.selectFrom('machines').select('active').executeTakeFirstOrThrow()).active, false, 'retired');
+  t.equal((await sales.get('/admin/catalog')).statusCode, 403, 'only admins manage the catalog');
+});
