@@ -29,6 +29,7 @@ import { productionRoutes } from './production/routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { customerRoutes } from './customers/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
+import { customerPageRoutes } from './notifications/routes.js';
 import { WorkflowCache } from './workflow/definition.js';
 import { ShopNameCache } from './settings/settings.js';
 
@@ -186,5 +187,6 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
   await app.register(orderRoutes);
   await app.register(customerRoutes);
   await app.register(catalogRoutes);
+  await app.register(customerPageRoutes);
   return app;
 }

@@ -1,15 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { schedule, type ScheduledTask } from 'node-cron';
+import { sendCustomerUpdates } from './notifications/customer-updates.js';
 import { deleteExpiredSessions } from './platform/session-store.js';
 
 /**
- * The whole schedule. Every job is safe with several app instances running: mail rows are
- * claimed with FOR UPDATE SKIP LOCKED, and deleting expired sessions twice does no harm.
+ * The whole schedule. Every job is safe with several app instances running: mail rows and
+ * customer updates are claimed with FOR UPDATE SKIP LOCKED, and deleting expired sessions
+ * twice does no harm.
  */
 export function startCron(app: FastifyInstance): { stop(): Promise<void> } {
   const failed = (job: string) => (error: unknown) => app.log.error({ err: error, job }, 'scheduled job failed');
   const tasks: ScheduledTask[] = [
     schedule('*/10 * * * * *', () => app.mail.nudge(), { name: 'deliver-mail', noOverlap: true }),
+    schedule('*/15 * * * * *', () => sendCustomerUpdates(app.db).then((sent) => sent > 0 && app.mail.nudge(), failed('customer-updates')), {
+      name: 'customer-updates',
+      noOverlap: true,
+    }),
     schedule('17 * * * *', () => deleteExpiredSessions(app.db).then(() => undefined, failed('delete-expired-sessions')), {
       name: 'delete-expired-sessions',
       noOverlap: true,

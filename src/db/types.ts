@@ -209,7 +209,7 @@ export interface CustomerUpdatesTable {
   order_id: number;
   line_item_id: number;
   status: string;
-  created_at: CreatedAt;
+  created_at: Timestamp;
 }
 
 export interface AlertsTable {

@@ -55,7 +55,7 @@ export async function claimDueMail(db: Db, batchSize: number): Promise<OutboxRow
 
 async function mailContext(db: Db, baseUrl: string): Promise<MailContext> {
   const settings = await db.selectFrom('shop_settings').select(['shop_name', 'reply_to_email']).executeTakeFirst();
-  return { shopName: settings?.shop_name ?? 'Traveler', baseUrl };
+  return { shopName: settings?.shop_name ?? 'Traveler', baseUrl, ...(settings?.reply_to_email ? { replyTo: settings.reply_to_email } : {}) };
 }
 
 async function deliverOne(db: Db, row: OutboxRow, context: MailContext, options: DeliveryOptions): Promise<keyof DeliveryResult> {
@@ -76,6 +76,7 @@ async function deliverOne(db: Db, row: OutboxRow, context: MailContext, options:
       subject: rendered.subject,
       html: rendered.html,
       text: rendered.text,
+      ...(context.replyTo ? { replyTo: context.replyTo } : {}),
       headers: { 'X-Traveler-Message': String(row.id) },
     });
     await db

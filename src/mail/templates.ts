@@ -4,6 +4,7 @@ import { renderView } from '../platform/views.js';
 export interface MailContext {
   shopName: string;
   baseUrl: string;
+  replyTo?: string;
 }
 
 interface PasswordResetData {
@@ -26,6 +27,22 @@ interface SalesAlertData {
   orderCompleted: boolean;
 }
 
+interface OrderUpdateData {
+  customerName: string;
+  orderNumber: number;
+  statusPath: string;
+  items: {
+    label: string;
+    description: string;
+    statusLabel: string;
+    kind: string;
+    fulfillmentMethod: string;
+    carrier: string | null;
+    tracking: string | null;
+    trackingUrl: string | null;
+  }[];
+}
+
 interface MailTemplate<Data> {
   subject(data: Data, context: MailContext): string;
 }
@@ -37,6 +54,12 @@ export const mailTemplates = {
   },
   welcome: {
     subject: (_data: WelcomeData, context: MailContext) => `Your ${context.shopName} account on Traveler`,
+  },
+  'order-update': {
+    subject: (data: OrderUpdateData, context: MailContext) =>
+      data.items.length === 1
+        ? `${context.shopName}: your ${data.items[0]!.description} (order ${data.orderNumber}) is ${data.items[0]!.statusLabel.toLowerCase()}`
+        : `${context.shopName}: updates on ${data.items.length} items of your order ${data.orderNumber}`,
   },
   'sales-alert': {
     subject: (data: SalesAlertData) => (data.orderCompleted ? 'Order complete: collect the final payment' : 'Item completed: collect payment if due'),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ConflictError, ValidationError } from '../platform/errors.js';
-import { formText } from '../platform/forms.js';
+import { formChecked, formText } from '../platform/forms.js';
 import { getShopSettings, updateShopSettings } from './settings.js';
 
 export async function settingsRoutes(app: FastifyInstance) {
@@ -12,9 +12,12 @@ export async function settingsRoutes(app: FastifyInstance) {
   });
 
   app.post('/admin/settings', routeConfig, async (request, reply) => {
+    const delay = formText(request.body, 'customerEmailDelaySeconds');
     const values = {
       shopName: formText(request.body, 'shopName'),
       replyToEmail: formText(request.body, 'replyToEmail'),
+      customerEmailsEnabled: formChecked(request.body, 'customerEmailsEnabled'),
+      customerEmailDelaySeconds: /^\d+$/.test(delay) ? Number(delay) : Number.NaN,
       version: Number(formText(request.body, 'version')),
     };
     try {

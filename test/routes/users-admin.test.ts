@@ -195,9 +195,9 @@ t.test('shop settings: validation and conflict', async (t) => {
   t.equal(invalid.statusCode, 422);
   t.match(invalid.body, /Enter the name of your shop\./);
   t.match(invalid.body, /value="nope"/);
-  t.equal((await first.post('/admin/settings', { shopName: 'Acme Signs', replyToEmail: 'office@acme.test', version: versionIn(a.body) })).statusCode, 303);
+  t.equal((await first.post('/admin/settings', { shopName: 'Acme Signs', replyToEmail: 'office@acme.test', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', version: versionIn(a.body) })).statusCode, 303);
   t.match((await first.get('/')).body, /<strong>Acme Signs<\/strong>/, 'the new name shows at once');
-  const conflict = await second.post('/admin/settings', { shopName: 'Bolt Graphics', replyToEmail: '', version: versionIn(b.body) });
+  const conflict = await second.post('/admin/settings', { shopName: 'Bolt Graphics', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', version: versionIn(b.body) });
   t.equal(conflict.statusCode, 409);
   t.match(conflict.body, /<dd>Acme Signs<\/dd>/);
   t.match(conflict.body, /value="Bolt Graphics"/);

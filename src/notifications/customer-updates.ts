@@ -1,0 +1,114 @@
+import { sql } from 'kysely';
+import type { Db, DbOrTx } from '../db/database.js';
+import { enqueueMail } from '../mail/outbox.js';
+import { issueToken } from '../platform/tokens.js';
+import { itemLabel } from '../workflow/transition.js';
+
+export const orderStatusPurpose = 'order-status';
+const statusLinkDays = 90;
+/** However busy an order is, its customer hears within this many batching windows. */
+const longestWaitInWindows = 5;
+
+export interface CustomerItemUpdate {
+  label: string;
+  description: string;
+  statusLabel: string;
+  kind: string;
+  fulfillmentMethod: string;
+  carrier: string | null;
+  tracking: string | null;
+  trackingUrl: string | null;
+}
+
+const carrierTracking: [RegExp, (n: string) => string][] = [
+  [/^ups$/i, (n) => `https://www.ups.com/track?tracknum=${n}`],
+  [/^fedex$/i, (n) => `https://www.fedex.com/fedextrack/?trknbr=${n}`],
+  [/^usps$/i, (n) => `https://tools.usps.com/go/TrackConfirmAction?tLabels=${n}`],
+  [/^dhl/i, (n) => `https://www.dhl.com/en/express/tracking.html?AWB=${n}`],
+];
+
+/** The link the customer can follow: the one given, or the carrier's page for the number. */
+export function trackingUrl(carrier: string | null, tracking: string | null): string | null {
+  if (!tracking) return null;
+  if (/^https?:\/\/\S+$/i.test(tracking)) return tracking;
+  const known = carrierTracking.find(([pattern]) => pattern.test(carrier?.trim() ?? ''));
+  return known ? known[1](encodeURIComponent(tracking.trim())) : null;
+}
+
+/** Orders whose updates have been quiet for the shop's window (or waited too long): one email each. */
+async function dueOrders(db: DbOrTx, delaySeconds: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('customer_updates')
+    .select('order_id')
+    .groupBy('order_id')
+    .having((eb) =>
+      eb.or([
+        eb(eb.fn.max('created_at'), '<=', sql<Date>`now() - make_interval(secs => ${delaySeconds})`),
+        eb(eb.fn.min('created_at'), '<=', sql<Date>`now() - make_interval(secs => ${delaySeconds * longestWaitInWindows})`),
+      ]),
+    )
+    .limit(100)
+    .execute();
+  return rows.map((row) => row.order_id);
+}
+
+/**
+ * Sends the waiting status changes of each due order as one email, with a link to the order's
+ * status page. The shop's switch, the customer's choice and the order's mute are checked again
+ * at sending time: switching emails off also stops what was waiting.
+ */
+export async function sendCustomerUpdates(db: Db): Promise<number> {
+  const settings = await db.selectFrom('shop_settings').select(['customer_emails_enabled', 'customer_email_delay_seconds']).executeTakeFirstOrThrow();
+  let sent = 0;
+  for (const orderId of await dueOrders(db, settings.customer_email_delay_seconds)) {
+    const queued = await db.transaction().execute(async (tx) => {
+      const updates = await tx.selectFrom('customer_updates').select(['id', 'line_item_id']).where('order_id', '=', orderId).forUpdate().skipLocked().execute();
+      if (updates.length === 0) return false;
+      await tx.deleteFrom('customer_updates').where('id', 'in', updates.map((u) => u.id)).execute();
+      const order = await tx
+        .selectFrom('orders')
+        .innerJoin('customers', 'customers.id', 'orders.customer_id')
+        .select(['orders.id', 'orders.number', 'orders.item_count', 'orders.customer_emails_muted', 'customers.name', 'customers.email', 'customers.email_updates'])
+        .where('orders.id', '=', orderId)
+        .executeTakeFirst();
+      const current = await tx.selectFrom('shop_settings').select('customer_emails_enabled').executeTakeFirstOrThrow();
+      if (!order || !current.customer_emails_enabled || order.customer_emails_muted || !order.email_updates || order.email === '') return false;
+
+      const changedIds = [...new Set(updates.map((u) => u.line_item_id))];
+      const items = await tx
+        .selectFrom('line_items')
+        .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
+        .select(['line_items.id', 'line_items.position', 'line_items.description', 'line_items.fulfillment_method', 'line_items.carrier', 'line_items.tracking', 'workflow_statuses.customer_label', 'workflow_statuses.kind', 'workflow_statuses.customer_email'])
+        .where('line_items.id', 'in', changedIds)
+        .orderBy('line_items.position')
+        .execute();
+      // An item moved on and back before the email went out: nothing worth telling about it now.
+      const worthTelling = items.filter((item) => item.customer_email !== null);
+      if (worthTelling.length === 0) return false;
+      const { token } = await issueToken(tx, { purpose: orderStatusPurpose, subjectType: 'order', subjectId: order.id, lifetimeMs: statusLinkDays * 86_400_000, createdBy: null });
+      await enqueueMail(tx, {
+        template: 'order-update',
+        to: order.email,
+        data: {
+          customerName: order.name,
+          orderNumber: order.number,
+          statusPath: `/status/${token}`,
+          items: worthTelling.map((item) => ({
+            label: itemLabel(order.number, item.position, order.item_count),
+            description: item.description,
+            statusLabel: item.customer_label,
+            kind: item.kind,
+            fulfillmentMethod: item.fulfillment_method,
+            carrier: item.carrier,
+            tracking: item.tracking,
+            trackingUrl: trackingUrl(item.carrier, item.tracking),
+          })),
+        },
+        idempotencyKey: `order-update:${order.id}:${Math.max(...updates.map((u) => u.id))}`,
+      });
+      return true;
+    });
+    if (queued) sent += 1;
+  }
+  return sent;
+}

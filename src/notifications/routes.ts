@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { renderView } from '../platform/views.js';
+import { orderStatusForToken } from './status-page.js';
+
+/** Pages for customers, who never sign in: their own layout, and a token instead of a session. */
+export async function customerPageRoutes(app: FastifyInstance) {
+  app.get('/status/:token', { config: { access: 'public', allowBeforeSetup: false } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const status = await orderStatusForToken(app.db, token);
+    reply.header('cache-control', 'no-store').header('x-robots-tag', 'noindex');
+    if (!status) {
+      return reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send(renderView('public/link-expired', { title: 'Link expired', shopName: app.shopName() }));
+    }
+    return reply.type('text/html; charset=utf-8').send(renderView('public/order-status', { title: `Order ${status.orderNumber}`, shopName: app.shopName(), ...status }));
+  });
+}

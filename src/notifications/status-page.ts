@@ -1,0 +1,40 @@
+import type { DbOrTx } from '../db/database.js';
+import { findValidToken } from '../platform/tokens.js';
+import { itemLabel } from '../workflow/transition.js';
+import { orderStatusPurpose, trackingUrl } from './customer-updates.js';
+
+/** What a customer's status link shows: their one order, each item's status as they say it. */
+export async function orderStatusForToken(db: DbOrTx, token: string) {
+  const valid = await findValidToken(db, token, orderStatusPurpose);
+  if (!valid || valid.subjectType !== 'order') return undefined;
+  const order = await db
+    .selectFrom('orders')
+    .innerJoin('customers', 'customers.id', 'orders.customer_id')
+    .select(['orders.id', 'orders.number', 'orders.item_count', 'orders.due_date', 'customers.name'])
+    .where('orders.id', '=', valid.subjectId)
+    .executeTakeFirst();
+  if (!order) return undefined;
+  const items = await db
+    .selectFrom('line_items')
+    .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
+    .select(['line_items.position', 'line_items.description', 'line_items.quantity', 'line_items.carrier', 'line_items.tracking', 'line_items.status_entered_at', 'workflow_statuses.customer_label', 'workflow_statuses.kind'])
+    .where('line_items.order_id', '=', order.id)
+    .orderBy('line_items.position')
+    .execute();
+  return {
+    orderNumber: order.number,
+    customerName: order.name,
+    dueDate: order.due_date,
+    items: items.map((item) => ({
+      label: itemLabel(order.number, item.position, order.item_count),
+      description: item.description,
+      quantity: item.quantity,
+      statusLabel: item.customer_label,
+      kind: item.kind,
+      since: item.status_entered_at,
+      carrier: item.carrier,
+      tracking: item.tracking,
+      trackingUrl: trackingUrl(item.carrier, item.tracking),
+    })),
+  };
+}
