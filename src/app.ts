@@ -30,6 +30,8 @@ import { orderRoutes } from './orders/routes.js';
 import { customerRoutes } from './customers/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { customerPageRoutes } from './notifications/routes.js';
+import { alertRoutes } from './notifications/alert-routes.js';
+import { unreadAlertCount } from './notifications/alerts.js';
 import { WorkflowCache } from './workflow/definition.js';
 import { ShopNameCache } from './settings/settings.js';
 
@@ -93,7 +95,12 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
   app.decorate('workflow', workflow);
   app.decorate('layoutExtras', async (request: FastifyRequest) => {
     const user = request.user;
-    return { queueNav: user && can(user.roles, 'queues:view') ? await queueNavigation(db, user) : [] };
+    if (!user) return { queueNav: [], unreadAlerts: 0 };
+    const [queueNav, unreadAlerts] = await Promise.all([
+      can(user.roles, 'queues:view') ? queueNavigation(db, user) : [],
+      unreadAlertCount(db, user.id),
+    ]);
+    return { queueNav, unreadAlerts };
   });
   app.decorateReply('page', pageReply);
   app.decorateReply('fragment', fragmentReply);
@@ -188,5 +195,6 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
   await app.register(customerRoutes);
   await app.register(catalogRoutes);
   await app.register(customerPageRoutes);
+  await app.register(alertRoutes);
   return app;
 }

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { schedule, type ScheduledTask } from 'node-cron';
+import { sendQueueDigests } from './notifications/alerts.js';
 import { sendCustomerUpdates } from './notifications/customer-updates.js';
 import { deleteExpiredSessions } from './platform/session-store.js';
 
 /**
  * The whole schedule. Every job is safe with several app instances running: mail rows and
- * customer updates are claimed with FOR UPDATE SKIP LOCKED, and deleting expired sessions
- * twice does no harm.
+ * customer updates are claimed with FOR UPDATE SKIP LOCKED, a digest is claimed by moving
+ * the person's last-sent time conditionally, and deleting expired sessions twice does no harm.
  */
 export function startCron(app: FastifyInstance): { stop(): Promise<void> } {
   const failed = (job: string) => (error: unknown) => app.log.error({ err: error, job }, 'scheduled job failed');
@@ -14,6 +15,10 @@ export function startCron(app: FastifyInstance): { stop(): Promise<void> } {
     schedule('*/10 * * * * *', () => app.mail.nudge(), { name: 'deliver-mail', noOverlap: true }),
     schedule('*/15 * * * * *', () => sendCustomerUpdates(app.db).then((sent) => sent > 0 && app.mail.nudge(), failed('customer-updates')), {
       name: 'customer-updates',
+      noOverlap: true,
+    }),
+    schedule('5 * * * *', () => sendQueueDigests(app.db).then((sent) => sent > 0 && app.mail.nudge(), failed('queue-digests')), {
+      name: 'queue-digests',
       noOverlap: true,
     }),
     schedule('17 * * * *', () => deleteExpiredSessions(app.db).then(() => undefined, failed('delete-expired-sessions')), {

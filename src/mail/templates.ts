@@ -43,6 +43,12 @@ interface OrderUpdateData {
   }[];
 }
 
+interface QueueDigestData {
+  name: string;
+  period: string;
+  queues: { key: string; label: string; arrived: number; waiting: number }[];
+}
+
 interface MailTemplate<Data> {
   subject(data: Data, context: MailContext): string;
 }
@@ -60,6 +66,9 @@ export const mailTemplates = {
       data.items.length === 1
         ? `${context.shopName}: your ${data.items[0]!.description} (order ${data.orderNumber}) is ${data.items[0]!.statusLabel.toLowerCase()}`
         : `${context.shopName}: updates on ${data.items.length} items of your order ${data.orderNumber}`,
+  },
+  'queue-digest': {
+    subject: (data: QueueDigestData) => `New in your queues: ${data.queues.map((q) => `${q.arrived} ${q.label}`).join(', ')}`,
   },
   'sales-alert': {
     subject: (data: SalesAlertData) => (data.orderCompleted ? 'Order complete: collect the final payment' : 'Item completed: collect payment if due'),

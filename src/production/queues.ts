@@ -45,7 +45,7 @@ export async function queueChangeSeq(db: DbOrTx, queueKey: string): Promise<numb
   return row?.change_seq;
 }
 
-export async function setQueueSubscription(db: Db, userId: number, queueKey: string, subscribed: boolean): Promise<void> {
+export async function setQueueSubscription(db: DbOrTx, userId: number, queueKey: string, subscribed: boolean): Promise<void> {
   await db
     .insertInto('queue_subscriptions')
     .values({ user_id: userId, queue_key: queueKey, subscribed })
