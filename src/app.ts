@@ -26,6 +26,7 @@ import { settingsRoutes } from './settings/routes.js';
 import { can } from './platform/permissions.js';
 import { queueNavigation } from './production/queues.js';
 import { productionRoutes } from './production/routes.js';
+import { filterChoiceLists, type FilterChoiceLists } from './production/filter-choices.js';
 import { orderRoutes } from './orders/routes.js';
 import { customerRoutes } from './customers/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
@@ -42,6 +43,8 @@ declare module 'fastify' {
     mail: MailDelivery;
     shopName(): string;
     workflow: WorkflowCache;
+    /** Machines, materials and people for the queue filters; invalidate() after changing them. */
+    filterChoices: FilterChoiceLists;
     refreshShopName(): Promise<void>;
   }
 }
@@ -93,11 +96,12 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
   app.decorate('mail', mail);
   const workflow = new WorkflowCache(db);
   app.decorate('workflow', workflow);
-  app.decorate('layoutExtras', async (request: FastifyRequest) => {
+  app.decorate('filterChoices', filterChoiceLists(db));
+  app.decorate('layoutExtras', async (request: FastifyRequest, known: Record<string, unknown>) => {
     const user = request.user;
     if (!user) return { queueNav: [], unreadAlerts: 0 };
     const [queueNav, unreadAlerts] = await Promise.all([
-      can(user.roles, 'queues:view') ? queueNavigation(db, user) : [],
+      known.queueNav ?? (can(user.roles, 'queues:view') ? queueNavigation(db, user) : []),
       unreadAlertCount(db, user.id),
     ]);
     return { queueNav, unreadAlerts };

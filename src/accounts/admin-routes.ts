@@ -47,6 +47,7 @@ export async function userAdminRoutes(app: FastifyInstance) {
     try {
       const password = formSecret(request.body, 'password');
       const userId = await createUser(db, { userId: request.user!.id }, { ...values, password });
+      app.filterChoices.invalidate();
       app.mail.nudge();
       request.session.flash = password
         ? `${values.name} can now sign in with the password you chose.`
@@ -75,6 +76,7 @@ export async function userAdminRoutes(app: FastifyInstance) {
     };
     try {
       await updateUser(db, { userId: request.user!.id }, userId, values);
+      app.filterChoices.invalidate();
       request.session.flash = `Saved ${values.name}.`;
       return reply.redirect('/admin/users', 303);
     } catch (error) {

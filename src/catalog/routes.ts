@@ -26,6 +26,7 @@ export async function catalogRoutes(app: FastifyInstance) {
     const name = formText(request.body, 'name');
     try {
       await addCatalogEntry(app.db, { userId: request.user!.id }, kind, name);
+      app.filterChoices.invalidate();
       request.session.flash = `Added “${name}”.`;
       return reply.redirect('/admin/catalog', 303);
     } catch (error) {
@@ -40,6 +41,7 @@ export async function catalogRoutes(app: FastifyInstance) {
     if (!/^\d+$/.test(id)) throw new HttpError(404);
     const active = formText(request.body, 'active') === '1';
     await setCatalogEntryActive(app.db, { userId: request.user!.id }, kind, Number(id), active);
+    app.filterChoices.invalidate();
     return reply.redirect('/admin/catalog', 303);
   });
 }

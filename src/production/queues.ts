@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 
+/** "99+" is as much as anyone needs to know, and counting further costs every page view. */
+export const newCountCap = 100;
+
 export interface QueueNavEntry {
   key: string;
   label: string;
@@ -8,6 +11,7 @@ export interface QueueNavEntry {
   owned: boolean;
   /** Items that entered an owned queue since this person last opened it. */
   newCount: number;
+  changeSeq: number;
 }
 
 /**
@@ -15,12 +19,14 @@ export interface QueueNavEntry {
  * out, or by opting in) how many items arrived since their last visit. One query.
  */
 export async function queueNavigation(db: DbOrTx, user: { id: number; roles: string[] }): Promise<QueueNavEntry[]> {
-  const rows = await sql<{ key: string; label: string; count: number; owned: boolean; newCount: number | null }>`
-    select q.key, q.label, q.item_count as count, owned.value as owned,
+  const rows = await sql<{ key: string; label: string; count: number; owned: boolean; newCount: number | null; changeSeq: number }>`
+    select q.key, q.label, q.item_count as count, owned.value as owned, q.change_seq as "changeSeq",
            case when owned.value then (
-             select count(*)::int from line_items li
-              where li.status in (select ws.key from workflow_statuses ws where ws.queue_key = q.key)
-                and li.status_entered_at > coalesce(v.last_seen_at, '-infinity'::timestamptz)
+             select count(*)::int from (
+               select 1 from line_items li
+                where li.status in (select ws.key from workflow_statuses ws where ws.queue_key = q.key)
+                  and li.status_entered_at > coalesce(v.last_seen_at, '-infinity'::timestamptz)
+                limit ${newCountCap}) arrived
            ) end as "newCount"
       from queues q
       left join queue_visits v on v.queue_key = q.key and v.user_id = ${user.id}
@@ -28,14 +34,23 @@ export async function queueNavigation(db: DbOrTx, user: { id: number; roles: str
       cross join lateral (select coalesce(s.subscribed, q.owner_roles && ${sql.val(user.roles)}::text[]) as value) owned
      where q.workflow = 'production'
      order by q.position`.execute(db);
-  return rows.rows.map((row) => ({ ...row, count: Number(row.count), newCount: Number(row.newCount ?? 0) }));
+  return rows.rows.map((row) => ({ ...row, count: Number(row.count), newCount: Number(row.newCount ?? 0), changeSeq: Number(row.changeSeq) }));
 }
 
+/**
+ * Remembers when this person last looked at the queue: written at most every 10 seconds, so a
+ * busy page costs one cheap statement that changes nothing.
+ */
 export async function recordQueueVisit(db: DbOrTx, userId: number, queueKey: string): Promise<void> {
   await db
     .insertInto('queue_visits')
     .values({ user_id: userId, queue_key: queueKey, last_seen_at: sql<Date>`now()` })
-    .onConflict((oc) => oc.columns(['user_id', 'queue_key']).doUpdateSet({ last_seen_at: sql<Date>`now()` }))
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'queue_key'])
+        .doUpdateSet({ last_seen_at: sql<Date>`now()` })
+        .where('queue_visits.last_seen_at', '<', sql<Date>`now() - interval '10 seconds'`),
+    )
     .execute();
 }
 

@@ -41,6 +41,7 @@ function transitionInput(body: unknown) {
 export async function productionRoutes(app: FastifyInstance) {
   const { db } = app;
   const viewQueues = { config: { access: 'queues:view' } } as const;
+  const choiceLists = app.filterChoices;
   const moveItems = { config: { access: 'items:move' } } as const;
 
   async function findQueue(key: string) {
@@ -50,10 +51,13 @@ export async function productionRoutes(app: FastifyInstance) {
     return { workflow, queue };
   }
 
-  /** The region that refreshes itself: the table, its pagination, and the change number it shows. */
-  async function queueTableData(user: CurrentUser, workflow: Workflow, queueKey: string, filter: QueueFilter) {
+  /**
+   * The region that refreshes itself: the table, its pagination, and the change number it shows.
+   * The change number is read before the rows, so a change in between shows on the next refresh.
+   */
+  async function queueTableData(user: CurrentUser, workflow: Workflow, queueKey: string, filter: QueueFilter, changeSeq: number) {
     const queue = workflow.queues.find((q) => q.key === queueKey)!;
-    const [page, changeSeq] = await Promise.all([queuePage(db, queue.statuses, filter, fmt.today()), queueChangeSeq(db, queueKey)]);
+    const page = await queuePage(db, queue.statuses, filter, fmt.today());
     const actionsFor = (status: string) => transitionsFor(workflow, status, user.roles);
     return {
       queue,
@@ -84,16 +88,18 @@ export async function productionRoutes(app: FastifyInstance) {
     const { workflow, queue } = await findQueue(key);
     const query = request.query as Record<string, unknown>;
     const { filter, errors } = parseQueueFilter(query);
+    const queueNav = await queueNavigation(db, request.user!);
+    const changeSeq = queueNav.find((q) => q.key === key)!.changeSeq;
     const [table, choices, savedViews] = await Promise.all([
-      queueTableData(request.user!, workflow, key, filter),
-      queueFilterChoices(db, filter),
+      queueTableData(request.user!, workflow, key, filter, changeSeq),
+      queueFilterChoices(db, choiceLists, filter),
       listSavedViews(db, request.user!.id, key),
+      recordQueueVisit(db, request.user!.id, key),
     ]);
-    await recordQueueVisit(db, request.user!.id, key);
     const bulkActions = [...new Map(queue.statuses.flatMap((status) => transitionsFor(workflow, status, request.user!.roles)).map((t) => [t.label === 'Mark BUILT' ? 'built' : t.to, t])).entries()];
     return reply.page(
       'production/queue',
-      { title: queue.label, wide: true, currentQueue: key, ...table, choices, savedViews, filterErrors: errors, rawQuery: query, bulkActions },
+      { title: queue.label, wide: true, currentQueue: key, queueNav, ...table, choices, savedViews, filterErrors: errors, rawQuery: query, bulkActions },
       Object.keys(errors).length > 0 ? 422 : 200,
     );
   });
@@ -108,8 +114,8 @@ export async function productionRoutes(app: FastifyInstance) {
     if (current === seen) return reply.code(204).header('cache-control', 'no-store').send();
     const { workflow } = await findQueue(key);
     const { filter } = parseQueueFilter(query);
-    const table = await queueTableData(request.user!, workflow, key, filter);
     const queueNav = await queueNavigation(db, request.user!);
+    const table = await queueTableData(request.user!, workflow, key, filter, queueNav.find((q) => q.key === key)!.changeSeq);
     return reply.header('cache-control', 'no-store').fragment('production/queue-refresh', { ...table, queueNav, currentQueue: key });
   });
 
@@ -160,8 +166,8 @@ export async function productionRoutes(app: FastifyInstance) {
       return reply.redirect(returnTo, 303);
     }
     const { filter } = parseQueueFilter(Object.fromEntries(new URL(returnTo, 'http://x').searchParams));
-    const table = await queueTableData(request.user!, workflow, key, filter);
     const queueNav = await queueNavigation(db, request.user!);
+    const table = await queueTableData(request.user!, workflow, key, filter, queueNav.find((q) => q.key === key)!.changeSeq);
     return reply.fragment('production/bulk-result', { ...table, queueNav, currentQueue: key, results, problem });
   });
 

@@ -1,0 +1,66 @@
+import { sql } from 'kysely';
+import type { Db } from '../src/db/database.js';
+
+export const benchOrders = 250_000;
+export const itemsPerOrder = 4;
+
+/**
+ * A large shop built with set-based SQL: 5,000 customers, 250,000 orders, 1,000,000 line
+ * items. Most items are long finished, as in a shop with years of history; about 8% are in
+ * the open queues, spread over machines, materials, assignees and due dates.
+ */
+export async function buildLargeShop(db: Db, log: (message: string) => void): Promise<void> {
+  const step = async (label: string, query: ReturnType<typeof sql>) => {
+    const started = Date.now();
+    await query.execute(db);
+    log(`  ${label} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  };
+  await step('machines, materials, people', sql`
+    insert into machines (name) values ('CNC router'), ('Large-format printer'), ('Laser engraver'), ('Vinyl cutter');
+    insert into materials (name) values ('Acrylic'), ('Aluminum'), ('Vinyl'), ('Coroplast'), ('PVC');
+    insert into users (name, email, password_hash, updated_at)
+      select 'Bench worker ' || n, 'worker' || n || '@bench.test', 'x', now() from generate_series(1, 20) n;
+  `);
+  await step('5,000 customers', sql`
+    insert into customers (name, company, email, updated_at)
+      select 'Customer ' || n, 'Company ' || (n % 977), 'customer' || n || '@bench.test', now() from generate_series(1, 5000) n;
+  `);
+  await step('250,000 orders', sql`
+    insert into orders (number, customer_id, salesperson_id, due_date, total, item_count, updated_at)
+      select 1000 + n, 1 + (n * 7919) % 5000, null, current_date + ((n % 60) - 30), 400, ${itemsPerOrder}, now()
+        from generate_series(1, ${benchOrders}) n
+  `);
+  await step('order numbers continue after the last one', sql`select setval('order_number_seq', ${1000 + benchOrders})`);
+  await step('1,000,000 line items', sql`
+    insert into line_items (order_id, position, description, quantity, unit_price, machine_id, material_id,
+                            fulfillment_method, due_date, assignee_id, status, status_entered_at,
+                            order_number, customer_id, search_text, updated_at, completed_at)
+    select o.id, p, d.description, 1 + (i % 5), 100, 1 + (i % 4), 1 + (i % 5),
+           (array['pickup','installation','delivery','shipping'])[1 + (i % 4)],
+           o.due_date + (p - 1), case when i % 3 = 0 then 1 + (i % 20) end,
+           s.status, now() - make_interval(mins => (i % 10000)),
+           o.number, o.customer_id, lower(o.number || ' customer ' || o.customer_id || ' ' || d.description), now(),
+           case when s.status in ('picked_up','installed','delivered','shipped') then now() end
+      from orders o
+     cross join generate_series(1, ${itemsPerOrder}) p
+     cross join lateral (select (o.id - 1) * ${itemsPerOrder} + p as i) n(i)
+     cross join lateral (select (array['Dimensional acrylic sign','Aluminum panel','Vinyl lettering','Coroplast yard signs','PVC menu board','Channel letters','Brushed aluminum plaque'])[1 + (i % 7)] as description) d
+     cross join lateral (select case
+         when i % 100 < 2 then 'pending'
+         when i % 100 < 4 then 'in_progress'
+         when i % 200 = 8 then 'awaiting_pickup'
+         when i % 200 = 9 then 'awaiting_installation'
+         when i % 200 = 10 then 'awaiting_delivery'
+         when i % 200 = 11 then 'awaiting_shipping'
+         when i % 200 = 12 then 'on_hold'
+         when i % 100 = 7 then 'cancelled'
+         else (array['picked_up','installed','delivered','shipped'])[1 + (i % 4)] end as status) s;
+  `);
+  await step('queue counts', sql`
+    update queues q set item_count = c.n, change_seq = change_seq + 1
+      from (select ws.queue_key, count(*) n from line_items li join workflow_statuses ws on ws.key = li.status
+             where ws.queue_key is not null group by ws.queue_key) c
+     where c.queue_key = q.key;
+  `);
+  await step('analyze', sql`analyze`);
+}

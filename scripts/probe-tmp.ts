@@ -1,0 +1,10 @@
+import { buildApp } from '../src/app.js';
+import { createDb } from '../src/db/database.js';
+import * as fmt from '../src/platform/format.js';
+import { queuePage } from '../src/production/queue-query.js';
+const db = createDb('postgres://postgres@127.0.0.1:5432/traveler_bench', 20);
+const app = await buildApp({ config: { nodeEnv: 'production', databaseUrl: 'x', host: '127.0.0.1', port: 3300, baseUrl: 'http://x', sessionSecret: 'x'.repeat(40), smtpUrl: undefined, mailFrom: 'a@b.c', shopTimezone: 'UTC', dataDir: '/x', logLevel: 'warn', trustProxy: false }, db });
+app.get('/bench/baseline', { config: { access: 'public' } }, async (_r, reply) => reply.send((await queuePage(db, ['pending'], { sort: 'due' }, fmt.today())).rows));
+app.get('/bench/select1', { config: { access: 'public' } }, async (_r, reply) => reply.send(await db.selectFrom('queues').select('change_seq').where('key', '=', 'pending').executeTakeFirst()));
+app.get('/bench/nothing', { config: { access: 'public' } }, async (_r, reply) => reply.send({ ok: 1 }));
+await app.listen({ port: 3300, host: '127.0.0.1' });
