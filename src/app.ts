@@ -24,7 +24,7 @@ import { PostgresSessionStore } from './platform/session-store.js';
 import { fragmentReply, pageReply } from './platform/views.js';
 import { settingsRoutes } from './settings/routes.js';
 import { can } from './platform/permissions.js';
-import { queueNavigation } from './production/queues.js';
+import { loadNavigation } from './production/queues.js';
 import { productionRoutes } from './production/routes.js';
 import { filterChoiceLists, type FilterChoiceLists } from './production/filter-choices.js';
 import { orderRoutes } from './orders/routes.js';
@@ -32,7 +32,6 @@ import { customerRoutes } from './customers/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import { customerPageRoutes } from './notifications/routes.js';
 import { alertRoutes } from './notifications/alert-routes.js';
-import { unreadAlertCount } from './notifications/alerts.js';
 import { WorkflowCache } from './workflow/definition.js';
 import { ShopNameCache } from './settings/settings.js';
 
@@ -100,11 +99,8 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
   app.decorate('layoutExtras', async (request: FastifyRequest, known: Record<string, unknown>) => {
     const user = request.user;
     if (!user) return { queueNav: [], unreadAlerts: 0 };
-    const [queueNav, unreadAlerts] = await Promise.all([
-      known.queueNav ?? (can(user.roles, 'queues:view') ? queueNavigation(db, user) : []),
-      unreadAlertCount(db, user.id),
-    ]);
-    return { queueNav, unreadAlerts };
+    if (known.queueNav !== undefined && known.unreadAlerts !== undefined) return {};
+    return loadNavigation(db, user, can(user.roles, 'queues:view'));
   });
   app.decorateReply('page', pageReply);
   app.decorateReply('fragment', fragmentReply);
@@ -146,17 +142,18 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
   });
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body) });
   await app.register(fastifyCookie);
+  const sessions = new PostgresSessionStore(db);
   await app.register(fastifySession, {
     secret: config.sessionSecret,
     cookieName: 'traveler.sid',
-    store: new PostgresSessionStore(db),
+    store: sessions,
     saveUninitialized: false,
     rolling: false,
     cookie: { secure: 'auto', httpOnly: true, sameSite: 'lax', path: '/', maxAge: 12 * 3600_000 },
   });
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
   await app.register(fastifyRateLimit, { global: false, hook: 'preHandler' });
-  await app.register(authPlugin, { db });
+  await app.register(authPlugin, { db, sessions });
 
   app.addHook('preHandler', (request, reply, done) => {
     if (unsafeMethods.has(request.method) && request.routeOptions.config.access !== undefined) {

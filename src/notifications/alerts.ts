@@ -4,11 +4,6 @@ import { enqueueMail } from '../mail/outbox.js';
 import { queueNavigation, setQueueSubscription } from '../production/queues.js';
 import { ValidationError } from '../platform/errors.js';
 
-export async function unreadAlertCount(db: DbOrTx, userId: number): Promise<number> {
-  const row = await db.selectFrom('alerts').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).where('read_at', 'is', null).executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 export async function listAlerts(db: DbOrTx, userId: number) {
   return db
     .selectFrom('alerts')

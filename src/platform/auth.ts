@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { can, type RouteAccess } from './permissions.js';
 import { HttpError } from './errors.js';
+import type { PostgresSessionStore } from './session-store.js';
 
 export interface CurrentUser {
   id: number;
@@ -84,8 +85,8 @@ function sendToLogin(request: FastifyRequest, reply: FastifyReply) {
  * Every route must say who may use it; a route without `config.access` stops the app at
  * start-up, so nothing can be reachable by accident.
  */
-export const authPlugin = fp(async function auth(app: FastifyInstance, options: { db: Db }) {
-  const { db } = options;
+export const authPlugin = fp(async function auth(app: FastifyInstance, options: { db: Db; sessions: PostgresSessionStore }) {
+  const { db, sessions } = options;
   let setupDone = false;
 
   app.decorateRequest('user', null);
@@ -118,7 +119,8 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
 
     const userId = request.session.userId;
     if (userId !== undefined) {
-      const user = await findActiveUser(db, userId);
+      const loaded = sessions.takeUser(request.session.sessionId);
+      const user = loaded !== undefined ? (loaded?.id === userId ? loaded : undefined) : await findActiveUser(db, userId);
       if (user) {
         request.user = user;
         keepSessionAlive(request);

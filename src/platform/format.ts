@@ -46,7 +46,9 @@ export function money(value: string | number): string {
   return moneyFormat.format(Number(value));
 }
 
+// A calendar date has no time zone: format it as the UTC midnight it is stored as.
+const calendarDate = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
 export function date(value: string | null | undefined): string {
   if (!value) return '—';
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${value}T00:00:00Z`));
+  return calendarDate.format(new Date(`${value}T00:00:00Z`));
 }

@@ -22,9 +22,30 @@ function expiryOf(session: Session): Date {
   return new Date(Date.now() + (session.cookie.originalMaxAge ?? defaultLifetimeMs));
 }
 
-/** A @fastify/session store in PostgreSQL; rows are keyed by the hash of the session id. */
+export interface SessionUser {
+  id: number;
+  name: string;
+  email: string;
+  roles: string[];
+}
+
+/**
+ * A @fastify/session store in PostgreSQL; rows are keyed by the hash of the session id.
+ * Loading a session also loads its active user in the same query, so a signed-in request
+ * costs one lookup before the route's own work; the auth hook takes the user with takeUser().
+ */
 export class PostgresSessionStore {
+  private readonly loadedUsers = new Map<string, SessionUser | null>();
+
   constructor(private readonly db: Db) {}
+
+  /** The user loaded with this request's session (null: none or deactivated); undefined if not loaded. */
+  takeUser(sessionId: string): SessionUser | null | undefined {
+    const key = hashSessionId(sessionId);
+    const user = this.loadedUsers.get(key);
+    this.loadedUsers.delete(key);
+    return user;
+  }
 
   set(sessionId: string, session: Session, callback: (err?: unknown) => void): void {
     const row = {
@@ -50,13 +71,28 @@ export class PostgresSessionStore {
   }
 
   get(sessionId: string, callback: (err: unknown, session?: Session | null) => void): void {
+    const key = hashSessionId(sessionId);
     this.db
       .selectFrom('sessions')
-      .select('data')
-      .where('id_hash', '=', hashSessionId(sessionId))
-      .where('expires_at', '>', sql<Date>`now()`)
+      .leftJoin('users', (join) => join.onRef('users.id', '=', 'sessions.user_id').on('users.active', '=', true))
+      .select([
+        'sessions.data',
+        'users.id as userId',
+        'users.name',
+        'users.email',
+        sql<string[] | null>`case when users.id is not null then array(select role from user_roles where user_id = users.id order by role) end`.as('roles'),
+      ])
+      .where('sessions.id_hash', '=', key)
+      .where('sessions.expires_at', '>', sql<Date>`now()`)
       .executeTakeFirst()
-      .then((row) => callback(null, row ? (row.data as unknown as Session) : null), callback);
+      .then((row) => {
+        if (row) {
+          // Requests that never reach the auth hook must not make this grow without bound.
+          if (this.loadedUsers.size > 10_000) this.loadedUsers.clear();
+          this.loadedUsers.set(key, row.userId !== null ? { id: row.userId, name: row.name!, email: row.email!, roles: row.roles ?? [] } : null);
+        }
+        callback(null, row ? (row.data as unknown as Session) : null);
+      }, callback);
   }
 
   destroy(sessionId: string, callback: (err?: unknown) => void): void {

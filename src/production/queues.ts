@@ -12,35 +12,54 @@ export interface QueueNavEntry {
   /** Items that entered an owned queue since this person last opened it. */
   newCount: number;
   changeSeq: number;
+  lastSeenAt: Date | null;
+}
+
+export interface Navigation {
+  queueNav: QueueNavEntry[];
+  unreadAlerts: number;
 }
 
 /**
- * Every queue with its count, and for the queues this person owns (by role, unless they opted
- * out, or by opting in) how many items arrived since their last visit. One query.
+ * What the navigation shows, in one query: every queue with its count and change number, for
+ * the queues this person owns (by role, unless they opted out, or by opting in) how many items
+ * arrived since their last visit, and how many of their alerts are unread.
  */
-export async function queueNavigation(db: DbOrTx, user: { id: number; roles: string[] }): Promise<QueueNavEntry[]> {
-  const rows = await sql<{ key: string; label: string; count: number; owned: boolean; newCount: number | null; changeSeq: number }>`
-    select q.key, q.label, q.item_count as count, owned.value as owned, q.change_seq as "changeSeq",
+export async function loadNavigation(db: DbOrTx, user: { id: number; roles: string[] }, withQueues: boolean): Promise<Navigation> {
+  const rows = await sql<{ key: string; label: string; count: number; owned: boolean; newCount: number | null; changeSeq: number; lastSeenAt: Date | null; unreadAlerts: number }>`
+    select q.key, q.label, q.item_count as count, owned.value as owned, q.change_seq as "changeSeq", v.last_seen_at as "lastSeenAt",
            case when owned.value then (
              select count(*)::int from (
                select 1 from line_items li
                 where li.status in (select ws.key from workflow_statuses ws where ws.queue_key = q.key)
                   and li.status_entered_at > coalesce(v.last_seen_at, '-infinity'::timestamptz)
                 limit ${newCountCap}) arrived
-           ) end as "newCount"
+           ) end as "newCount",
+           (select count(*)::int from alerts a where a.user_id = ${user.id} and a.read_at is null) as "unreadAlerts"
       from queues q
       left join queue_visits v on v.queue_key = q.key and v.user_id = ${user.id}
       left join queue_subscriptions s on s.queue_key = q.key and s.user_id = ${user.id}
       cross join lateral (select coalesce(s.subscribed, q.owner_roles && ${sql.val(user.roles)}::text[]) as value) owned
      where q.workflow = 'production'
      order by q.position`.execute(db);
-  return rows.rows.map((row) => ({ ...row, count: Number(row.count), newCount: Number(row.newCount ?? 0), changeSeq: Number(row.changeSeq) }));
+  const queueNav = rows.rows.map(({ unreadAlerts: _unread, ...row }) => ({
+    ...row,
+    count: Number(row.count),
+    newCount: Number(row.newCount ?? 0),
+    changeSeq: Number(row.changeSeq),
+  }));
+  return { queueNav: withQueues ? queueNav : [], unreadAlerts: Number(rows.rows[0]?.unreadAlerts ?? 0) };
 }
 
-/**
- * Remembers when this person last looked at the queue: written at most every 10 seconds, so a
- * busy page costs one cheap statement that changes nothing.
- */
+export async function queueNavigation(db: DbOrTx, user: { id: number; roles: string[] }): Promise<QueueNavEntry[]> {
+  return (await loadNavigation(db, user, true)).queueNav;
+}
+
+/** A visit is worth writing when none is recorded or the last is over 10 seconds old. */
+export function visitIsStale(lastSeenAt: Date | null): boolean {
+  return lastSeenAt === null || Date.now() - lastSeenAt.getTime() > 10_000;
+}
+
 export async function recordQueueVisit(db: DbOrTx, userId: number, queueKey: string): Promise<void> {
   await db
     .insertInto('queue_visits')

@@ -9,7 +9,7 @@ import { transitionItem } from '../workflow/transition.js';
 import { bulkMove, resolveTarget, type BulkResult } from './bulk.js';
 import { itemDetail } from './items.js';
 import { filterParams, parseQueueFilter, queuePage, type QueueFilter } from './queue-query.js';
-import { queueChangeSeq, queueNavigation, recordQueueVisit } from './queues.js';
+import { loadNavigation, queueChangeSeq, queueNavigation, recordQueueVisit, visitIsStale } from './queues.js';
 import { deleteSavedView, listSavedViews, saveView } from './saved-views.js';
 import { queueFilterChoices } from './filter-choices.js';
 
@@ -88,18 +88,18 @@ export async function productionRoutes(app: FastifyInstance) {
     const { workflow, queue } = await findQueue(key);
     const query = request.query as Record<string, unknown>;
     const { filter, errors } = parseQueueFilter(query);
-    const queueNav = await queueNavigation(db, request.user!);
-    const changeSeq = queueNav.find((q) => q.key === key)!.changeSeq;
+    const { queueNav, unreadAlerts } = await loadNavigation(db, request.user!, true);
+    const here = queueNav.find((q) => q.key === key)!;
     const [table, choices, savedViews] = await Promise.all([
-      queueTableData(request.user!, workflow, key, filter, changeSeq),
+      queueTableData(request.user!, workflow, key, filter, here.changeSeq),
       queueFilterChoices(db, choiceLists, filter),
       listSavedViews(db, request.user!.id, key),
-      recordQueueVisit(db, request.user!.id, key),
+      visitIsStale(here.lastSeenAt) ? recordQueueVisit(db, request.user!.id, key) : undefined,
     ]);
     const bulkActions = [...new Map(queue.statuses.flatMap((status) => transitionsFor(workflow, status, request.user!.roles)).map((t) => [t.label === 'Mark BUILT' ? 'built' : t.to, t])).entries()];
     return reply.page(
       'production/queue',
-      { title: queue.label, wide: true, currentQueue: key, queueNav, ...table, choices, savedViews, filterErrors: errors, rawQuery: query, bulkActions },
+      { title: queue.label, wide: true, currentQueue: key, queueNav, unreadAlerts, ...table, choices, savedViews, filterErrors: errors, rawQuery: query, bulkActions },
       Object.keys(errors).length > 0 ? 422 : 200,
     );
   });
