@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './types.js';
 
@@ -15,7 +16,32 @@ export function createDb(connectionString: string, poolSize = 10, onIdleError: (
   // An idle connection dropped by the server (a restart, a failover) must not crash the app:
   // the pool discards it and the next query opens a new one.
   pool.on('error', onIdleError);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingStatements(pool) }) });
+}
+
+const prepared = Symbol('prepared statements');
+
+/**
+ * Runs every parameterised query as a named prepared statement (named by its text), so each
+ * connection plans a query once instead of on every call: planning cost more than running most
+ * of Traveler's queries. Text without parameters (migrations, several statements) goes as is.
+ */
+function preparingStatements(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => {
+      const client = (await pool.connect()) as pg.PoolClient & { [prepared]?: true };
+      if (!client[prepared]) {
+        const plainQuery = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+        client.query = ((text: unknown, values?: unknown) =>
+          typeof text === 'string' && Array.isArray(values) && values.length > 0
+            ? plainQuery({ name: `t${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`, text, values })
+            : plainQuery(text, values)) as typeof client.query;
+        client[prepared] = true;
+      }
+      return client as unknown as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
 }
 
 function logIdleError(error: Error): void {

@@ -189,7 +189,8 @@ export async function queuePage(
         : page.orderBy(sql`line_items.due_date asc nulls last`).orderBy('line_items.id');
 
   const chosen = db
-    .with((cte) => cte('page').materialized(), () => page.limit(queuePageSize + 1))
+    // A literal, not a parameter: a prepared statement's generic plan must know it wants 51 rows.
+    .with((cte) => cte('page').materialized(), () => page.limit(sql.lit(queuePageSize + 1)))
     .selectFrom('page')
     .innerJoin('orders', 'orders.id', 'page.order_id')
     .innerJoin('customers', 'customers.id', 'page.customer_id')

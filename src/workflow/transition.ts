@@ -175,8 +175,6 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
       .returning('version')
       .executeTakeFirstOrThrow();
 
-    await touchQueues(tx, from.queue_key, to.queue_key);
-
     await recordEvent(tx, actor, {
       subjectType: 'line_item',
       subjectId: item.id,
@@ -213,6 +211,10 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
         orderTotal: String(item.orderTotal),
       });
     }
+
+    // Last, just before commit: every change to these queues waits for this row lock, so it is
+    // held for one statement rather than for the whole transition.
+    await touchQueues(tx, from.queue_key, to.queue_key);
 
     return {
       itemId: item.id,
