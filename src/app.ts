@@ -42,6 +42,8 @@ declare module 'fastify' {
     mail: MailDelivery;
     shopName(): string;
     workflow: WorkflowCache;
+    /** People or passwords changed: sessions are read afresh from the database. */
+    forgetSessions(): void;
     /** Machines, materials and people for the queue filters; invalidate() after changing them. */
     filterChoices: FilterChoiceLists;
     refreshShopName(): Promise<void>;
@@ -53,6 +55,8 @@ export interface BuildOptions {
   db: Db;
   /** Where JSON log lines go (stdout by default); tests pass their own to read them. */
   logStream?: { write(line: string): void };
+  /** How long a session read stays trusted without asking the database (default 5 s). */
+  sessionCacheMs?: number;
 }
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -66,7 +70,7 @@ function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
-export async function buildApp({ config, db, logStream }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logStream, sessionCacheMs }: BuildOptions): Promise<FastifyInstance> {
   setDisplayTimezone(config.shopTimezone);
   const app = Fastify({
     logger: {
@@ -142,7 +146,8 @@ export async function buildApp({ config, db, logStream }: BuildOptions): Promise
   });
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body) });
   await app.register(fastifyCookie);
-  const sessions = new PostgresSessionStore(db);
+  const sessions = new PostgresSessionStore(db, sessionCacheMs);
+  app.decorate('forgetSessions', () => sessions.forgetAll());
   await app.register(fastifySession, {
     secret: config.sessionSecret,
     cookieName: 'traveler.sid',

@@ -77,6 +77,7 @@ export async function userAdminRoutes(app: FastifyInstance) {
     try {
       await updateUser(db, { userId: request.user!.id }, userId, values);
       app.filterChoices.invalidate();
+      app.forgetSessions();
       request.session.flash = `Saved ${values.name}.`;
       return reply.redirect('/admin/users', 303);
     } catch (error) {
@@ -114,6 +115,7 @@ export async function userAdminRoutes(app: FastifyInstance) {
     try {
       const keepOwnSession = userId === request.user!.id ? request.session.sessionId : undefined;
       await setPassword(db, { userId: request.user!.id }, userId, formSecret(request.body, 'password'), keepOwnSession);
+      app.forgetSessions();
       request.session.flash = `New password set for ${user.name}. They have been signed out everywhere.`;
       return reply.redirect(`/admin/users/${userId}`, 303);
     } catch (error) {

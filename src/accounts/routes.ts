@@ -94,6 +94,7 @@ export async function accountRoutes(app: FastifyInstance) {
   app.post('/account/password', { config: { access: 'signed-in' } }, async (request, reply) => {
     try {
       await changeOwnPassword(db, request.user!.id, formSecret(request.body, 'currentPassword'), formSecret(request.body, 'newPassword'), request.session.sessionId);
+      app.forgetSessions();
       request.session.flash = 'Your password was changed. Other devices have been signed out.';
       return reply.redirect('/account', 303);
     } catch (error) {
@@ -127,6 +128,7 @@ export async function accountRoutes(app: FastifyInstance) {
     const { token } = request.params as { token: string };
     try {
       const userId = await resetPasswordWithToken(db, token, formSecret(request.body, 'password'));
+      app.forgetSessions();
       await signIn(request, userId);
       request.session.flash = 'Your new password is set.';
       return reply.redirect('/', 303);

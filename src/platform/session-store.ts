@@ -36,8 +36,22 @@ export interface SessionUser {
  */
 export class PostgresSessionStore {
   private readonly loadedUsers = new Map<string, SessionUser | null>();
+  /**
+   * Sessions read in the last few seconds, with their user. A page that refreshes itself every
+   * few seconds then costs no session lookup. This instance forgets an entry as soon as it
+   * saves, destroys or changes users; another instance's sign-out or deactivation applies here
+   * within `cacheMs`.
+   */
+  private readonly recent = new Map<string, { data: string; user: SessionUser | null; loadedAt: number; expiresAt: number }>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly cacheMs = 5000,
+  ) {}
+
+  forgetAll(): void {
+    this.recent.clear();
+  }
 
   /** The user loaded with this request's session (null: none or deactivated); undefined if not loaded. */
   takeUser(sessionId: string): SessionUser | null | undefined {
@@ -67,11 +81,20 @@ export class PostgresSessionStore {
         }),
       )
       .execute()
-      .then(() => callback(), callback);
+      .then(() => {
+        this.recent.delete(row.id_hash);
+        callback();
+      }, callback);
   }
 
   get(sessionId: string, callback: (err: unknown, session?: Session | null) => void): void {
     const key = hashSessionId(sessionId);
+    const cached = this.recent.get(key);
+    if (cached && Date.now() - cached.loadedAt < this.cacheMs && Date.now() < cached.expiresAt) {
+      this.loadedUsers.set(key, cached.user);
+      callback(null, JSON.parse(cached.data) as Session);
+      return;
+    }
     this.db
       .selectFrom('sessions')
       .leftJoin('users', (join) => join.onRef('users.id', '=', 'sessions.user_id').on('users.active', '=', true))
@@ -81,21 +104,26 @@ export class PostgresSessionStore {
         'users.name',
         'users.email',
         sql<string[] | null>`case when users.id is not null then array(select role from user_roles where user_id = users.id order by role) end`.as('roles'),
+        'sessions.expires_at as expiresAt',
       ])
       .where('sessions.id_hash', '=', key)
       .where('sessions.expires_at', '>', sql<Date>`now()`)
       .executeTakeFirst()
       .then((row) => {
         if (row) {
-          // Requests that never reach the auth hook must not make this grow without bound.
+          // Requests that never reach the auth hook must not make these grow without bound.
           if (this.loadedUsers.size > 10_000) this.loadedUsers.clear();
-          this.loadedUsers.set(key, row.userId !== null ? { id: row.userId, name: row.name!, email: row.email!, roles: row.roles ?? [] } : null);
+          if (this.recent.size > 10_000) this.recent.clear();
+          const user = row.userId !== null ? { id: row.userId, name: row.name!, email: row.email!, roles: row.roles ?? [] } : null;
+          this.loadedUsers.set(key, user);
+          if (this.cacheMs > 0) this.recent.set(key, { data: JSON.stringify(row.data), user, loadedAt: Date.now(), expiresAt: new Date(row.expiresAt).getTime() });
         }
         callback(null, row ? (row.data as unknown as Session) : null);
       }, callback);
   }
 
   destroy(sessionId: string, callback: (err?: unknown) => void): void {
+    this.recent.delete(hashSessionId(sessionId));
     this.db
       .deleteFrom('sessions')
       .where('id_hash', '=', hashSessionId(sessionId))

@@ -86,3 +86,25 @@ export async function setQueueSubscription(db: DbOrTx, userId: number, queueKey:
     .onConflict((oc) => oc.columns(['user_id', 'queue_key']).doUpdateSet({ subscribed }))
     .execute();
 }
+
+/**
+ * Each queue's change number as an open page's refresh sees it: read from the database at
+ * most once a second per app instance, so a refresh that finds nothing new usually costs no
+ * query at all. A change still shows within the page's 3 s poll plus this second.
+ */
+export class ChangeNumbers {
+  private readonly known = new Map<string, { seq: number; readAt: number }>();
+
+  constructor(
+    private readonly db: DbOrTx,
+    private readonly freshForMs = 1000,
+  ) {}
+
+  async get(queueKey: string): Promise<number | undefined> {
+    const cached = this.known.get(queueKey);
+    if (cached && Date.now() - cached.readAt < this.freshForMs) return cached.seq;
+    const seq = await queueChangeSeq(this.db, queueKey);
+    if (seq !== undefined) this.known.set(queueKey, { seq, readAt: Date.now() });
+    return seq;
+  }
+}

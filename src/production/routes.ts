@@ -9,7 +9,7 @@ import { transitionItem } from '../workflow/transition.js';
 import { bulkMove, resolveTarget, type BulkResult } from './bulk.js';
 import { itemDetail } from './items.js';
 import { filterParams, parseQueueFilter, queuePage, type QueueFilter } from './queue-query.js';
-import { loadNavigation, queueChangeSeq, queueNavigation, recordQueueVisit, visitIsStale } from './queues.js';
+import { ChangeNumbers, loadNavigation, queueNavigation, recordQueueVisit, visitIsStale } from './queues.js';
 import { deleteSavedView, listSavedViews, saveView } from './saved-views.js';
 import { queueFilterChoices } from './filter-choices.js';
 
@@ -42,6 +42,7 @@ export async function productionRoutes(app: FastifyInstance) {
   const { db } = app;
   const viewQueues = { config: { access: 'queues:view' } } as const;
   const choiceLists = app.filterChoices;
+  const changeNumbers = new ChangeNumbers(db);
   const moveItems = { config: { access: 'items:move' } } as const;
 
   async function findQueue(key: string) {
@@ -109,7 +110,7 @@ export async function productionRoutes(app: FastifyInstance) {
     const { key } = request.params as { key: string };
     const query = request.query as Record<string, unknown>;
     const seen = typeof query.seq === 'string' && /^\d+$/.test(query.seq) ? Number(query.seq) : -1;
-    const current = await queueChangeSeq(db, key);
+    const current = await changeNumbers.get(key);
     if (current === undefined) throw new HttpError(404);
     if (current === seen) return reply.code(204).header('cache-control', 'no-store').send();
     const { workflow } = await findQueue(key);

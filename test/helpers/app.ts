@@ -34,14 +34,18 @@ export interface TestApp {
 }
 
 /** The real app on a fresh database of its own. */
-export async function buildTestApp(
-  t: TestContext,
-  overrides: Partial<ReadyConfig> = {},
-  beforeReady?: (app: FastifyInstance) => void,
-  logStream?: { write(line: string): void },
-): Promise<TestApp> {
+export interface TestAppOptions {
+  config?: Partial<ReadyConfig>;
+  /** Routes a test adds before the app is ready. */
+  beforeReady?: (app: FastifyInstance) => void;
+  logStream?: { write(line: string): void };
+  sessionCacheMs?: number;
+}
+
+export async function buildTestApp(t: TestContext, options: TestAppOptions = {}): Promise<TestApp> {
+  const { beforeReady, logStream, sessionCacheMs } = options;
   const { db, url, drop } = await createTestDatabase();
-  const app = await buildApp({ config: testConfig({ databaseUrl: url, ...overrides }), db, logStream });
+  const app = await buildApp({ config: testConfig({ databaseUrl: url, ...options.config }), db, logStream, sessionCacheMs });
   // One teardown, in this order: the app finishes its background work before the database goes.
   t.teardown(async () => {
     await app.close();

@@ -20,7 +20,7 @@ async function build(db: Db, shop: Shop, itemId: number, method: string) {
 
 async function setup(t: Parameters<typeof buildTestApp>[0]) {
   const smtp = await startSmtpPeer(t);
-  const { app, db } = await buildTestApp(t, { smtpUrl: smtp.url });
+  const { app, db } = await buildTestApp(t, { config: { smtpUrl: smtp.url } });
   const shop = await seedShop(db);
   await db.updateTable('shop_settings').set({ shop_name: 'Acme Signs', customer_email_delay_seconds: 0 }).execute();
   const deliver = () => deliverDueMail(db, { transport: createTransport(smtp.url), from: 'Acme Signs <orders@acme.test>', baseUrl: 'http://traveler.test' });

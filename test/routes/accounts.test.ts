@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildTestApp, Client, createUser, defaultPassword } from '../helpers/app.js';
+import { buildTestApp, Client, createUser, defaultPassword, signedInClient } from '../helpers/app.js';
 
 t.test('first run: every page leads to setup, which creates the first admin', async (t) => {
   const { app, db } = await buildTestApp(t);
@@ -98,15 +98,30 @@ t.test('a next path pointing at another site is ignored', async (t) => {
   t.equal(response.headers.location, '/');
 });
 
-t.test('a deactivated user cannot sign in and loses open sessions', async (t) => {
+t.test('a deactivated user cannot sign in and loses open sessions at once', async (t) => {
   const { app, db } = await buildTestApp(t);
-  const user = await createUser(db, ['production']);
+  const user = await createUser(db, ['production'], { name: 'Dee Activated' });
   const client = new Client(app);
   t.equal((await client.signIn(user.email)).statusCode, 303);
-  await db.updateTable('users').set({ active: false }).where('id', '=', user.id).execute();
+  t.equal((await client.get('/')).statusCode, 200);
+  const { client: admin } = await signedInClient(app, db, ['admin']);
+  const form = await admin.get(`/admin/users/${user.id}`);
+  const version = form.body.match(/name="version" value="(\d+)"/)![1]!;
+  t.equal((await admin.post(`/admin/users/${user.id}`, { name: 'Dee Activated', email: user.email, roles: 'production', version })).statusCode, 303);
   t.equal((await client.get('/')).statusCode, 303, 'the open session no longer works');
   const again = await new Client(app).signIn(user.email);
   t.equal(again.statusCode, 422);
+});
+
+t.test('a deactivation made by another app instance applies within the session cache time', async (t) => {
+  const { app, db } = await buildTestApp(t, { sessionCacheMs: 300 });
+  const user = await createUser(db, ['production']);
+  const client = new Client(app);
+  await client.signIn(user.email);
+  t.equal((await client.get('/')).statusCode, 200);
+  await db.updateTable('users').set({ active: false }).where('id', '=', user.id).execute();
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  t.equal((await client.get('/')).statusCode, 303, 'signed out once the cached session expired');
 });
 
 t.test('sign-in attempts are rate limited', async (t) => {

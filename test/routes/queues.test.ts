@@ -145,6 +145,8 @@ t.test('live refresh: unchanged answers 204 with nothing; a change elsewhere re-
 
   const { client: other } = await signedInClient(client.app, db, ['production']);
   await other.post(`/items/${order.items[0]!.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
+  // Change numbers are read at most once a second per app instance.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   const changed = await client.get(`/queues/pending/changes?seq=${seq}&sort=order`, { 'hx-request': 'true' });
   t.equal(changed.statusCode, 200);
   t.match(changed.body, /<section id="queue-table"/);

@@ -72,10 +72,12 @@ t.test('output is escaped', async (t) => {
 });
 
 t.test('error pages are friendly and leak nothing', async (t) => {
-  const { app, db } = await buildTestApp(t, {}, (app) => {
-    app.get('/explode', { config: { access: 'public' } }, async () => {
-      throw new Error('secret database password is hunter2');
-    });
+  const { app, db } = await buildTestApp(t, {
+    beforeReady: (app) => {
+      app.get('/explode', { config: { access: 'public' } }, async () => {
+        throw new Error('secret database password is hunter2');
+      });
+    },
   });
   const { client } = await signedInClient(app, db, ['sales']);
 
@@ -121,7 +123,7 @@ t.test('health and readiness', async (t) => {
 
 t.test('navigation follows the roles; request logs carry no email-link tokens', async (t) => {
   const lines: string[] = [];
-  const { app, db } = await buildTestApp(t, { logLevel: 'info' }, undefined, { write: (line: string) => lines.push(line) });
+  const { app, db } = await buildTestApp(t, { config: { logLevel: 'info' }, logStream: { write: (line: string) => lines.push(line) } });
   const { client: sales } = await signedInClient(app, db, ['sales']);
   const salesPage = await sales.get('/');
   t.notMatch(salesPage.body, /href="\/admin\/users"/, 'no admin links for sales');

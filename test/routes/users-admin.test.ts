@@ -8,7 +8,7 @@ function versionIn(body: string): string {
 
 t.test('an admin adds a user who sets a password from the welcome email', async (t) => {
   const smtp = await startSmtpPeer(t);
-  const { app, db } = await buildTestApp(t, { smtpUrl: smtp.url });
+  const { app, db } = await buildTestApp(t, { config: { smtpUrl: smtp.url } });
   const { client: admin, user: adminUser } = await signedInClient(app, db, ['admin']);
 
   const form = await admin.get('/admin/users/new');
