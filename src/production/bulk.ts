@@ -20,6 +20,7 @@ export interface BulkResult {
   label: string;
   ok: boolean;
   message: string;
+  mailQueued?: boolean;
 }
 
 interface TransitionInput {
@@ -53,8 +54,8 @@ export async function bulkMove(db: Db, workflow: Workflow, user: CurrentUser, se
     try {
       const method = to === 'built' ? (input.fulfillmentMethod || current.fulfillment_method) : input.fulfillmentMethod;
       const toStatus = resolveTarget(workflow, current.status, to, method);
-      await transitionItem(db, { userId: user.id, roles: user.roles }, { itemId, expectedVersion: Number(match[2]), toStatus, ...input, fulfillmentMethod: method });
-      results.push({ itemId, label, ok: true, message: `moved to ${workflow.statuses.get(toStatus)!.label}` });
+      const outcome = await transitionItem(db, { userId: user.id, roles: user.roles }, { itemId, expectedVersion: Number(match[2]), toStatus, ...input, fulfillmentMethod: method });
+      results.push({ itemId, label, ok: true, message: `moved to ${workflow.statuses.get(toStatus)!.label}`, mailQueued: outcome.mailQueued });
     } catch (error) {
       if (error instanceof ValidationError) results.push({ itemId, label, ok: false, message: Object.values(error.fieldErrors).join(' ') });
       else if (error instanceof HttpError) results.push({ itemId, label, ok: false, message: error.message });

@@ -136,7 +136,7 @@ export async function productionRoutes(app: FastifyInstance) {
         toStatus,
         ...input,
       });
-      app.mail.nudge();
+      if (outcome.mailQueued) app.mail.nudge();
       const message = `${outcome.label} → ${workflow.statuses.get(outcome.toStatus)!.label}`;
       if (!htmx) {
         request.session.flash = message;
@@ -161,7 +161,7 @@ export async function productionRoutes(app: FastifyInstance) {
     if (selected.length === 0) problem = 'Select at least one item first.';
     else if (formText(body, 'to') === '') problem = 'Choose what to do with the selected items.';
     else results = await bulkMove(db, workflow, request.user!, selected, formText(body, 'to'), transitionInput(body));
-    if (results.some((result) => result.ok)) app.mail.nudge();
+    if (results.some((result) => result.mailQueued)) app.mail.nudge();
     if (request.headers['hx-request'] !== 'true') {
       request.session.flash = problem ?? results.map((r) => `${r.label}: ${r.message}`).join(' · ');
       return reply.redirect(returnTo, 303);

@@ -32,6 +32,8 @@ export interface TransitionOutcome {
   toQueue: string | null;
   version: number;
   orderCompleted: boolean;
+  /** An email was queued (the salesperson's alert): worth nudging the sender now. */
+  mailQueued: boolean;
 }
 
 /** The item changed under the person's feet; carries what it is now. */
@@ -199,8 +201,9 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
     }
 
     let orderCompleted = false;
+    let mailQueued = false;
     if (to.kind === 'completed') {
-      orderCompleted = await alertSalesperson(tx, {
+      ({ orderCompleted, mailQueued } = await alertSalesperson(tx, {
         orderId: item.order_id,
         orderNumber: item.orderNumber,
         itemId: item.id,
@@ -209,7 +212,7 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
         statusLabel: to.label,
         salespersonId: item.salespersonId,
         orderTotal: String(item.orderTotal),
-      });
+      }));
     }
 
     // Last, just before commit: every change to these queues waits for this row lock, so it is
@@ -226,6 +229,7 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
       toQueue: to.queue_key,
       version: updated.version,
       orderCompleted,
+      mailQueued,
     };
   });
 }
@@ -261,8 +265,8 @@ interface CompletedItem {
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
-/** Tells the order's salesperson to collect payment; says so when the whole order is done. Returns whether it is. */
-async function alertSalesperson(db: DbOrTx, item: CompletedItem): Promise<boolean> {
+/** Tells the order's salesperson to collect payment; says so when the whole order is done. */
+async function alertSalesperson(db: DbOrTx, item: CompletedItem): Promise<{ orderCompleted: boolean; mailQueued: boolean }> {
   const stillOpen = await db
     .selectFrom('line_items')
     .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
@@ -271,7 +275,7 @@ async function alertSalesperson(db: DbOrTx, item: CompletedItem): Promise<boolea
     .where('workflow_statuses.kind', 'in', ['open', 'hold'])
     .executeTakeFirstOrThrow();
   const orderCompleted = Number(stillOpen.count) === 0;
-  if (item.salespersonId === null) return orderCompleted;
+  if (item.salespersonId === null) return { orderCompleted, mailQueued: false };
 
   const message = orderCompleted
     ? `Order ${item.orderNumber} is complete: every item is done (last: ${item.label} ${item.statusLabel.toLowerCase()}). Order total ${money.format(Number(item.orderTotal))}: collect the final payment.`
@@ -299,6 +303,7 @@ async function alertSalesperson(db: DbOrTx, item: CompletedItem): Promise<boolea
       data: { name: salesperson.name, message, orderPath: `/orders/${item.orderId}`, orderCompleted },
       idempotencyKey: `sales-alert:${alert.id}`,
     });
+    return { orderCompleted, mailQueued: true };
   }
-  return orderCompleted;
+  return { orderCompleted, mailQueued: false };
 }
