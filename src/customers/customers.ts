@@ -24,20 +24,16 @@ export function validateCustomer(input: CustomerInput): FieldErrors {
   return errors;
 }
 
+function customerColumns(input: CustomerInput) {
+  return { name: input.name, company: input.company, email: input.email, phone: input.phone, address: input.address, email_updates: input.emailUpdates };
+}
+
 export async function createCustomer(db: DbOrTx, actor: Actor, input: CustomerInput): Promise<number> {
   const errors = validateCustomer(input);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
   const row = await db
     .insertInto('customers')
-    .values({
-      name: input.name,
-      company: input.company,
-      email: input.email,
-      phone: input.phone,
-      address: input.address,
-      email_updates: input.emailUpdates,
-      updated_at: new Date(),
-    })
+    .values({ ...customerColumns(input), updated_at: new Date() })
     .returning('id')
     .executeTakeFirstOrThrow();
   await recordEvent(db, actor, { subjectType: 'customer', subjectId: row.id, action: 'created', particulars: { name: input.name } });
@@ -50,16 +46,7 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: number, i
   await db.transaction().execute(async (tx) => {
     const result = await tx
       .updateTable('customers')
-      .set({
-        name: input.name,
-        company: input.company,
-        email: input.email,
-        phone: input.phone,
-        address: input.address,
-        email_updates: input.emailUpdates,
-        version: sql<number>`version + 1`,
-        updated_at: sql<Date>`now()`,
-      })
+      .set({ ...customerColumns(input), version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
       .where('id', '=', customerId)
       .where('version', '=', input.version)
       .executeTakeFirst();

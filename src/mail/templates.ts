@@ -1,4 +1,5 @@
 import { convert } from 'html-to-text';
+import type { CustomerItemUpdate } from '../notifications/customer-updates.js';
 import { renderView } from '../platform/views.js';
 
 export interface MailContext {
@@ -31,16 +32,7 @@ interface OrderUpdateData {
   customerName: string;
   orderNumber: number;
   statusPath: string;
-  items: {
-    label: string;
-    description: string;
-    statusLabel: string;
-    kind: string;
-    fulfillmentMethod: string;
-    carrier: string | null;
-    tracking: string | null;
-    trackingUrl: string | null;
-  }[];
+  items: CustomerItemUpdate[];
 }
 
 interface QueueDigestData {

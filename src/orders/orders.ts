@@ -148,6 +148,25 @@ export function searchTextFor(orderNumber: number, customerName: string, descrip
   return `${orderNumber} ${customerName} ${description}`.toLowerCase();
 }
 
+/** The columns a line item takes from the order form. */
+function lineItemColumns(item: ValidItem, position: number, orderNumber: number, customerId: number, customerName: string) {
+  return {
+    position,
+    description: item.description,
+    quantity: item.quantity,
+    unit_price: centsToMoney(item.unitPriceCents),
+    machine_id: item.machineId,
+    material_id: item.materialId,
+    fulfillment_method: item.fulfillmentMethod,
+    due_date: item.dueDate,
+    assignee_id: item.assigneeId,
+    notes: item.notes,
+    customer_id: customerId,
+    search_text: searchTextFor(orderNumber, customerName, item.description),
+    updated_at: new Date(),
+  };
+}
+
 export interface CreatedOrder {
   id: number;
   number: number;
@@ -179,22 +198,10 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput): Prom
       .insertInto('line_items')
       .values(
         order.items.map((item, index) => ({
+          ...lineItemColumns(item, index + 1, created.number, order.customerId, customer.name),
           order_id: created.id,
-          position: index + 1,
-          description: item.description,
-          quantity: item.quantity,
-          unit_price: centsToMoney(item.unitPriceCents),
-          machine_id: item.machineId,
-          material_id: item.materialId,
-          fulfillment_method: item.fulfillmentMethod,
-          due_date: item.dueDate,
-          assignee_id: item.assigneeId,
-          notes: item.notes,
           status: initialStatus,
           order_number: created.number,
-          customer_id: order.customerId,
-          search_text: searchTextFor(created.number, customer.name, item.description),
-          updated_at: new Date(),
         })),
       )
       .execute();
@@ -275,21 +282,7 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
     let added = 0;
     for (const [index, item] of order.items.entries()) {
       const id = input.itemIds[index] ?? null;
-      const fields = {
-        position: index + 1,
-        description: item.description,
-        quantity: item.quantity,
-        unit_price: centsToMoney(item.unitPriceCents),
-        machine_id: item.machineId,
-        material_id: item.materialId,
-        fulfillment_method: item.fulfillmentMethod,
-        due_date: item.dueDate,
-        assignee_id: item.assigneeId,
-        notes: item.notes,
-        customer_id: order.customerId,
-        search_text: searchTextFor(current.number, customer.name, item.description),
-        updated_at: new Date(),
-      };
+      const fields = lineItemColumns(item, index + 1, current.number, order.customerId, customer.name);
       if (id === null) {
         await tx.insertInto('line_items').values({ ...fields, order_id: orderId, status: initialStatus, order_number: current.number }).execute();
         added += 1;
