@@ -222,6 +222,8 @@ ${rows.join('\n')}
 | Status change p99 ≤ 30 ms | ${check(change.p99 <= 30)} ${change.p99} ms |
 | Unchanged refresh ≥ 5,000 req/s | ${check(refresh.requestsPerSecond >= 5000)} ${refresh.requestsPerSecond.toFixed(0)} req/s |
 
+What these numbers mean on this machine, and what each optimisation bought: [performance.md](performance.md).
+
 Run it yourself: \`npm run bench\` (uses \`BENCH_DATABASE_URL\`, else \`TEST_DATABASE_URL\` or \`DATABASE_URL\`, else an embedded PostgreSQL; the 1M-item database is kept as \`${databaseName}\` and reused, \`npm run bench -- --fresh\` rebuilds it; \`BENCH_SECONDS\` sets the duration per line).
 `;
 writeFileSync(join(projectRoot, 'docs', 'benchmarks.md'), report);
