@@ -176,5 +176,6 @@ export async function seedDemoShop(db: Db, options: { orders?: number } = {}): P
   // The demo's history is not news: nobody should find 300 "new" emails and alerts waiting.
   await db.deleteFrom('customer_updates').execute();
   await db.deleteFrom('outbox').where('template', '=', 'sales-alert').execute();
+  await db.updateTable('alerts').set({ read_at: sql<Date>`now()` }).execute();
   return { users: people.length, customers: customerIds.length, orders: orderCount, items };
 }

@@ -21,20 +21,22 @@ interface NavLink {
   href: string;
   label: string;
   permission: Permission;
+  /** Shown under the Admin menu rather than in the bar. */
+  admin?: true;
 }
 
 const navigation: NavLink[] = [
   { href: '/', label: 'Dashboard', permission: 'dashboard:view' },
   { href: '/orders', label: 'Orders', permission: 'orders:view' },
   { href: '/customers', label: 'Customers', permission: 'customers:manage' },
-  { href: '/admin/users', label: 'Users', permission: 'users:manage' },
-  { href: '/admin/catalog', label: 'Machines & materials', permission: 'catalog:manage' },
-  { href: '/admin/settings', label: 'Settings', permission: 'settings:manage' },
-  { href: '/admin/mailbox', label: 'Mailbox', permission: 'mailbox:read' },
+  { href: '/admin/users', label: 'Users', permission: 'users:manage', admin: true },
+  { href: '/admin/catalog', label: 'Machines & materials', permission: 'catalog:manage', admin: true },
+  { href: '/admin/settings', label: 'Settings', permission: 'settings:manage', admin: true },
+  { href: '/admin/mailbox', label: 'Mailbox', permission: 'mailbox:read', admin: true },
 ];
 
 export function navigationFor(roles: readonly string[]): Omit<NavLink, 'permission'>[] {
-  return navigation.filter((link) => can(roles, link.permission)).map(({ href, label }) => ({ href, label }));
+  return navigation.filter((link) => can(roles, link.permission)).map(({ href, label, admin }) => ({ href, label, ...(admin ? { admin } : {}) }));
 }
 
 export interface PageData {

@@ -33,6 +33,7 @@ t.test('the demo shop: a believable sign shop whose queue counts match its items
   const events = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('subject_type', '=', 'line_item').executeTakeFirstOrThrow();
   t.ok(Number(events.n) > 300, 'items have a real history');
   t.equal((await db.selectFrom('customer_updates').select('id').execute()).length, 0, 'no old news waits to be emailed');
+  t.equal((await db.selectFrom('alerts').select('id').where('read_at', 'is', null).execute()).length, 0, 'nor unread in the app');
 
   await t.rejects(seedDemoShop(db), /already has orders/, 'refuses a shop with orders');
 });
