@@ -3,16 +3,22 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import { sendQueueDigests } from './notifications/alerts.js';
 import { sendCustomerUpdates } from './notifications/customer-updates.js';
 import { deleteExpiredSessions } from './platform/session-store.js';
+import { foldQueueChanges } from './production/queues.js';
 
 /**
  * The whole schedule. Every job is safe with several app instances running: mail rows and
  * customer updates are claimed with FOR UPDATE SKIP LOCKED, a digest is claimed by moving
- * the person's last-sent time conditionally, and deleting expired sessions twice does no harm.
+ * the person's last-sent time conditionally, queue changes are folded under an advisory lock,
+ * and deleting expired sessions twice does no harm.
  */
 export function startCron(app: FastifyInstance): { stop(): Promise<void> } {
   const failed = (job: string) => (error: unknown) => app.log.error({ err: error, job }, 'scheduled job failed');
   const tasks: ScheduledTask[] = [
     schedule('*/10 * * * * *', () => app.mail.nudge(), { name: 'deliver-mail', noOverlap: true }),
+    schedule('*/2 * * * * *', () => foldQueueChanges(app.db).then(() => undefined, failed('fold-queue-changes')), {
+      name: 'fold-queue-changes',
+      noOverlap: true,
+    }),
     schedule('*/15 * * * * *', () => sendCustomerUpdates(app.db).then((sent) => sent > 0 && app.mail.nudge(), failed('customer-updates')), {
       name: 'customer-updates',
       noOverlap: true,

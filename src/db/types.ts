@@ -99,6 +99,18 @@ export interface AccessTokensTable {
   created_at: CreatedAt;
 }
 
+export interface QueueChangesTable {
+  id: Generated<number>;
+  queue_key: string;
+  delta: number;
+}
+
+export interface QueueTotalsView {
+  key: string;
+  item_count: number;
+  change_seq: number;
+}
+
 export interface CustomersTable {
   id: Generated<number>;
   name: string;
@@ -266,6 +278,8 @@ export interface Database {
   queue_subscriptions: QueueSubscriptionsTable;
   queue_visits: QueueVisitsTable;
   saved_views: SavedViewsTable;
+  queue_changes: QueueChangesTable;
+  queue_totals: QueueTotalsView;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -64,7 +64,7 @@ export async function sendQueueDigests(db: Db): Promise<number> {
     for (const person of due) {
       const since = person.since ?? new Date(Date.now() - (digest === 'hourly' ? 3600_000 : 86_400_000));
       const counts = await sql<{ key: string; label: string; count: number; arrived: number }>`
-        select q.key, q.label, q.item_count as count,
+        select q.key, q.label, (select item_count from queue_totals t where t.key = q.key) as count,
                (select count(*)::int from line_items li
                  where li.status in (select key from workflow_statuses where queue_key = q.key)
                    and li.status_entered_at > ${since}) as arrived

@@ -219,8 +219,8 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput): Prom
 /** Adds (or removes, with a negative delta) items to the queue holding this status. */
 export async function adjustQueueCount(db: DbOrTx, status: string, delta: number): Promise<void> {
   await sql`
-    update queues set item_count = item_count + ${delta}, change_seq = change_seq + 1
-     where key = (select queue_key from workflow_statuses where key = ${status})`.execute(db);
+    insert into queue_changes (queue_key, delta)
+    select queue_key, ${delta}::int from workflow_statuses where key = ${status} and queue_key is not null`.execute(db);
 }
 
 export interface OrderUpdate extends OrderInput {
@@ -293,7 +293,7 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
       }
     }
     if (added > 0) await adjustQueueCount(tx, initialStatus, added);
-    if (touchedQueues.size > 0) await tx.updateTable('queues').set({ change_seq: sql<number>`change_seq + 1` }).where('key', 'in', [...touchedQueues]).execute();
+    if (touchedQueues.size > 0) await tx.insertInto('queue_changes').values([...touchedQueues].map((key) => ({ queue_key: key, delta: 0 }))).execute();
 
     const totalCents = order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
     await tx

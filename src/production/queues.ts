@@ -27,7 +27,7 @@ export interface Navigation {
  */
 export async function loadNavigation(db: DbOrTx, user: { id: number; roles: string[] }, withQueues: boolean): Promise<Navigation> {
   const rows = await sql<{ key: string; label: string; count: number; owned: boolean; newCount: number | null; changeSeq: number; lastSeenAt: Date | null; unreadAlerts: number }>`
-    select q.key, q.label, q.item_count as count, owned.value as owned, q.change_seq as "changeSeq", v.last_seen_at as "lastSeenAt",
+    select q.key, q.label, t.item_count as count, owned.value as owned, t.change_seq as "changeSeq", v.last_seen_at as "lastSeenAt",
            case when owned.value then (
              select count(*)::int from (
                select 1 from line_items li
@@ -37,6 +37,7 @@ export async function loadNavigation(db: DbOrTx, user: { id: number; roles: stri
            ) end as "newCount",
            (select count(*)::int from alerts a where a.user_id = ${user.id} and a.read_at is null) as "unreadAlerts"
       from queues q
+      join queue_totals t on t.key = q.key
       left join queue_visits v on v.queue_key = q.key and v.user_id = ${user.id}
       left join queue_subscriptions s on s.queue_key = q.key and s.user_id = ${user.id}
       cross join lateral (select coalesce(s.subscribed, q.owner_roles && ${sql.val(user.roles)}::text[]) as value) owned
@@ -75,8 +76,33 @@ export async function recordQueueVisit(db: DbOrTx, userId: number, queueKey: str
 
 /** The queue's change number: a refresh that already has it needs nothing else. */
 export async function queueChangeSeq(db: DbOrTx, queueKey: string): Promise<number | undefined> {
-  const row = await db.selectFrom('queues').select('change_seq').where('key', '=', queueKey).executeTakeFirst();
-  return row?.change_seq;
+  const row = await db.selectFrom('queue_totals').select('change_seq').where('key', '=', queueKey).executeTakeFirst();
+  return row === undefined ? undefined : Number(row.change_seq);
+}
+
+/** Every queue's current item count, as the navigation shows it. */
+export async function queueCounts(db: DbOrTx): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('queue_totals').select(['key', 'item_count']).execute();
+  return Object.fromEntries(rows.map((row) => [row.key, Number(row.item_count)]));
+}
+
+/**
+ * Folds the waiting count deltas into the queues' own rows, keeping each queue's count and
+ * change number the same across the fold. Only committed rows are seen and removed; one
+ * instance folds at a time.
+ */
+export async function foldQueueChanges(db: Db): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const locked = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('traveler:fold-queue-changes')) as locked`.execute(tx);
+    if (!locked.rows[0]?.locked) return 0;
+    const result = await sql<{ folded: number }>`
+      with folded as (delete from queue_changes returning queue_key, delta),
+           totals as (select queue_key, sum(delta)::int as delta, count(*) as changes from folded group by queue_key),
+           applied as (update queues q set item_count = q.item_count + t.delta, change_seq = q.change_seq + t.changes
+                         from totals t where q.key = t.queue_key returning t.changes)
+      select coalesce(sum(changes), 0)::int as folded from applied`.execute(tx);
+    return result.rows[0]?.folded ?? 0;
+  });
 }
 
 export async function setQueueSubscription(db: DbOrTx, userId: number, queueKey: string, subscribed: boolean): Promise<void> {

@@ -215,8 +215,6 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
       }));
     }
 
-    // Last, just before commit: every change to these queues waits for this row lock, so it is
-    // held for one statement rather than for the whole transition.
     await touchQueues(tx, from.queue_key, to.queue_key);
 
     return {
@@ -234,22 +232,20 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
   });
 }
 
-/** Keeps each queue's item count and bumps its change number, so open queue pages refresh. */
+/**
+ * Records an item leaving one queue and entering another: a count delta for each, which also
+ * moves each queue's change number so open pages refresh. Appended rows, never a shared row
+ * update, so concurrent changes to the same queues do not wait for each other.
+ */
 export async function touchQueues(db: DbOrTx, fromQueue: string | null, toQueue: string | null): Promise<void> {
-  if (fromQueue === toQueue) {
-    if (fromQueue) await db.updateTable('queues').set({ change_seq: sql<number>`change_seq + 1` }).where('key', '=', fromQueue).execute();
-    return;
-  }
-  const keys = [fromQueue, toQueue].filter((key): key is string => key !== null);
-  if (keys.length === 0) return;
-  await db
-    .updateTable('queues')
-    .set({
-      change_seq: sql<number>`change_seq + 1`,
-      item_count: sql<number>`item_count + case when key = ${toQueue} then 1 else -1 end`,
-    })
-    .where('key', 'in', keys)
-    .execute();
+  const rows =
+    fromQueue === toQueue
+      ? fromQueue ? [{ queue_key: fromQueue, delta: 0 }] : []
+      : [
+          ...(fromQueue ? [{ queue_key: fromQueue, delta: -1 }] : []),
+          ...(toQueue ? [{ queue_key: toQueue, delta: 1 }] : []),
+        ];
+  if (rows.length > 0) await db.insertInto('queue_changes').values(rows).execute();
 }
 
 interface CompletedItem {

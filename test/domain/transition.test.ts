@@ -2,6 +2,7 @@ import t from 'tap';
 import type { Db } from '../../src/db/database.js';
 import { HttpError, ValidationError } from '../../src/platform/errors.js';
 import { ItemConflictError, transitionItem, type TransitionRequest } from '../../src/workflow/transition.js';
+import { foldQueueChanges, queueChangeSeq, queueCounts } from '../../src/production/queues.js';
 import { freshDatabase } from '../helpers/database.js';
 import { placeOrder, seedShop, type Shop } from '../helpers/shop.js';
 
@@ -14,8 +15,8 @@ async function move(db: Db, who: { id: number; roles: readonly string[] }, itemI
   return transitionItem(db, { userId: who.id, roles: who.roles }, { itemId, expectedVersion: current.version, toStatus, ...extra });
 }
 
-async function queueCounts(db: Db) {
-  const stored = await db.selectFrom('queues').select(['key', 'item_count']).orderBy('key').execute();
+async function storedAndActualCounts(db: Db) {
+  const stored = await queueCounts(db);
   const actual = await db
     .selectFrom('line_items')
     .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
@@ -23,7 +24,7 @@ async function queueCounts(db: Db) {
     .where('workflow_statuses.queue_key', 'is not', null)
     .groupBy('workflow_statuses.queue_key')
     .execute();
-  return { stored: Object.fromEntries(stored.map((r) => [r.key, r.item_count])), actual: Object.fromEntries(actual.map((r) => [r.queue_key!, Number(r.n)])) };
+  return { stored, actual: Object.fromEntries(actual.map((r) => [r.queue_key!, Number(r.n)])) };
 }
 
 async function setup(t: Parameters<typeof freshDatabase>[0]) {
@@ -37,7 +38,7 @@ t.test('the production path: each item moves on its own, with an event per chang
   const order = await placeOrder(db, shop, [{ description: 'Lobby sign', fulfillmentMethod: 'installation' }, { description: 'Window vinyl' }, { description: 'Yard signs', fulfillmentMethod: 'shipping' }, { description: 'Banner', fulfillmentMethod: 'delivery' }]);
   const [lobby, vinyl, yard, banner] = order.items.map((i) => i.id) as [number, number, number, number];
   t.same(order.items.map((i) => i.status), ['pending', 'pending', 'pending', 'pending']);
-  t.equal((await queueCounts(db)).stored.pending, 4);
+  t.equal((await storedAndActualCounts(db)).stored.pending, 4);
 
   const started = await move(db, shop.production, lobby, 'in_progress');
   t.same([started.fromQueue, started.toQueue, started.label], ['pending', 'wip', `${order.number} · 1/4`]);
@@ -74,9 +75,27 @@ t.test('the production path: each item moves on its own, with an event per chang
   await move(db, shop.production, banner, 'awaiting_pickup', { fulfillmentMethod: 'pickup' });
   await move(db, shop.fulfillment, banner, 'picked_up');
 
-  const counts = await queueCounts(db);
+  const counts = await storedAndActualCounts(db);
   t.same(counts.stored, { awaiting_delivery: 0, awaiting_installation: 0, awaiting_pickup: 0, awaiting_shipping: 0, on_hold: 0, pending: 0, wip: 0 });
   t.same(counts.actual, {}, 'the stored counts match the items');
+});
+
+t.test('folding the waiting queue changes keeps every count and change number', async (t) => {
+  const { db, shop } = await setup(t);
+  const order = await placeOrder(db, shop, [{}, {}, {}]);
+  await move(db, shop.production, order.items[0]!.id, 'in_progress');
+  await move(db, shop.production, order.items[1]!.id, 'in_progress');
+  await move(db, shop.production, order.items[1]!.id, 'on_hold', { reason: 'Waiting for paint' });
+  const before = { counts: await queueCounts(db), pending: await queueChangeSeq(db, 'pending'), wip: await queueChangeSeq(db, 'wip') };
+  t.same(before.counts, { awaiting_delivery: 0, awaiting_installation: 0, awaiting_pickup: 0, awaiting_shipping: 0, on_hold: 1, pending: 1, wip: 1 });
+  t.equal(await foldQueueChanges(db), 7, 'one creation and six moves folded');
+  t.equal((await db.selectFrom('queue_changes').select('id').execute()).length, 0);
+  t.same(await queueCounts(db), before.counts, 'counts unchanged by the fold');
+  t.equal(await queueChangeSeq(db, 'pending'), before.pending, 'change numbers unchanged by the fold');
+  t.equal(await queueChangeSeq(db, 'wip'), before.wip);
+  await move(db, shop.production, order.items[2]!.id, 'in_progress');
+  t.equal(await queueChangeSeq(db, 'wip'), before.wip! + 1, 'the next change moves the number on');
+  t.equal((await queueCounts(db)).wip, 2);
 });
 
 t.test('every refused transition says why and changes nothing', async (t) => {
@@ -150,7 +169,7 @@ t.test('on hold with a reason, from any open status, back to where it was', asyn
   await move(db, shop.production, id, 'on_hold', { reason: 'Acrylic cracked, waiting for a new sheet' });
   const held = await item(db, id);
   t.same([held.status, held.held_from_status, held.hold_reason], ['on_hold', 'in_progress', 'Acrylic cracked, waiting for a new sheet']);
-  t.equal((await queueCounts(db)).stored.on_hold, 1);
+  t.equal((await storedAndActualCounts(db)).stored.on_hold, 1);
 
   const elsewhere = await move(db, shop.production, id, 'pending').then(() => undefined, (e: unknown) => e);
   t.ok(elsewhere instanceof ValidationError && /back to where it was/.test(elsewhere.fieldErrors.toStatus ?? ''), 'resume goes back where it was, nowhere else');
@@ -163,7 +182,7 @@ t.test('on hold with a reason, from any open status, back to where it was', asyn
   t.equal((await item(db, id)).held_from_status, 'awaiting_pickup', 'BUILT items can be held too');
   await move(db, shop.sales, id, 'cancelled', { reason: 'Customer cancelled' });
   t.equal((await item(db, id)).status, 'cancelled', 'a held item can be cancelled');
-  const counts = await queueCounts(db);
+  const counts = await storedAndActualCounts(db);
   t.equal(counts.stored.on_hold, 0);
   t.equal(counts.stored.awaiting_pickup, 0);
 });

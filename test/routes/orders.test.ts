@@ -1,4 +1,5 @@
 import t from 'tap';
+import { queueCounts } from '../../src/production/queues.js';
 import { buildTestApp, signedInClient } from '../helpers/app.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
 
@@ -65,7 +66,7 @@ t.test('sales enters an order with several items; each starts pending on its own
   t.equal(order.item_count, 2, 'the blank spare row was left out');
   const items = await db.selectFrom('line_items').selectAll().where('order_id', '=', order.id).orderBy('position').execute();
   t.same(items.map((i) => [i.position, i.status, i.due_date]), [[1, 'pending', '2026-12-01'], [2, 'pending', '2026-11-28']], 'items take the order date unless they have their own');
-  t.equal((await db.selectFrom('queues').select('item_count').where('key', '=', 'pending').executeTakeFirstOrThrow()).item_count, 2);
+  t.equal((await queueCounts(db)).pending, 2);
   const page = await client.get(`/orders/${order.id}`);
   t.match(page.body, /1001 · 1\/2/);
   t.match(page.body, /\$2,600\.00/);
@@ -100,7 +101,7 @@ t.test('editing an order: change, add and remove items; started items cannot be 
   const items = await db.selectFrom('line_items').select(['id', 'position', 'description', 'status', 'quantity']).where('order_id', '=', order.id).orderBy('position').execute();
   t.same(items.map((i) => [i.position, i.description, i.status]), [[1, 'A, bigger', 'in_progress'], [2, 'C', 'pending'], [3, 'D (new)', 'pending']], 'renumbered 1..3, statuses kept');
   t.equal(items[0]!.quantity, 3);
-  const counts = Object.fromEntries((await db.selectFrom('queues').select(['key', 'item_count']).execute()).map((q) => [q.key, q.item_count]));
+  const counts = await queueCounts(db);
   t.equal(counts.pending, 2, 'B removed, D added');
   t.equal(counts.wip, 1);
 
