@@ -20,7 +20,7 @@ import { projectRoot } from '../src/paths.js';
 import * as fmt from '../src/platform/format.js';
 import { queuePage } from '../src/production/queue-query.js';
 import { foldQueueChanges, queueChangeSeq } from '../src/production/queues.js';
-import { benchOrders, buildLargeShop, itemsPerOrder } from './bench-data.js';
+import { benchOrders, buildLargeShop, itemsPerOrder, undoBenchChanges } from './bench-data.js';
 
 const connections = 10;
 const durationSeconds = Number(process.env.BENCH_SECONDS ?? 8);
@@ -68,11 +68,13 @@ if (reuse) {
   log(`Built in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 }
 
-const benchUser = await db.selectFrom('users').select('id').where('email', '=', 'bench@bench.test').executeTakeFirst();
+let benchUser = await db.selectFrom('users').select('id').where('email', '=', 'bench@bench.test').executeTakeFirst();
 if (!benchUser) {
-  const user = await db.insertInto('users').values({ name: 'Bench Admin', email: 'bench@bench.test', password_hash: await hashSecret(password), updated_at: new Date() }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('user_roles').values([{ user_id: user.id, role: 'admin' }, { user_id: user.id, role: 'production' }]).execute();
+  benchUser = await db.insertInto('users').values({ name: 'Bench Admin', email: 'bench@bench.test', password_hash: await hashSecret(password), updated_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+  await db.insertInto('user_roles').values([{ user_id: benchUser.id, role: 'admin' }, { user_id: benchUser.id, role: 'production' }]).execute();
 }
+const undone = await undoBenchChanges(db, benchUser.id);
+if (undone > 0) log(`Put back ${undone} items a previous run had moved.`);
 
 const port = await freePort();
 const baseUrl = `http://127.0.0.1:${port}`;

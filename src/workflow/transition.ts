@@ -128,26 +128,38 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
     if (!item) throw new HttpError(404, 'That item no longer exists.');
     const label = itemLabel(item.orderNumber, item.position, item.itemCount);
 
-    const statuses = await tx
-      .selectFrom('workflow_statuses')
-      .selectAll()
-      .where('key', 'in', [item.status, request.toStatus])
-      .execute();
-    const from = statuses.find((status) => status.key === item.status)!;
-    const to = statuses.find((status) => status.key === request.toStatus);
+    // Where it is, where it should go, and the transition between them, in one query.
+    const found = await tx
+      .selectFrom('workflow_statuses as from')
+      .leftJoin('workflow_statuses as to', (join) => join.on('to.key', '=', request.toStatus))
+      .leftJoin('workflow_transitions as transition', (join) =>
+        join.onRef('transition.from_status', '=', 'from.key').on('transition.to_status', '=', request.toStatus),
+      )
+      .select([
+        'from.label as fromLabel',
+        'from.kind as fromKind',
+        'from.queue_key as fromQueue',
+        'to.key as toKey',
+        'to.label as toLabel',
+        'to.kind as toKind',
+        'to.queue_key as toQueue',
+        'to.customer_email as toCustomerEmail',
+        'to.fulfillment_method as toMethod',
+        'transition.roles',
+        'transition.requires',
+        'transition.label as transitionLabel',
+      ])
+      .where('from.key', '=', item.status)
+      .executeTakeFirstOrThrow();
+    const from = { key: item.status, label: found.fromLabel, kind: found.fromKind, queue_key: found.fromQueue };
 
     if (item.version !== request.expectedVersion) {
       throw new ItemConflictError(label, from.label, item.version, await lastChangedBy(tx, item.id));
     }
-    if (!to) throw new HttpError(422, `There is no status “${request.toStatus}”.`);
-
-    const transition = await tx
-      .selectFrom('workflow_transitions')
-      .select(['roles', 'requires', 'label'])
-      .where('from_status', '=', item.status)
-      .where('to_status', '=', request.toStatus)
-      .executeTakeFirst();
-    if (!transition) throw new HttpError(422, `${label} is “${from.label}”; it cannot go to “${to.label}” from there.`);
+    if (found.toKey === null) throw new HttpError(422, `There is no status “${request.toStatus}”.`);
+    const to = { key: found.toKey, label: found.toLabel!, kind: found.toKind!, queue_key: found.toQueue, customer_email: found.toCustomerEmail, fulfillment_method: found.toMethod };
+    if (found.roles === null) throw new HttpError(422, `${label} is “${from.label}”; it cannot go to “${to.label}” from there.`);
+    const transition = { roles: found.roles, requires: found.requires!, label: found.transitionLabel! };
     if (!transition.roles.some((role) => actor.roles.includes(role))) {
       throw new HttpError(403, `“${transition.label}” is for ${transition.roles.filter((r) => r !== 'admin').join(' or ')} staff.`);
     }
