@@ -70,22 +70,23 @@ export async function buildLargeShop(db: Db, log: (message: string) => void): Pr
  * were, its events go), so every run measures the same shop.
  */
 export async function undoBenchChanges(db: Db, benchUserId: number): Promise<number> {
-  const moved = await sql<{ n: number }>`
-    with first_moves as (
-      select distinct on (subject_id) subject_id, from_status
-        from events where actor_user_id = ${benchUserId} and subject_type = 'line_item'
-       order by subject_id, id)
-    update line_items li set status = m.from_status, version = li.version + 1
-      from first_moves m where li.id = m.subject_id
-    returning 1 as n`.execute(db);
-  if (moved.rows.length === 0) return 0;
-  await sql`delete from events where actor_user_id = ${benchUserId} and subject_type = 'line_item'`.execute(db);
-  await sql`delete from queue_changes`.execute(db);
-  await sql`
-    update queues q set item_count = coalesce(c.n, 0), change_seq = change_seq + 1
-      from queues q2 left join (select ws.queue_key, count(*)::int n from line_items li join workflow_statuses ws on ws.key = li.status
-                                  where ws.queue_key is not null group by ws.queue_key) c on c.queue_key = q2.key
-     where q.key = q2.key`.execute(db);
-  await sql`vacuum analyze line_items`.execute(db);
-  return moved.rows.length;
+  const moved = await db.transaction().execute(async (tx) => {
+    const result = await sql<{ n: number }>`
+      with first_moves as (
+        select distinct on (subject_id) subject_id, from_status
+          from events where actor_user_id = ${benchUserId} and subject_type = 'line_item'
+         order by subject_id, id)
+      update line_items li set status = m.from_status, version = li.version + 1
+        from first_moves m where li.id = m.subject_id
+      returning 1 as n`.execute(tx);
+    await sql`delete from events where actor_user_id = ${benchUserId} and subject_type = 'line_item'`.execute(tx);
+    await sql`delete from queue_changes`.execute(tx);
+    await sql`
+      update queues q
+         set item_count = (select count(*)::int from line_items li join workflow_statuses ws on ws.key = li.status where ws.queue_key = q.key),
+             change_seq = q.change_seq + 1`.execute(tx);
+    return result.rows.length;
+  });
+  if (moved > 0) await sql`vacuum analyze line_items`.execute(db);
+  return moved;
 }
