@@ -148,6 +148,19 @@ export function searchTextFor(orderNumber: number, customerName: string, descrip
   return `${orderNumber} ${customerName} ${description}`.toLowerCase();
 }
 
+/** The columns an order takes from the order form; the total is the sum of its lines. */
+function orderColumns(order: ValidOrder) {
+  const totalCents = order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+  return {
+    customer_id: order.customerId,
+    salesperson_id: order.salespersonId,
+    due_date: order.dueDate,
+    notes: order.notes,
+    total: centsToMoney(totalCents),
+    item_count: order.items.length,
+  };
+}
+
 /** The columns a line item takes from the order form. */
 function lineItemColumns(item: ValidItem, position: number, orderNumber: number, customerId: number, customerName: string) {
   return {
@@ -173,24 +186,15 @@ export interface CreatedOrder {
 }
 
 /** Creates an order and its line items; every item starts in the first status on its own. */
-export async function createOrder(db: Db, actor: Actor, input: OrderInput): Promise<CreatedOrder> {
+export async function createOrder(db: Db, actor: Actor, input: OrderInput & { muted?: boolean }): Promise<CreatedOrder> {
   const { order, errors } = validateOrder(input);
   if (!order) throw new ValidationError(errors);
   return db.transaction().execute(async (tx) => {
     const referenceErrors = await checkReferences(tx, order);
     if (Object.keys(referenceErrors).length > 0) throw new ValidationError(referenceErrors);
-    const totalCents = order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
     const created = await tx
       .insertInto('orders')
-      .values({
-        customer_id: order.customerId,
-        salesperson_id: order.salespersonId,
-        due_date: order.dueDate,
-        notes: order.notes,
-        total: centsToMoney(totalCents),
-        item_count: order.items.length,
-        updated_at: new Date(),
-      })
+      .values({ ...orderColumns(order), customer_emails_muted: input.muted ?? false, updated_at: new Date() })
       .returning(['id', 'number'])
       .executeTakeFirstOrThrow();
     const customer = await tx.selectFrom('customers').select('name').where('id', '=', order.customerId).executeTakeFirstOrThrow();
@@ -210,7 +214,7 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput): Prom
       subjectType: 'order',
       subjectId: created.id,
       action: 'created',
-      particulars: { number: created.number, items: order.items.length, total: centsToMoney(totalCents) },
+      particulars: { number: created.number, items: order.items.length, total: orderColumns(order).total },
     });
     return created;
   });
@@ -295,16 +299,11 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
     if (added > 0) await adjustQueueCount(tx, initialStatus, added);
     if (touchedQueues.size > 0) await tx.insertInto('queue_changes').values([...touchedQueues].map((key) => ({ queue_key: key, delta: 0 }))).execute();
 
-    const totalCents = order.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+    const columns = orderColumns(order);
     await tx
       .updateTable('orders')
       .set({
-        customer_id: order.customerId,
-        salesperson_id: order.salespersonId,
-        due_date: order.dueDate,
-        notes: order.notes,
-        total: centsToMoney(totalCents),
-        item_count: order.items.length,
+        ...columns,
         customer_emails_muted: input.muted,
         version: sql<number>`version + 1`,
         updated_at: sql<Date>`now()`,
@@ -315,7 +314,7 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
       subjectType: 'order',
       subjectId: orderId,
       action: 'updated',
-      particulars: { items: order.items.length, added, removed: removed.length, total: centsToMoney(totalCents), muted: input.muted },
+      particulars: { items: order.items.length, added, removed: removed.length, total: columns.total, muted: input.muted },
     });
   });
 }

@@ -90,8 +90,6 @@ export async function orderRoutes(app: FastifyInstance) {
   app.post('/orders', manageOrders, async (request, reply) => {
     return handleForm(request, reply, async (form, rows) => {
       const created = await createOrder(db, { userId: request.user!.id }, { ...form, items: rows });
-      if (form.muted) await db.updateTable('orders').set({ customer_emails_muted: true }).where('id', '=', created.id).execute();
-      app.mail.nudge();
       return created.id;
     }, {});
   });

@@ -52,7 +52,7 @@ t.test('sales enters an order with several items; each starts pending on its own
 
   const created = await client.post(
     '/orders',
-    orderForm({ customerId: String(shop.customerId), salespersonId: String(user.id), dueDate: '2026-12-01', notes: 'Rush' }, [
+    orderForm({ customerId: String(shop.customerId), salespersonId: String(user.id), dueDate: '2026-12-01', notes: 'Rush', muted: '1' }, [
       { item_description: 'Lobby sign', item_quantity: '2', item_unitPrice: '$1,250.50', item_machineId: String(shop.machines.router), item_materialId: String(shop.materials.acrylic), item_fulfillmentMethod: 'installation' },
       { item_description: 'Window vinyl', item_unitPrice: '99', item_dueDate: '2026-11-28' },
       {},
@@ -64,6 +64,7 @@ t.test('sales enters an order with several items; each starts pending on its own
   t.equal(order.number, 1001, 'order numbers start at 1001');
   t.equal(order.total, '2600.00', '2 × 1,250.50 + 99');
   t.equal(order.item_count, 2, 'the blank spare row was left out');
+  t.equal(order.customer_emails_muted, true, 'customer emails muted from the start');
   const items = await db.selectFrom('line_items').selectAll().where('order_id', '=', order.id).orderBy('position').execute();
   t.same(items.map((i) => [i.position, i.status, i.due_date]), [[1, 'pending', '2026-12-01'], [2, 'pending', '2026-11-28']], 'items take the order date unless they have their own');
   t.equal((await queueCounts(db)).pending, 2);
