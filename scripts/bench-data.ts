@@ -88,5 +88,7 @@ export async function undoBenchChanges(db: Db, benchUserId: number): Promise<num
     return result.rows.length;
   });
   if (moved > 0) await sql`vacuum analyze line_items`.execute(db);
+  await sql`vacuum full queues`.execute(db);
+  await sql`vacuum analyze queue_changes`.execute(db);
   return moved;
 }
