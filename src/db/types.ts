@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -282,7 +282,4 @@ export interface Database {
   queue_totals: QueueTotalsView;
 }
 
-export type UserRow = Selectable<UsersTable>;
-export type NewEvent = Insertable<EventsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
-export type OutboxUpdate = Updateable<OutboxTable>;

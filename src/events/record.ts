@@ -6,8 +6,6 @@ export interface Actor {
   via?: string;
 }
 
-export const systemActor: Actor = { userId: null, via: 'system' };
-
 export interface EventInput {
   subjectType: string;
   subjectId: number;

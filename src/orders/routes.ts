@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
+import { isHtmx } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
 import { itemHistory } from '../production/items.js';
 import { fulfillmentMethods } from '../workflow/definition.js';
@@ -34,7 +35,7 @@ export async function orderRoutes(app: FastifyInstance) {
       action: options.orderId ? `/orders/${options.orderId}` : '/orders',
       maxItems: maxItemsPerOrder,
     };
-    if (request.headers['hx-request'] === 'true') return reply.fragment('orders/order-form', data, options.statusCode ?? 200);
+    if (isHtmx(request)) return reply.fragment('orders/order-form', data, options.statusCode ?? 200);
     return reply.page('orders/edit', { ...data, wide: true }, options.statusCode ?? 200);
   }
 
@@ -56,7 +57,7 @@ export async function orderRoutes(app: FastifyInstance) {
       const orderId = await save(form, rows);
       const location = `/orders/${orderId}`;
       request.session.flash = target.orderId ? 'Order saved.' : 'Order created. Its items are now in the Pending queue.';
-      if (request.headers['hx-request'] === 'true') return reply.header('HX-Redirect', location).code(204).send();
+      if (isHtmx(request)) return reply.header('HX-Redirect', location).code(204).send();
       return reply.redirect(location, 303);
     } catch (error) {
       if (error instanceof ConflictError) return formReply(request, reply, saving, { ...target, errors: { form: error.message }, statusCode: 409 });

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { can, type RouteAccess } from './permissions.js';
 import { HttpError } from './errors.js';
+import { isHtmx } from './forms.js';
 import type { PostgresSessionStore } from './session-store.js';
 
 export interface CurrentUser {
@@ -71,13 +72,9 @@ function keepSessionAlive(request: FastifyRequest): void {
   }
 }
 
-function wantsHtmx(request: FastifyRequest): boolean {
-  return request.headers['hx-request'] === 'true';
-}
-
 function sendToLogin(request: FastifyRequest, reply: FastifyReply) {
   const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
-  if (wantsHtmx(request)) return reply.code(401).header('HX-Redirect', `/login${next}`).send();
+  if (isHtmx(request)) return reply.code(401).header('HX-Redirect', `/login${next}`).send();
   return reply.redirect(`/login${next}`, 303);
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isHtmx } from './forms.js';
 import { layoutData, renderView } from './views.js';
 
 export type FieldErrors = Record<string, string>;
@@ -59,7 +60,7 @@ function publicMessage(error: FastifyError | HttpError | ValidationError, status
 
 export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number, message: string) {
   const title = titles[statusCode] ?? (statusCode >= 500 ? titles[500]! : 'Error');
-  if (request.headers['hx-request'] === 'true') {
+  if (isHtmx(request)) {
     return reply
       .code(statusCode)
       .header('HX-Retarget', '#alerts')

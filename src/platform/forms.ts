@@ -16,8 +16,9 @@ export function formChecked(body: unknown, name: string): boolean {
   return formList(body, name).length > 0;
 }
 
-export function isHtmx(headers: Record<string, unknown>): boolean {
-  return headers['hx-request'] === 'true';
+/** The request came from htmx (and wants a fragment, not a page). */
+export function isHtmx(request: { headers: Record<string, unknown> }): boolean {
+  return request.headers['hx-request'] === 'true';
 }
 
 export const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CurrentUser } from '../platform/auth.js';
 import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { formList, formText } from '../platform/forms.js';
+import { formList, formText, isHtmx } from '../platform/forms.js';
 import * as fmt from '../platform/format.js';
 import { can } from '../platform/permissions.js';
 import { fulfillmentMethods, transitionsFor, type Workflow } from '../workflow/definition.js';
@@ -125,7 +125,7 @@ export async function productionRoutes(app: FastifyInstance) {
     const body = request.body;
     const workflow = await app.workflow.get();
     const returnTo = safeReturn(formText(body, 'returnTo'), `/items/${itemId}`);
-    const htmx = request.headers['hx-request'] === 'true';
+    const htmx = isHtmx(request);
     const fromStatus = formText(body, 'from');
     const input = transitionInput(body);
     try {
@@ -162,7 +162,7 @@ export async function productionRoutes(app: FastifyInstance) {
     else if (formText(body, 'to') === '') problem = 'Choose what to do with the selected items.';
     else results = await bulkMove(db, workflow, request.user!, selected, formText(body, 'to'), transitionInput(body));
     if (results.some((result) => result.mailQueued)) app.mail.nudge();
-    if (request.headers['hx-request'] !== 'true') {
+    if (!isHtmx(request)) {
       request.session.flash = problem ?? results.map((r) => `${r.label}: ${r.message}`).join(' · ');
       return reply.redirect(returnTo, 303);
     }

@@ -86,10 +86,6 @@ export async function loadWorkflow(db: DbOrTx, workflow = 'production'): Promise
   return { queues, statuses, transitions };
 }
 
-export function openStatusKeys(workflow: Workflow): string[] {
-  return [...workflow.statuses.values()].filter((status) => status.kind === 'open' || status.kind === 'hold').map((status) => status.key);
-}
-
 /** The transitions out of a status that someone with these roles may make. */
 export function transitionsFor(workflow: Workflow, fromStatus: string, roles: readonly string[]): Transition[] {
   return workflow.transitions.filter((transition) => transition.from === fromStatus && transition.roles.some((role) => roles.includes(role)));
