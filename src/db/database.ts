@@ -13,10 +13,20 @@ export type DbOrTx = Kysely<Database> | Transaction<Database>;
 
 export function createDb(connectionString: string, poolSize = 10, onIdleError: (error: Error) => void = logIdleError): Db {
   const pool = new pg.Pool({ connectionString, max: poolSize });
+  let ending = false;
   // An idle connection dropped by the server (a restart, a failover) must not crash the app:
-  // the pool discards it and the next query opens a new one.
-  pool.on('error', onIdleError);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingStatements(pool) }) });
+  // the pool discards it and the next query opens a new one. While the pool is closing, the
+  // server dropping a connection that was on its way out anyway is no news.
+  pool.on('error', (error) => {
+    if (!ending) onIdleError(error);
+  });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: preparingStatements(pool, () => {
+        ending = true;
+      }),
+    }),
+  });
 }
 
 const prepared = Symbol('prepared statements');
@@ -26,7 +36,7 @@ const prepared = Symbol('prepared statements');
  * connection plans a query once instead of on every call: planning cost more than running most
  * of Traveler's queries. Text without parameters (migrations, several statements) goes as is.
  */
-function preparingStatements(pool: pg.Pool): PostgresPool {
+function preparingStatements(pool: pg.Pool, onEnd: () => void): PostgresPool {
   return {
     connect: async () => {
       const client = (await pool.connect()) as pg.PoolClient & { [prepared]?: true };
@@ -40,7 +50,10 @@ function preparingStatements(pool: pg.Pool): PostgresPool {
       }
       return client as unknown as PostgresPoolClient;
     },
-    end: () => pool.end(),
+    end: () => {
+      onEnd();
+      return pool.end();
+    },
   };
 }
 
