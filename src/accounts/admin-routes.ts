@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { HttpError, ValidationError, ConflictError, type FieldErrors } from '../platform/errors.js';
 import { formChecked, formList, formSecret, formText } from '../platform/forms.js';
 import { minimumPasswordLength } from './passwords.js';
+import { removePin, setPin } from './pins.js';
 import { createUser, findUser, listRoles, listUsers, sendPasswordReset, setPassword, updateUser, type UserSummary } from './users.js';
 
 const routeConfig = { config: { access: 'users:manage' } } as const;
@@ -117,6 +118,25 @@ export async function userAdminRoutes(app: FastifyInstance) {
       await setPassword(db, { userId: request.user!.id }, userId, formSecret(request.body, 'password'), keepOwnSession);
       app.forgetSessions();
       request.session.flash = `New password set for ${user.name}. They have been signed out everywhere.`;
+      return reply.redirect(`/admin/users/${userId}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return editPage(reply, user, valuesOf(user), error.fieldErrors, 422);
+    }
+  });
+
+  app.post('/admin/users/:id/pin', routeConfig, async (request, reply) => {
+    const userId = parseUserId((request.params as { id: string }).id);
+    const user = await findUser(db, userId);
+    if (!user) throw new HttpError(404);
+    try {
+      if (formText(request.body, 'remove') === '1') {
+        await removePin(db, { userId: request.user!.id }, userId);
+        request.session.flash = `${user.name} no longer has a PIN and cannot sign in at kiosks.`;
+      } else {
+        await setPin(db, { userId: request.user!.id }, userId, formSecret(request.body, 'pin'));
+        request.session.flash = `New kiosk PIN set for ${user.name}.`;
+      }
       return reply.redirect(`/admin/users/${userId}`, 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -1,9 +1,11 @@
+import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { anyUserExists } from '../platform/auth.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
 import { emailPattern, formSecret, formText } from '../platform/forms.js';
-import { demoPassword, seedDemoShop } from '../demo/seed.js';
-import { minimumPasswordLength } from './passwords.js';
+import { demoPassword, demoPin, seedDemoShop } from '../demo/seed.js';
+import { minimumPasswordLength, verifySecret } from './passwords.js';
+import { setPin } from './pins.js';
 import {
   authenticate,
   changeOwnPassword,
@@ -50,7 +52,7 @@ export async function accountRoutes(app: FastifyInstance) {
       request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is ready.`;
       if (formText(request.body, 'demo') === '1') {
         const demo = await seedDemoShop(db);
-        request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is filled with demo data: ${demo.orders} orders, ${demo.items} line items, ${demo.customers} customers and ${demo.users} demo colleagues (password “${demoPassword}”).`;
+        request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is filled with demo data: ${demo.orders} orders, ${demo.items} line items, ${demo.customers} customers and ${demo.users} demo colleagues (password “${demoPassword}”; kiosk PIN ${demoPin}).`;
       }
       return reply.redirect('/', 303);
     } catch (error) {
@@ -87,8 +89,30 @@ export async function accountRoutes(app: FastifyInstance) {
     return reply.redirect('/login', 303);
   });
 
-  app.get('/account', { config: { access: 'signed-in' } }, async (_request, reply) => {
-    return reply.page('accounts/account', { title: 'My account', errors: {}, minimumPasswordLength });
+  const accountPage = async (reply: FastifyReply, userId: number, errors: Record<string, string>, statusCode = 200) => {
+    const person = await db.selectFrom('users').select(sql<boolean>`pin_hash is not null`.as('hasPin')).where('id', '=', userId).executeTakeFirstOrThrow();
+    return reply.page('accounts/account', { title: 'My account', errors, minimumPasswordLength, hasPin: person.hasPin }, statusCode);
+  };
+
+  app.get('/account', { config: { access: 'signed-in' } }, async (request, reply) => {
+    return accountPage(reply, request.user!.id, {});
+  });
+
+  // The password is asked for so that someone passing an unlocked desk cannot set a PIN.
+  app.post('/account/pin', { config: { access: 'signed-in', rateLimit: loginRateLimit } }, async (request, reply) => {
+    const userId = request.user!.id;
+    try {
+      const row = await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
+      if (!(await verifySecret(row.password_hash, formSecret(request.body, 'pinPassword')))) {
+        throw new ValidationError({ pinPassword: 'That is not your current password.' });
+      }
+      await setPin(db, { userId }, userId, formSecret(request.body, 'newPin'), 'newPin');
+      request.session.flash = 'Your kiosk PIN is set. Use it to sign in at the shop-floor tablets.';
+      return reply.redirect('/account', 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return accountPage(reply, userId, error.fieldErrors, 422);
+    }
   });
 
   app.post('/account/password', { config: { access: 'signed-in' } }, async (request, reply) => {
@@ -99,7 +123,7 @@ export async function accountRoutes(app: FastifyInstance) {
       return reply.redirect('/account', 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return reply.page('accounts/account', { title: 'My account', errors: error.fieldErrors, minimumPasswordLength }, 422);
+      return accountPage(reply, request.user!.id, error.fieldErrors, 422);
     }
   });
 

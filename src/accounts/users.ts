@@ -23,6 +23,8 @@ export interface UserSummary {
   roles: string[];
   lastLoginAt: Date | null;
   version: number;
+  hasPin: boolean;
+  pinLockedUntil: Date | null;
 }
 
 export interface UserInput {
@@ -127,6 +129,8 @@ function selectUserSummaries(db: DbOrTx) {
       'last_login_at as lastLoginAt',
       'version',
       sql<string[]>`array(select role from user_roles where user_id = users.id order by role)`.as('roles'),
+      sql<boolean>`pin_hash is not null`.as('hasPin'),
+      sql<Date | null>`case when pin_locked_until > now() then pin_locked_until end`.as('pinLockedUntil'),
     ]);
 }
 

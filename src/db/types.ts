@@ -25,6 +25,9 @@ export interface UsersTable {
   alert_emails: Generated<boolean>;
   queue_digest: Generated<'none' | 'hourly' | 'daily'>;
   queue_digest_sent_at: NullableTimestamp;
+  pin_hash: string | null;
+  pin_failures: Generated<number>;
+  pin_locked_until: NullableTimestamp;
 }
 
 export interface UserRolesTable {
@@ -211,6 +214,7 @@ export interface LineItemsTable {
   order_number: number;
   customer_id: number;
   search_text: string;
+  expected_work_minutes: number | null;
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
@@ -256,7 +260,78 @@ export interface SavedViewsTable {
   created_at: CreatedAt;
 }
 
+export interface KiosksTable {
+  id: Generated<number>;
+  name: string;
+  queue_keys: string[];
+  machine_ids: number[];
+  idle_seconds: Generated<number>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface KioskEnrolmentsTable {
+  id: Generated<number>;
+  kiosk_id: number;
+  code_hash: string;
+  link_hash: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_by: number | null;
+  created_at: CreatedAt;
+}
+
+export interface KioskDevicesTable {
+  id: Generated<number>;
+  kiosk_id: number;
+  credential_hash: string;
+  label: string;
+  enrolled_at: CreatedAt;
+  last_seen_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  revoked_by: number | null;
+  operator_user_id: number | null;
+  operator_until: NullableTimestamp;
+}
+
+export interface WorkLogsTable {
+  id: Generated<number>;
+  line_item_id: number;
+  user_id: number;
+  kiosk_id: number | null;
+  started_at: Timestamp;
+  ended_at: NullableTimestamp;
+}
+
+export interface ItemNotesTable {
+  id: Generated<number>;
+  line_item_id: number;
+  author_user_id: number;
+  kiosk_id: number | null;
+  body: string;
+  created_at: CreatedAt;
+}
+
+export interface ItemPhotosTable {
+  id: Generated<number>;
+  line_item_id: number;
+  uploaded_by: number;
+  kiosk_id: number | null;
+  width: number;
+  height: number;
+  image: Buffer;
+  thumbnail: Buffer;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  kiosks: KiosksTable;
+  kiosk_enrolments: KioskEnrolmentsTable;
+  kiosk_devices: KioskDevicesTable;
+  work_logs: WorkLogsTable;
+  item_notes: ItemNotesTable;
+  item_photos: ItemPhotosTable;
   roles: RolesTable;
   users: UsersTable;
   user_roles: UserRolesTable;

@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
-import { demoPassword, seedDemoShop } from './seed.js';
+import { demoPassword, demoPin, seedDemoShop } from './seed.js';
 
 const config = loadConfig();
 const database = await openDatabase(config);
@@ -12,7 +12,8 @@ try {
   await database.db.updateTable('shop_settings').set({ shop_name: 'Northside Signs (demo)' }).where('shop_name', '=', 'Our shop').execute();
   console.log(
     `Demo shop ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.users} people, ${summary.customers} customers, ${summary.orders} orders, ${summary.items} line items.\n` +
-      `Sign in as dana@demo.traveler (admin), marco@demo.traveler (sales), tom@demo.traveler (production) or sofia@demo.traveler (fulfillment); password "${demoPassword}".`,
+      `Sign in as dana@demo.traveler (admin), marco@demo.traveler (sales), tom@demo.traveler (production) or sofia@demo.traveler (fulfillment); password "${demoPassword}".\n` +
+      `Kiosks "Router bay" and "Print room" are ready to enrol (Admin → Kiosks); Tom, Lena and Andre sign in there with PIN ${demoPin}.`,
   );
 } catch (error) {
   console.error(`Could not create the demo shop: ${error instanceof Error ? error.message : String(error)}`);

@@ -8,6 +8,8 @@ import type { Role } from '../platform/permissions.js';
 import { transitionItem } from '../workflow/transition.js';
 
 export const demoPassword = 'traveler-demo';
+/** Everyone in production can sign in at the demo kiosks with this PIN. */
+export const demoPin = '2580';
 
 const people: { name: string; email: string; roles: Role[] }[] = [
   { name: 'Dana Whitfield', email: 'dana@demo.traveler', roles: ['admin'] },
@@ -105,6 +107,18 @@ export async function seedDemoShop(db: Db, options: { orders?: number } = {}): P
     materialIds.set(name, found?.id ?? (await addCatalogEntry(db, actor, 'materials', name)));
   }
 
+  const pinHash = await hashSecret(demoPin);
+  await db.updateTable('users').set({ pin_hash: pinHash }).where('id', 'in', builders.map((b) => b.id)).execute();
+  for (const [name, machines] of [['Router bay', ['CNC router', 'Laser engraver']], ['Print room', ['Large-format printer', 'Vinyl cutter']]] as const) {
+    const found = await db.selectFrom('kiosks').select('id').where(sql<string>`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+    if (!found) {
+      await db
+        .insertInto('kiosks')
+        .values({ name, queue_keys: ['pending', 'wip'], machine_ids: machines.map((m) => machineIds.get(m)!), updated_at: new Date() })
+        .execute();
+    }
+  }
+
   const customerIds: number[] = [];
   for (const [index, company] of companies.entries()) {
     const contact = `${firstNames[index % firstNames.length]} ${lastNames[(index * 7) % lastNames.length]}`;
@@ -136,6 +150,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number } = {}): P
         fulfillmentMethod: pick(methods),
         dueDate: isoDate(orderDue + Math.floor(random() * 5)),
         assigneeId: random() < 0.6 ? String(pick(builders).id) : '',
+        expectedHours: random() < 0.7 ? String(0.5 * (1 + Math.floor(random() * 8))) : '',
         notes: '',
       };
     });

@@ -1,7 +1,7 @@
 import { formList, formText } from '../platform/forms.js';
 import type { ItemInput, OrderInput } from './orders.js';
 
-const itemFields = ['itemId', 'description', 'quantity', 'unitPrice', 'machineId', 'materialId', 'fulfillmentMethod', 'dueDate', 'assigneeId', 'notes'] as const;
+const itemFields = ['itemId', 'description', 'quantity', 'unitPrice', 'machineId', 'materialId', 'fulfillmentMethod', 'dueDate', 'assigneeId', 'notes', 'expectedHours'] as const;
 
 export interface ItemRow extends ItemInput {
   /** Empty for a new row; the line item's id when editing. */
@@ -15,7 +15,7 @@ export interface OrderForm extends Omit<OrderInput, 'items'> {
 }
 
 export function blankItemRow(defaults: Partial<ItemRow> = {}): ItemRow {
-  return { itemId: '', description: '', quantity: '1', unitPrice: '', machineId: '', materialId: '', fulfillmentMethod: 'pickup', dueDate: '', assigneeId: '', notes: '', ...defaults };
+  return { itemId: '', description: '', quantity: '1', unitPrice: '', machineId: '', materialId: '', fulfillmentMethod: 'pickup', dueDate: '', assigneeId: '', notes: '', expectedHours: '', ...defaults };
 }
 
 function isBlank(row: ItemRow): boolean {

@@ -18,6 +18,8 @@ export interface ItemInput {
   dueDate: string;
   assigneeId: string;
   notes: string;
+  /** Hours of work the item is expected to take, e.g. "1.5"; empty when nobody estimated. */
+  expectedHours?: string;
 }
 
 export interface OrderInput {
@@ -38,6 +40,7 @@ export interface ValidItem {
   dueDate: string | null;
   assigneeId: number | null;
   notes: string;
+  expectedWorkMinutes: number | null;
 }
 
 export interface ValidOrder {
@@ -105,6 +108,11 @@ export function validateOrder(input: OrderInput): { order?: ValidOrder; errors: 
     const assigneeId = parseId(item.assigneeId);
     if (assigneeId === undefined) errors[key('assigneeId')] = 'Choose someone from the list.';
     if (item.notes.length > 2000) errors[key('notes')] = 'Keep the notes under 2000 characters.';
+    const expectedHours = (item.expectedHours ?? '').trim();
+    const expectedWorkMinutes = expectedHours === '' ? null : Math.round(Number(expectedHours) * 60);
+    if (expectedWorkMinutes !== null && !(Number.isFinite(expectedWorkMinutes) && /^\d+(\.\d+)?$/.test(expectedHours) && expectedWorkMinutes >= 1 && expectedWorkMinutes <= 100_000)) {
+      errors[key('expectedHours')] = 'Enter hours like 1.5, or leave it empty.';
+    }
     return {
       description: item.description,
       quantity,
@@ -115,6 +123,7 @@ export function validateOrder(input: OrderInput): { order?: ValidOrder; errors: 
       dueDate: itemDue ?? dueDate ?? null,
       assigneeId: assigneeId ?? null,
       notes: item.notes,
+      expectedWorkMinutes,
     };
   });
 
@@ -174,6 +183,7 @@ function lineItemColumns(item: ValidItem, position: number, orderNumber: number,
     due_date: item.dueDate,
     assignee_id: item.assigneeId,
     notes: item.notes,
+    expected_work_minutes: item.expectedWorkMinutes,
     customer_id: customerId,
     search_text: searchTextFor(orderNumber, customerName, item.description),
     updated_at: new Date(),

@@ -138,6 +138,7 @@ export async function orderRoutes(app: FastifyInstance) {
           dueDate: item.due_date ?? '',
           assigneeId: item.assignee_id ? String(item.assignee_id) : '',
           notes: item.notes,
+          expectedHours: item.expected_work_minutes ? String(Math.round((item.expected_work_minutes / 60) * 100) / 100) : '',
         })),
         blankItemRow({ dueDate: order.dueDate ?? '' }),
       ],

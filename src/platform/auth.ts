@@ -127,7 +127,7 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
     }
 
     if (access === undefined) return; // the not-found handler: nothing to protect
-    if (access === 'public') return;
+    if (access === 'public' || access === 'kiosk') return;
     if (!request.user) return sendToLogin(request, reply);
     if (access === 'signed-in') return;
     if (!can(request.user.roles, access)) throw new HttpError(403);

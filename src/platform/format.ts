@@ -41,6 +41,12 @@ export function duration(since: Date | string, now = new Date()): string {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+/** Worked time: "45 min", "3 h 05 min" (hours, not days: a work day is not 24 hours). */
+export function minutes(total: number): string {
+  if (total < 60) return `${total} min`;
+  return `${Math.floor(total / 60)} h ${String(total % 60).padStart(2, '0')} min`;
+}
+
 const moneyFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 export function money(value: string | number): string {
   return moneyFormat.format(Number(value));

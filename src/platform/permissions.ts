@@ -18,11 +18,15 @@ export const permissions = {
   'users:manage': ['admin'],
   'settings:manage': ['admin'],
   'mailbox:read': ['admin'],
+  'kiosks:manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;
-/** 'public': no login needed. 'signed-in': any active user, whatever their roles. */
-export type RouteAccess = Permission | 'public' | 'signed-in';
+/**
+ * 'public': no login needed. 'signed-in': any active user, whatever their roles. 'kiosk': an
+ * enrolled shop-floor tablet (its credential, not a person's session; see src/kiosk).
+ */
+export type RouteAccess = Permission | 'public' | 'signed-in' | 'kiosk';
 
 export function isRole(value: string): value is Role {
   return (roles as readonly string[]).includes(value);

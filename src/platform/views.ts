@@ -31,6 +31,7 @@ const navigation: NavLink[] = [
   { href: '/customers', label: 'Customers', permission: 'customers:manage' },
   { href: '/admin/users', label: 'Users', permission: 'users:manage', admin: true },
   { href: '/admin/catalog', label: 'Machines & materials', permission: 'catalog:manage', admin: true },
+  { href: '/admin/kiosks', label: 'Kiosks', permission: 'kiosks:manage', admin: true },
   { href: '/admin/settings', label: 'Settings', permission: 'settings:manage', admin: true },
   { href: '/admin/mailbox', label: 'Mailbox', permission: 'mailbox:read', admin: true },
 ];

@@ -1,0 +1,327 @@
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConflictError, HttpError, ValidationError } from '../platform/errors.js';
+import { formText, isHtmx } from '../platform/forms.js';
+import * as fmt from '../platform/format.js';
+import { renderView } from '../platform/views.js';
+import { addItemNote, itemNotes, noteMaxLength } from '../production/item-notes.js';
+import { attachPhoto, itemPhotos, photoBytes, photoMaxBytes } from '../production/item-photos.js';
+import { itemDetail } from '../production/items.js';
+import { ChangeNumbers } from '../production/queues.js';
+import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
+import { fulfillmentMethods } from '../workflow/definition.js';
+import { builtChoices, canHold, canStartWork, holdItem, kioskActor, markItemBuilt, startItemWork, stopItemWork } from './actions.js';
+import {
+  deviceLabel,
+  enrolDevice,
+  findEnrolment,
+  keepOperator,
+  kioskCookie,
+  kioskForCredential,
+  kioskWorkers,
+  noteDeviceSeen,
+  sameToken,
+  signInOperator,
+  signOutOperator,
+  type KioskContext,
+} from './devices.js';
+import { lookUpCode, stationItems } from './station.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    kiosk: KioskContext | null;
+  }
+}
+
+const kioskAccess = { config: { access: 'kiosk' } } as const;
+const holdReasons = ['Quality problem', 'Missing material', 'Machine down', 'Waiting for artwork or customer'];
+const credentialLifetimeSeconds = 400 * 24 * 3600; // the longest browsers keep a cookie
+
+function parseId(raw: string): number {
+  const id = Number(raw);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404);
+  return id;
+}
+
+/** A message for the person at the tablet, from what went wrong (never internals). */
+function problemMessage(error: unknown): string | undefined {
+  if (error instanceof ValidationError) return Object.values(error.fieldErrors).join(' ');
+  if (error instanceof ConflictError) return error.message;
+  if (error instanceof HttpError && error.statusCode < 500 && error.message) return error.message;
+  return undefined;
+}
+
+export async function kioskRoutes(app: FastifyInstance) {
+  const { db } = app;
+  const changeNumbers = new ChangeNumbers(db);
+  const secure = app.config.baseUrl.startsWith('https:');
+
+  app.decorateRequest('kiosk', null);
+  await app.register(fastifyMultipart, { limits: { fileSize: photoMaxBytes, files: 1, fields: 5 } });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.access !== 'kiosk') return;
+    const credential = request.cookies[kioskCookie];
+    const kiosk = credential ? await kioskForCredential(db, credential, app.config.sessionSecret) : undefined;
+    if (!kiosk) {
+      if (credential) reply.clearCookie(kioskCookie, { path: '/kiosk' });
+      if (isHtmx(request)) return reply.code(401).header('HX-Redirect', '/kiosk/enrol').send();
+      return reply.redirect('/kiosk/enrol', 303);
+    }
+    request.kiosk = kiosk;
+    if (Date.now() - kiosk.lastSeenAt.getTime() > 60_000) await noteDeviceSeen(db, kiosk.deviceId);
+  });
+
+  app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.config.access !== 'kiosk' || request.method === 'GET' || request.method === 'HEAD') return;
+    const given = request.headers['x-kiosk-csrf'];
+    const token = typeof given === 'string' ? given : formText(request.body, '_kiosk_csrf');
+    if (!sameToken(request.kiosk!.csrfToken, token)) throw new HttpError(403, 'This page is out of date. Reload it and try again.');
+  });
+
+  const kioskOf = (request: FastifyRequest) => request.kiosk!;
+
+  function render(reply: FastifyReply, kiosk: KioskContext, view: string, data: Record<string, unknown>, statusCode = 200) {
+    const html = renderView(view, { kiosk, operator: kiosk.operator, csrfToken: kiosk.csrfToken, holdReasons, fulfillmentMethods, noteMaxLength, ...data });
+    return reply.code(statusCode).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+  }
+
+  async function stationData(kiosk: KioskContext) {
+    const workflow = await app.workflow.get();
+    const [{ items, more }, workers, seen] = await Promise.all([stationItems(db, workflow, kiosk), kioskWorkers(db), stationChangeKey(kiosk)]);
+    return { items, more, workers, seen, statuses: workflow.statuses, today: fmt.today() };
+  }
+
+  async function stationChangeKey(kiosk: KioskContext): Promise<string> {
+    const numbers = await Promise.all(kiosk.queueKeys.map(async (key) => `${key}.${(await changeNumbers.get(key)) ?? 0}`));
+    return numbers.join('-');
+  }
+
+  async function itemPanel(kiosk: KioskContext, itemId: number, extra: { error?: string; message?: string; noteDraft?: string } = {}) {
+    const detail = await itemDetail(db, itemId);
+    if (!detail) return { missing: true as const, ...extra };
+    const workflow = await app.workflow.get();
+    const [times, notes, photos] = await Promise.all([timeWorkedOn(db, [itemId]), itemNotes(db, itemId), itemPhotos(db, itemId)]);
+    const worked = times.get(itemId) ?? [];
+    const { item } = detail;
+    return {
+      missing: false as const,
+      item,
+      label: detail.label,
+      status: workflow.statuses.get(item.status)!,
+      worked,
+      workedTotal: totalMinutes(worked),
+      notes,
+      photos,
+      working: kiosk.operator !== null && worked.some((w) => w.userId === kiosk.operator!.id && w.running),
+      canStart: canStartWork(workflow, item.status),
+      built: builtChoices(workflow, item.status),
+      canHold: canHold(workflow, item.status),
+      today: fmt.today(),
+      ...extra,
+    };
+  }
+
+  /** The answer to anything the worker did: the item, and the header and queue brought up to date. */
+  async function afterAction(reply: FastifyReply, kiosk: KioskContext, itemId: number | undefined, extra: { error?: string; message?: string; noteDraft?: string } = {}, statusCode = 200) {
+    const fresh = (await kioskForCredential(db, reply.request.cookies[kioskCookie]!, app.config.sessionSecret)) ?? kiosk;
+    const [panel, station] = await Promise.all([itemId !== undefined ? itemPanel(fresh, itemId, extra) : undefined, stationData(fresh)]);
+    return render(reply, fresh, 'kiosk/after-action', { panel, ...station, message: extra.message, error: extra.error }, statusCode);
+  }
+
+  app.get('/kiosk', kioskAccess, async (request, reply) => {
+    const kiosk = kioskOf(request);
+    // Opening the page afresh starts from the station view, with nobody signed in.
+    if (kiosk.operator) {
+      await signOutOperator(db, kiosk);
+      kiosk.operator = null;
+    }
+    return render(reply, kiosk, 'kiosk/home', { title: kiosk.kioskName, ...(await stationData(kiosk)) });
+  });
+
+  app.get('/kiosk/queue', kioskAccess, async (request, reply) => {
+    const kiosk = kioskOf(request);
+    const seen = (request.query as { seen?: string }).seen;
+    if (seen !== undefined && seen === (await stationChangeKey(kiosk))) return reply.code(204).header('cache-control', 'no-store').send();
+    return render(reply, kiosk, 'kiosk/station-queue', await stationData(kiosk));
+  });
+
+  app.get('/kiosk/find', kioskAccess, async (request, reply) => {
+    const kiosk = kioskOf(request);
+    const result = await lookUpCode(db, String((request.query as { code?: unknown }).code ?? ''));
+    if (result.kind === 'item') return render(reply, kiosk, 'kiosk/found', { panel: await itemPanel(kiosk, result.itemId) });
+    return render(reply, kiosk, 'kiosk/found', { choice: result.kind === 'order' ? result : undefined, scanError: result.kind === 'unknown' ? result.message : undefined });
+  });
+
+  app.get('/kiosk/items/:id', kioskAccess, async (request, reply) => {
+    const kiosk = kioskOf(request);
+    const panel = await itemPanel(kiosk, parseId((request.params as { id: string }).id));
+    return render(reply, kiosk, 'kiosk/item', { panel }, panel.missing ? 404 : 200);
+  });
+
+  app.get('/kiosk/panel', kioskAccess, async (request, reply) => {
+    return render(reply, kioskOf(request), 'kiosk/item', { panel: undefined });
+  });
+
+  app.get('/kiosk/sign-in', kioskAccess, async (request, reply) => {
+    const kiosk = kioskOf(request);
+    const query = request.query as { worker?: string; item?: string };
+    const workers = await kioskWorkers(db);
+    const worker = workers.find((w) => String(w.id) === query.worker);
+    return render(reply, kiosk, 'kiosk/sign-in', { worker, workers, itemId: /^\d+$/.test(query.item ?? '') ? query.item : '' });
+  });
+
+  app.get('/kiosk/sign-in/cancel', kioskAccess, async (request, reply) => {
+    return render(reply, kioskOf(request), 'kiosk/sign-in', { worker: undefined, workers: [], itemId: '', closed: true });
+  });
+
+  const pinRateLimit = { max: 10, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `kiosk-pin|${request.cookies[kioskCookie] ?? request.ip}` };
+  app.post('/kiosk/sign-in', { config: { access: 'kiosk', rateLimit: pinRateLimit } }, async (request, reply) => {
+    const kiosk = kioskOf(request);
+    const workerId = Number(formText(request.body, 'worker'));
+    const itemText = formText(request.body, 'item');
+    const itemId = /^\d+$/.test(itemText) ? Number(itemText) : undefined;
+    const workers = await kioskWorkers(db);
+    const worker = workers.find((w) => w.id === workerId);
+    if (!worker) return render(reply, kiosk, 'kiosk/sign-in', { worker: undefined, workers, itemId: itemText, error: 'Tap your name first.' }, 422);
+    const check = await signInOperator(db, kiosk, worker.id, formText(request.body, 'pin'));
+    if (check.outcome === 'accepted') return afterAction(reply, kiosk, itemId, { message: `Hello ${worker.name}.` });
+    const error =
+      check.outcome === 'locked'
+        ? `Too many wrong PINs: ${worker.name} is locked out until ${fmt.dateTime(check.until)}. An admin can set a new PIN to unlock it.`
+        : check.outcome === 'wrong'
+          ? `That PIN is not right. ${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left before a 15-minute lockout.`
+          : `${worker.name} has no PIN yet. Ask an admin to set one.`;
+    return render(reply, kiosk, 'kiosk/sign-in', { worker, workers, itemId: itemText, error }, check.outcome === 'locked' ? 423 : 422);
+  });
+
+  app.post('/kiosk/sign-out', kioskAccess, async (request, reply) => {
+    const kiosk = kioskOf(request);
+    await signOutOperator(db, kiosk);
+    kiosk.operator = null;
+    return render(reply, kiosk, 'kiosk/signed-out', { ...(await stationData(kiosk)) });
+  });
+
+  /** Every action on an item: needs someone signed in, keeps them signed in, answers with the item. */
+  function itemAction(path: string, act: (request: FastifyRequest, kiosk: KioskContext, itemId: number) => Promise<string>) {
+    app.post(`/kiosk/items/:id/${path}`, kioskAccess, async (request, reply) => {
+      const kiosk = kioskOf(request);
+      const itemId = parseId((request.params as { id: string }).id);
+      if (!kiosk.operator) {
+        return afterAction(reply, kiosk, itemId, { error: 'Nobody is signed in at this kiosk any more. Tap your name and enter your PIN, then try again.', noteDraft: noteDraftOf(request) }, 401);
+      }
+      await keepOperator(db, kiosk);
+      try {
+        const message = await act(request, kiosk, itemId);
+        return afterAction(reply, kiosk, itemId, { message });
+      } catch (error) {
+        const message = problemMessage(error);
+        if (message === undefined) throw error;
+        const status = error instanceof ConflictError ? 409 : 422;
+        return afterAction(reply, kiosk, itemId, { error: message, noteDraft: noteDraftOf(request) }, status);
+      }
+    });
+  }
+
+  const noteDraftOf = (request: FastifyRequest) => (request.isMultipart() ? undefined : formText(request.body, 'note') || undefined);
+  const versionOf = (request: FastifyRequest) => Number(formText(request.body, 'version'));
+  const statusOf = (request: FastifyRequest) => formText(request.body, 'status');
+  const actorOf = (kiosk: KioskContext) => kioskActor(kiosk, kiosk.operator!);
+  const workflow = () => app.workflow.get();
+
+  itemAction('start', async (request, kiosk, itemId) => {
+    const moved = await startItemWork(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request));
+    return moved ? `Started: ${moved.label} is now in work, and your time is running.` : 'Started: your time is running.';
+  });
+  itemAction('pause', async (_request, kiosk, itemId) => {
+    const minutes = await stopItemWork(db, actorOf(kiosk), itemId, 'paused');
+    return `Paused after ${fmt.minutes(minutes)}. Tap Start to carry on.`;
+  });
+  itemAction('finish', async (_request, kiosk, itemId) => {
+    const minutes = await stopItemWork(db, actorOf(kiosk), itemId, 'finished');
+    return `Your work is finished: ${fmt.minutes(minutes)} this time.`;
+  });
+  itemAction('built', async (request, kiosk, itemId) => {
+    const outcome = await markItemBuilt(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request), formText(request.body, 'fulfillmentMethod'));
+    if (outcome.mailQueued) app.mail.nudge();
+    const status = (await workflow()).statuses.get(outcome.toStatus)!;
+    return `${outcome.label} is ${status.label}.`;
+  });
+  itemAction('hold', async (request, kiosk, itemId) => {
+    const reason = formText(request.body, 'reason') || formText(request.body, 'otherReason');
+    const outcome = await holdItem(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request), reason);
+    return `${outcome.label} is on hold: ${reason.trim()}.`;
+  });
+  itemAction('notes', async (request, kiosk, itemId) => {
+    await addItemNote(db, actorOf(kiosk), itemId, formText(request.body, 'note'));
+    return 'Note saved.';
+  });
+  itemAction('photos', async (request, kiosk, itemId) => {
+    if (!request.isMultipart()) throw new ValidationError({ photo: 'Take or choose a photo first.' });
+    const file = await request.file();
+    if (!file) throw new ValidationError({ photo: 'Take or choose a photo first.' });
+    let upload: Buffer;
+    try {
+      upload = await file.toBuffer();
+    } catch (error) {
+      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+        throw new ValidationError({ photo: `That photo is over ${photoMaxBytes / 1024 / 1024} MB. Take it again at a lower resolution.` });
+      }
+      throw error;
+    }
+    await attachPhoto(db, actorOf(kiosk), itemId, upload);
+    return 'Photo attached.';
+  });
+
+  app.get('/kiosk/photos/:id', kioskAccess, async (request, reply) => sendPhoto(reply, (request.params as { id: string }).id, 'image'));
+  app.get('/kiosk/photos/:id/thumbnail', kioskAccess, async (request, reply) => sendPhoto(reply, (request.params as { id: string }).id, 'thumbnail'));
+
+  async function sendPhoto(reply: FastifyReply, rawId: string, size: 'image' | 'thumbnail') {
+    const photo = await photoBytes(db, parseId(rawId), size);
+    if (!photo) throw new HttpError(404);
+    return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').header('content-disposition', 'inline').send(photo.bytes);
+  }
+
+  // Enrolment: public pages (the tablet has no credential yet), rate-limited against guessing.
+  const enrolRateLimit = { max: 10, timeWindow: '5 minutes' };
+
+  function giveCredential(reply: FastifyReply, credential: string) {
+    reply.setCookie(kioskCookie, credential, { path: '/kiosk', httpOnly: true, sameSite: 'strict', secure, maxAge: credentialLifetimeSeconds });
+  }
+
+  app.get('/kiosk/enrol', { config: { access: 'public' } }, async (_request, reply) => {
+    return reply.page('kiosk/enrol', { title: 'Set up this tablet as a kiosk', values: { code: '' }, errors: {} });
+  });
+
+  app.post('/kiosk/enrol', { config: { access: 'public', rateLimit: enrolRateLimit } }, async (request, reply) => {
+    const code = formText(request.body, 'code');
+    try {
+      const { credential } = await enrolDevice(db, { code }, deviceLabel(request.headers['user-agent']));
+      await request.session.regenerate();
+      giveCredential(reply, credential);
+      return reply.redirect('/kiosk', 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return reply.page('kiosk/enrol', { title: 'Set up this tablet as a kiosk', values: { code }, errors: error.fieldErrors }, 422);
+    }
+  });
+
+  app.get('/kiosk/enrol/:token', { config: { access: 'public' } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const enrolment = /^[A-Za-z0-9_-]{43}$/.test(token) ? await findEnrolment(db, { linkToken: token }) : undefined;
+    return reply.page('kiosk/enrol-link', { title: 'Set up this tablet as a kiosk', token, kioskName: enrolment?.kioskName, errors: {} }, enrolment ? 200 : 410);
+  });
+
+  app.post('/kiosk/enrol/:token', { config: { access: 'public', rateLimit: enrolRateLimit } }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    try {
+      const { credential } = await enrolDevice(db, { linkToken: token }, deviceLabel(request.headers['user-agent']));
+      await request.session.regenerate();
+      giveCredential(reply, credential);
+      return reply.redirect('/kiosk', 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return reply.page('kiosk/enrol-link', { title: 'Set up this tablet as a kiosk', token, kioskName: undefined, errors: error.fieldErrors }, 410);
+    }
+  });
+}

@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import type { DbOrTx } from '../db/database.js';
+import type { Workflow } from '../workflow/definition.js';
+import { itemLabel } from '../workflow/transition.js';
+import type { KioskContext } from './devices.js';
+
+export const stationLimit = 60;
+
+export interface StationItem {
+  id: number;
+  label: string;
+  orderNumber: number;
+  customerName: string;
+  description: string;
+  quantity: number;
+  machine: string | null;
+  material: string | null;
+  dueDate: string | null;
+  status: string;
+  workingNow: string[];
+}
+
+export function stationStatuses(workflow: Workflow, kiosk: Pick<KioskContext, 'queueKeys'>): string[] {
+  return workflow.queues.filter((queue) => kiosk.queueKeys.includes(queue.key)).flatMap((queue) => queue.statuses);
+}
+
+/** The station's work: its queues' items on its machines, soonest due first, with who is on each. */
+export async function stationItems(db: DbOrTx, workflow: Workflow, kiosk: Pick<KioskContext, 'queueKeys' | 'machineIds'>): Promise<{ items: StationItem[]; more: boolean }> {
+  const statuses = stationStatuses(workflow, kiosk);
+  if (statuses.length === 0) return { items: [], more: false };
+  const rows = await db
+    .selectFrom('line_items as li')
+    .innerJoin('orders as o', 'o.id', 'li.order_id')
+    .innerJoin('customers as c', 'c.id', 'li.customer_id')
+    .leftJoin('machines as m', 'm.id', 'li.machine_id')
+    .leftJoin('materials as mat', 'mat.id', 'li.material_id')
+    .select([
+      'li.id',
+      'li.order_number as orderNumber',
+      'li.position',
+      'o.item_count as itemCount',
+      'c.name as customerName',
+      'li.description',
+      'li.quantity',
+      'm.name as machine',
+      'mat.name as material',
+      'li.due_date as dueDate',
+      'li.status',
+      sql<string[]>`array(select u.name from work_logs w join users u on u.id = w.user_id where w.line_item_id = li.id and w.ended_at is null order by w.started_at)`.as('workingNow'),
+    ])
+    .where('li.status', 'in', statuses)
+    .$if(kiosk.machineIds.length > 0, (q) => q.where('li.machine_id', 'in', kiosk.machineIds))
+    .orderBy(sql`li.due_date asc nulls last`)
+    .orderBy('li.id')
+    .limit(stationLimit + 1)
+    .execute();
+  const items = rows.slice(0, stationLimit).map(({ position, itemCount, ...row }) => ({ ...row, label: itemLabel(row.orderNumber, position, itemCount) }));
+  return { items, more: rows.length > stationLimit };
+}
+
+export type ScanResult =
+  | { kind: 'item'; itemId: number }
+  | { kind: 'order'; orderNumber: number; items: { id: number; label: string; description: string; status: string }[] }
+  | { kind: 'unknown'; message: string };
+
+/**
+ * What a scanned or typed code means: `1042-2` (as printed on the job traveler, also
+ * `1042 · 2/4` as shown on screen) opens that item; `1042` alone opens the order's only
+ * item or lists its items.
+ */
+export async function lookUpCode(db: DbOrTx, typed: string): Promise<ScanResult> {
+  const code = typed.trim();
+  const match = /^#?(\d{1,9})(?:\s*[-·/.]\s*(\d{1,4})(?:\s*\/\s*\d{1,4})?)?$/.exec(code);
+  if (!match) {
+    return { kind: 'unknown', message: code === '' ? 'Scan a job traveler or type an order number.' : `“${code.slice(0, 40)}” is not a job code. Job codes look like 1042-2, or type the order number.` };
+  }
+  const orderNumber = Number(match[1]);
+  const items = await db
+    .selectFrom('line_items as li')
+    .innerJoin('orders as o', 'o.id', 'li.order_id')
+    .select(['li.id', 'li.position', 'o.item_count as itemCount', 'li.description', 'li.status'])
+    .where('o.number', '=', orderNumber)
+    .orderBy('li.position')
+    .execute();
+  if (items.length === 0) return { kind: 'unknown', message: `There is no order ${orderNumber}.` };
+  if (match[2] !== undefined) {
+    const item = items.find((i) => i.position === Number(match[2]));
+    if (!item) return { kind: 'unknown', message: `Order ${orderNumber} has no item ${Number(match[2])}; it has ${items.length}.` };
+    return { kind: 'item', itemId: item.id };
+  }
+  if (items.length === 1) return { kind: 'item', itemId: items[0]!.id };
+  return {
+    kind: 'order',
+    orderNumber,
+    items: items.map((i) => ({ id: i.id, label: itemLabel(orderNumber, i.position, i.itemCount), description: i.description, status: i.status })),
+  };
+}

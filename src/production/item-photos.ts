@@ -1,0 +1,82 @@
+import sharp from 'sharp';
+import type { DbOrTx } from '../db/database.js';
+import { recordEvent } from '../events/record.js';
+import { ValidationError } from '../platform/errors.js';
+import type { WorkActor } from './work-logs.js';
+
+export const photoMaxBytes = 15 * 1024 * 1024;
+const acceptedFormats = new Set(['jpeg', 'png', 'webp', 'heif']);
+
+export interface ProcessedPhoto {
+  image: Buffer;
+  thumbnail: Buffer;
+  width: number;
+  height: number;
+}
+
+/**
+ * Decodes the upload (whatever its name or declared type says), turns it upright, and writes
+ * it out afresh as JPEG: nothing of the original file but its pixels is kept, so neither a
+ * disguised file nor the camera's location data gets stored.
+ */
+export async function processPhoto(upload: Buffer): Promise<ProcessedPhoto> {
+  const unreadable = new ValidationError({ photo: 'That file is not a photo Traveler can read. Use a JPEG, PNG or WebP picture.' });
+  let format: string | undefined;
+  try {
+    format = (await sharp(upload, { limitInputPixels: 50_000_000 }).metadata()).format;
+  } catch {
+    throw unreadable;
+  }
+  if (!format || !acceptedFormats.has(format)) throw unreadable;
+  try {
+    const upright = sharp(upload, { limitInputPixels: 50_000_000 }).rotate();
+    const { data: image, info } = await upright
+      .clone()
+      .resize({ width: 2000, height: 2000, fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 82 })
+      .toBuffer({ resolveWithObject: true });
+    const thumbnail = await upright.clone().resize({ width: 320, height: 320, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 70 }).toBuffer();
+    return { image, thumbnail, width: info.width, height: info.height };
+  } catch {
+    throw unreadable;
+  }
+}
+
+export async function attachPhoto(db: DbOrTx, actor: WorkActor, itemId: number, upload: Buffer): Promise<number> {
+  if (upload.length === 0) throw new ValidationError({ photo: 'Take or choose a photo first.' });
+  const photo = await processPhoto(upload);
+  const row = await db
+    .insertInto('item_photos')
+    .values({ line_item_id: itemId, uploaded_by: actor.userId, kiosk_id: actor.kioskId, ...photo })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: 'photo-attached', particulars: { photoId: row.id } });
+  return row.id;
+}
+
+export interface PhotoSummary {
+  id: number;
+  width: number;
+  height: number;
+  uploadedBy: string;
+  createdAt: Date;
+}
+
+export async function itemPhotos(db: DbOrTx, itemId: number): Promise<PhotoSummary[]> {
+  return db
+    .selectFrom('item_photos')
+    .innerJoin('users', 'users.id', 'item_photos.uploaded_by')
+    .select(['item_photos.id', 'item_photos.width', 'item_photos.height', 'users.name as uploadedBy', 'item_photos.created_at as createdAt'])
+    .where('item_photos.line_item_id', '=', itemId)
+    .orderBy('item_photos.id', 'desc')
+    .execute();
+}
+
+export async function photoBytes(db: DbOrTx, photoId: number, size: 'image' | 'thumbnail'): Promise<{ bytes: Buffer; itemId: number } | undefined> {
+  const row = await db
+    .selectFrom('item_photos')
+    .select([size === 'image' ? 'image as bytes' : 'thumbnail as bytes', 'line_item_id as itemId'])
+    .where('id', '=', photoId)
+    .executeTakeFirst();
+  return row;
+}

@@ -1,0 +1,100 @@
+import { sql } from 'kysely';
+import type { DbOrTx } from '../db/database.js';
+import { recordEvent, type Actor } from '../events/record.js';
+import { ValidationError } from '../platform/errors.js';
+
+export interface WorkActor extends Actor {
+  userId: number;
+  kioskId: number | null;
+}
+
+/** Tells every open page of the item's queue that something about it changed (who works on it). */
+async function touchQueueOf(db: DbOrTx, itemId: number): Promise<void> {
+  await sql`
+    insert into queue_changes (queue_key, delta)
+    select ws.queue_key, 0 from line_items li join workflow_statuses ws on ws.key = li.status
+     where li.id = ${itemId} and ws.queue_key is not null`.execute(db);
+}
+
+/** Starts this person's clock on the item; several people may work on one item at once. */
+export async function startWork(db: DbOrTx, actor: WorkActor, itemId: number): Promise<void> {
+  const started = await db
+    .insertInto('work_logs')
+    .values({ line_item_id: itemId, user_id: actor.userId, kiosk_id: actor.kioskId })
+    .onConflict((oc) => oc.columns(['line_item_id', 'user_id']).where('ended_at', 'is', null).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!started) throw new ValidationError({ work: 'You are already working on this item.' });
+  await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: 'work-started' });
+  await touchQueueOf(db, itemId);
+}
+
+/** Stops this person's clock: a pause (they will be back) or a finish (their part is done). */
+export async function stopWork(db: DbOrTx, actor: WorkActor, itemId: number, how: 'paused' | 'finished'): Promise<number> {
+  const stopped = await db
+    .updateTable('work_logs')
+    .set({ ended_at: sql<Date>`now()` })
+    .where('line_item_id', '=', itemId)
+    .where('user_id', '=', actor.userId)
+    .where('ended_at', 'is', null)
+    .returning(sql<number>`ceil(extract(epoch from ended_at - started_at) / 60)::int`.as('minutes'))
+    .executeTakeFirst();
+  if (!stopped) throw new ValidationError({ work: 'You are not working on this item right now.' });
+  await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: `work-${how}`, particulars: { minutes: stopped.minutes } });
+  await touchQueueOf(db, itemId);
+  return stopped.minutes;
+}
+
+/** Everyone still working on an item stops when it leaves production (BUILT, on hold). */
+export async function stopEveryonesWork(db: DbOrTx, actor: Actor, itemId: number): Promise<string[]> {
+  const stopped = await db
+    .updateTable('work_logs')
+    .set({ ended_at: sql<Date>`now()` })
+    .from('users')
+    .whereRef('users.id', '=', 'work_logs.user_id')
+    .where('work_logs.line_item_id', '=', itemId)
+    .where('work_logs.ended_at', 'is', null)
+    .returning(['users.name', sql<number>`ceil(extract(epoch from work_logs.ended_at - work_logs.started_at) / 60)::int`.as('minutes')])
+    .execute();
+  for (const log of stopped) {
+    await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: 'work-stopped', particulars: { worker: log.name, minutes: log.minutes } });
+  }
+  return stopped.map((log) => log.name);
+}
+
+export interface TimeWorked {
+  userId: number;
+  name: string;
+  minutes: number;
+  running: boolean;
+}
+
+/** Minutes worked on each of these items, per person; a running clock counts up to now. */
+export async function timeWorkedOn(db: DbOrTx, itemIds: number[]): Promise<Map<number, TimeWorked[]>> {
+  const byItem = new Map<number, TimeWorked[]>();
+  if (itemIds.length === 0) return byItem;
+  const rows = await db
+    .selectFrom('work_logs')
+    .innerJoin('users', 'users.id', 'work_logs.user_id')
+    .select([
+      'work_logs.line_item_id as itemId',
+      'users.id as userId',
+      'users.name',
+      sql<number>`round(sum(extract(epoch from coalesce(work_logs.ended_at, now()) - work_logs.started_at)) / 60)::int`.as('minutes'),
+      sql<boolean>`bool_or(work_logs.ended_at is null)`.as('running'),
+    ])
+    .where('work_logs.line_item_id', 'in', itemIds)
+    .groupBy(['work_logs.line_item_id', 'users.id', 'users.name'])
+    .orderBy('users.name')
+    .execute();
+  for (const row of rows) {
+    const list = byItem.get(row.itemId) ?? [];
+    list.push({ userId: row.userId, name: row.name, minutes: row.minutes, running: row.running });
+    byItem.set(row.itemId, list);
+  }
+  return byItem;
+}
+
+export function totalMinutes(times: TimeWorked[] | undefined): number {
+  return (times ?? []).reduce((sum, time) => sum + time.minutes, 0);
+}
