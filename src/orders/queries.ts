@@ -45,6 +45,7 @@ export async function orderItems(db: DbOrTx, orderId: number) {
       'line_items.hold_reason as holdReason',
       'line_items.carrier',
       'line_items.tracking',
+      'line_items.expected_work_minutes as expectedWorkMinutes',
       'machines.name as machine',
       'materials.name as material',
       'assignee.name as assignee',

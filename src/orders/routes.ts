@@ -2,7 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { isHtmx } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
+import { renderView } from '../platform/views.js';
 import { itemHistory } from '../production/items.js';
+import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
+import { jobTravelers } from './traveler.js';
 import { fulfillmentMethods } from '../workflow/definition.js';
 import { blankItemRow, filledRows, readOrderForm, type ItemRow, type OrderForm } from './order-form.js';
 import { createOrder, maxItemsPerOrder, updateOrder } from './orders.js';
@@ -100,17 +103,32 @@ export async function orderRoutes(app: FastifyInstance) {
     const order = await findOrder(db, orderId);
     if (!order) throw new HttpError(404, 'There is no such order.');
     const [items, workflow] = await Promise.all([orderItems(db, orderId), app.workflow.get()]);
-    const history = await itemHistory(db, items.map((item) => item.id));
+    const [history, worked] = await Promise.all([itemHistory(db, items.map((item) => item.id)), timeWorkedOn(db, items.map((item) => item.id))]);
+    const workedByPerson = new Map<string, number>();
+    for (const times of worked.values()) for (const time of times) workedByPerson.set(time.name, (workedByPerson.get(time.name) ?? 0) + time.minutes);
     return reply.page('orders/order', {
       title: `Order ${order.number}`,
       order,
       items,
       history,
+      worked,
+      workedByPerson: [...workedByPerson.entries()].sort((a, b) => a[0].localeCompare(b[0])),
+      totalMinutes,
       statuses: workflow.statuses,
       queues: new Map(workflow.queues.map((queue) => [queue.key, queue.label])),
       fulfillmentMethods,
       canManage: can(request.user!.roles, 'orders:manage'),
     });
+  });
+
+  // One printed sheet per order: a block per item with its QR code and barcode for the kiosks' scanners.
+  app.get('/orders/:id/traveler', viewOrders, async (request, reply) => {
+    const orderId = parseId((request.params as { id: string }).id);
+    const order = await findOrder(db, orderId);
+    if (!order) throw new HttpError(404, 'There is no such order.');
+    const items = await jobTravelers(order.number, await orderItems(db, orderId));
+    const html = renderView('orders/traveler', { order, items, shopName: app.shopName(), fulfillmentMethods, printedAt: new Date() });
+    return reply.type('text/html; charset=utf-8').send(html);
   });
 
   app.get('/orders/:id/edit', manageOrders, async (request, reply) => {

@@ -47,6 +47,20 @@ export function minutes(total: number): string {
   return `${Math.floor(total / 60)} h ${String(total % 60).padStart(2, '0')} min`;
 }
 
+const eventWords: Record<string, (particulars: Record<string, unknown>) => string> = {
+  'work-started': () => 'started work',
+  'work-paused': (p) => `paused work after ${minutes(Number(p.minutes ?? 0))}`,
+  'work-finished': (p) => `finished their work (${minutes(Number(p.minutes ?? 0))})`,
+  'work-stopped': (p) => `stopped ${String(p.worker ?? 'someone')}'s clock (${minutes(Number(p.minutes ?? 0))})`,
+  'note-added': () => 'added a note',
+  'photo-attached': () => 'attached a photo',
+};
+
+/** What a non-status event in an item's history says, in words. */
+export function eventText(action: string, particulars: Record<string, unknown> = {}): string {
+  return eventWords[action]?.(particulars) ?? action.replace(/-/g, ' ');
+}
+
 const moneyFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 export function money(value: string | number): string {
   return moneyFormat.format(Number(value));

@@ -92,6 +92,8 @@ export interface QueueRow {
   heldFrom: string | null;
   /** status_entered_at to the microsecond, as PostgreSQL wrote it: a Date would round it. */
   enteredKey: string;
+  workedMinutes: number;
+  expectedWorkMinutes: number | null;
 }
 
 type Cursor = [string | null, number] | [number, number] | [string, number];
@@ -169,6 +171,7 @@ export async function queuePage(
       'line_items.fulfillment_method',
       'line_items.hold_reason',
       'line_items.held_from_status',
+      'line_items.expected_work_minutes',
       sql<string>`line_items.status_entered_at::text`.as('entered_key'),
     ])
     .where('line_items.status', 'in', statuses)
@@ -218,6 +221,8 @@ export async function queuePage(
       'page.hold_reason as holdReason',
       'page.held_from_status as heldFrom',
       'page.entered_key as enteredKey',
+      'page.expected_work_minutes as expectedWorkMinutes',
+      sql<number>`(select coalesce(round(sum(extract(epoch from coalesce(w.ended_at, now()) - w.started_at)) / 60), 0)::int from work_logs w where w.line_item_id = page.id)`.as('workedMinutes'),
     ]);
   // The same order again: a join need not keep the order the rows were chosen in.
   const rows = await (filter.sort === 'order'

@@ -12,6 +12,9 @@ import { filterParams, parseQueueFilter, queuePage, type QueueFilter } from './q
 import { ChangeNumbers, loadNavigation, queueNavigation, recordQueueVisit, visitIsStale } from './queues.js';
 import { deleteSavedView, listSavedViews, saveView } from './saved-views.js';
 import { queueFilterChoices } from './filter-choices.js';
+import { itemNotes } from './item-notes.js';
+import { itemPhotos, photoBytes } from './item-photos.js';
+import { timeWorkedOn, totalMinutes } from './work-logs.js';
 
 function parseId(raw: string): number {
   const id = Number(raw);
@@ -204,9 +207,11 @@ export async function productionRoutes(app: FastifyInstance) {
     const detail = await itemDetail(db, itemId);
     if (!detail) throw new HttpError(404, 'That item does not exist.');
     const actions = transitionsFor(workflow, detail.item.status, request.user!.roles);
+    const [times, notes, photos] = await Promise.all([timeWorkedOn(db, [itemId]), itemNotes(db, itemId), itemPhotos(db, itemId)]);
+    const worked = times.get(itemId) ?? [];
     return reply.page(
       'production/item',
-      { title: `${detail.label} ${detail.item.description}`, ...detail, actions, form, statuses: workflow.statuses, fulfillmentMethods, canMove: can(request.user!.roles, 'items:move') },
+      { title: `${detail.label} ${detail.item.description}`, ...detail, worked, workedTotal: totalMinutes(worked), notes, photos, actions, form, statuses: workflow.statuses, fulfillmentMethods, canMove: can(request.user!.roles, 'items:move') },
       statusCode,
     );
   }
@@ -218,4 +223,12 @@ export async function productionRoutes(app: FastifyInstance) {
     const returnTo = safeReturn(typeof query.return === 'string' ? query.return : '', `/items/${itemId}`);
     return itemPage(request, reply, itemId, { to, errors: {}, values: {}, returnTo });
   });
+
+  for (const size of ['image', 'thumbnail'] as const) {
+    app.get(size === 'image' ? '/photos/:id' : '/photos/:id/thumbnail', { config: { access: 'orders:view' } }, async (request, reply) => {
+      const photo = await photoBytes(db, parseId((request.params as { id: string }).id), size);
+      if (!photo) throw new HttpError(404, 'That photo does not exist.');
+      return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').header('content-disposition', 'inline').send(photo.bytes);
+    });
+  }
 }
