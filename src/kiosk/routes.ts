@@ -183,7 +183,8 @@ export async function kioskRoutes(app: FastifyInstance) {
     const itemId = /^\d+$/.test(itemText) ? Number(itemText) : undefined;
     const workers = await kioskWorkers(db);
     const worker = workers.find((w) => w.id === workerId);
-    if (!worker) return render(reply, kiosk, 'kiosk/sign-in', { worker: undefined, workers, itemId: itemText, error: 'Tap your name first.' }, 422);
+    // The PIN form swaps nothing itself (success updates several regions out of band), so a refusal comes back out of band too.
+    if (!worker) return render(reply, kiosk, 'kiosk/sign-in', { worker: undefined, workers, itemId: itemText, error: 'Tap your name first.', oob: true }, 422);
     const check = await signInOperator(db, kiosk, worker.id, formText(request.body, 'pin'));
     if (check.outcome === 'accepted') return afterAction(reply, kiosk, itemId, { message: `Hello ${worker.name}.` });
     const error =
@@ -192,7 +193,7 @@ export async function kioskRoutes(app: FastifyInstance) {
         : check.outcome === 'wrong'
           ? `That PIN is not right. ${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left before a 15-minute lockout.`
           : `${worker.name} has no PIN yet. Ask an admin to set one.`;
-    return render(reply, kiosk, 'kiosk/sign-in', { worker, workers, itemId: itemText, error }, check.outcome === 'locked' ? 423 : 422);
+    return render(reply, kiosk, 'kiosk/sign-in', { worker, workers, itemId: itemText, error, oob: true }, check.outcome === 'locked' ? 423 : 422);
   });
 
   app.post('/kiosk/sign-out', kioskAccess, async (request, reply) => {

@@ -8,6 +8,11 @@ function concretePath(url: string): string {
   return url.replace(/:[a-z]+/gi, (param) => examplePaths[param] ?? '1');
 }
 
+/** Kiosk pages answer to an enrolled tablet's credential only, never to a person's session. */
+function isEnrolRedirect(response: { statusCode: number; headers: Record<string, unknown> }) {
+  return response.statusCode === 303 && response.headers.location === '/kiosk/enrol';
+}
+
 function isLoginRedirect(response: { statusCode: number; headers: Record<string, unknown> }) {
   return response.statusCode === 303 && String(response.headers.location ?? '').startsWith('/login');
 }
@@ -23,7 +28,7 @@ t.test('every route declares its access, and the permission table is enforced fo
   t.same(routes.filter((route) => route.access === undefined), [], 'no route lacks an access declaration');
   for (const route of routes) {
     const access = route.access!;
-    t.ok(access === 'public' || access === 'signed-in' || Object.hasOwn(permissions, access), `${route.method} ${route.url} uses a known permission (${access})`);
+    t.ok(access === 'public' || access === 'signed-in' || access === 'kiosk' || Object.hasOwn(permissions, access), `${route.method} ${route.url} uses a known permission (${access})`);
   }
   // Signing out ends the session the rest of the matrix needs, so it goes last.
   const ordered = [...routes].sort((a, b) => Number(a.url === '/logout') - Number(b.url === '/logout'));
@@ -38,6 +43,10 @@ t.test('every route declares its access, and the permission table is enforced fo
       const path = concretePath(route.url);
       const response = route.method === 'GET' ? await client.get(path) : await client.post(path, {});
       const access = route.access!;
+      if (access === 'kiosk') {
+        t.ok(isEnrolRedirect(response), `${role} cannot ${route.method} the kiosk route ${route.url} (got ${response.statusCode})`);
+        continue;
+      }
       const allowed = access === 'public' || access === 'signed-in' || can([role], access as Permission);
       if (access === 'public') {
         t.ok(response.statusCode !== 401 && response.statusCode !== 403, `${role} may ${route.method} ${route.url} (got ${response.statusCode})`);
@@ -56,6 +65,10 @@ t.test('every route declares its access, and the permission table is enforced fo
     if (staticAsset(route.url) || route.access === 'public') continue;
     const path = concretePath(route.url);
     const response = route.method === 'GET' ? await anonymous.get(path) : await anonymous.post(path, {});
+    if (route.access === 'kiosk') {
+      t.ok(isEnrolRedirect(response), `anonymous ${route.method} ${route.url} goes to kiosk enrolment (got ${response.statusCode})`);
+      continue;
+    }
     t.ok(isLoginRedirect(response), `anonymous ${route.method} ${route.url} goes to sign-in (got ${response.statusCode})`);
   }
 });
