@@ -17,22 +17,19 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 /** axe-core's serious and critical findings on the page as it is now (run through the debugger, so the page's CSP stays on). */
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(`${axeSource};0`);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
+  const violations = (await page.evaluate(`axe
+    .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
+    .then((result) => result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) })))`)) as { id: string; impact: string; targets: string[] }[];
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
 }
 
 async function smallTouchTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('button, [role="button"], input:not([type="hidden"]), a, summary')]
-      .filter((element) => (element as HTMLElement).offsetParent !== null && !element.classList.contains('visually-hidden'))
-      .map((element) => ({ element, box: element.getBoundingClientRect() }))
-      .filter(({ box }) => box.height < 48 || box.width < 48)
-      .map(({ element, box }) => `${element.outerHTML.slice(0, 80)} (${Math.round(box.width)}×${Math.round(box.height)})`),
-  );
+  // Page code as a string: the tests are type-checked without the DOM's types.
+  return page.evaluate(`[...document.querySelectorAll('button, [role="button"], input:not([type="hidden"]), a, summary')]
+    .filter((element) => element.offsetParent !== null && !element.classList.contains('visually-hidden'))
+    .map((element) => ({ element, box: element.getBoundingClientRect() }))
+    .filter(({ box }) => box.height < 48 || box.width < 48)
+    .map(({ element, box }) => element.outerHTML.slice(0, 80) + ' (' + Math.round(box.width) + '×' + Math.round(box.height) + ')')`) as Promise<string[]>;
 }
 
 t.test('a tablet at the station: enrol, PIN in, start, finish, mark BUILT; the office sees it move; idle returns to the station view', async (t) => {
@@ -74,7 +71,7 @@ t.test('a tablet at the station: enrol, PIN in, start, finish, mark BUILT; the o
   const card = tablet.locator('.station-card', { hasText: 'Routed acrylic letters' });
   t.equal(await card.count(), 1, 'the station queue shows its machine’s work');
   t.equal(await tablet.locator('.station-card', { hasText: 'Printed banner' }).count(), 0, 'and not other machines’');
-  t.equal(await tablet.evaluate(() => document.activeElement?.id), 'scan-code', 'the scan field has the focus');
+  t.equal(await tablet.evaluate('document.activeElement?.id'), 'scan-code', 'the scan field has the focus');
   t.same(await seriousViolations(tablet), [], 'axe: the station view has no serious or critical violations');
   t.same(await smallTouchTargets(tablet), [], 'every touch target is at least 48 px');
 
@@ -134,7 +131,7 @@ t.test('a tablet at the station: enrol, PIN in, start, finish, mark BUILT; the o
 
   // Landscape works too.
   await tablet.setViewportSize({ width: 1280, height: 800 });
-  t.ok(await tablet.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'nothing overflows sideways in landscape');
+  t.ok(await tablet.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'nothing overflows sideways in landscape');
 
   const events = await db.selectFrom('events').select(['action', 'actor_user_id', 'actor_via']).where('subject_type', '=', 'line_item').where('subject_id', '=', item.id).orderBy('id').execute();
   t.same(
