@@ -46,6 +46,7 @@ export async function orderItems(db: DbOrTx, orderId: number) {
       'line_items.carrier',
       'line_items.tracking',
       'line_items.expected_work_minutes as expectedWorkMinutes',
+      'line_items.notes',
       'machines.name as machine',
       'materials.name as material',
       'assignee.name as assignee',

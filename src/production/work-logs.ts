@@ -37,7 +37,7 @@ export async function stopWork(db: DbOrTx, actor: WorkActor, itemId: number, how
     .where('line_item_id', '=', itemId)
     .where('user_id', '=', actor.userId)
     .where('ended_at', 'is', null)
-    .returning(sql<number>`ceil(extract(epoch from ended_at - started_at) / 60)::int`.as('minutes'))
+    .returning(sql<number>`round(extract(epoch from ended_at - started_at) / 60)::int`.as('minutes'))
     .executeTakeFirst();
   if (!stopped) throw new ValidationError({ work: 'You are not working on this item right now.' });
   await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: `work-${how}`, particulars: { minutes: stopped.minutes } });
@@ -54,7 +54,7 @@ export async function stopEveryonesWork(db: DbOrTx, actor: Actor, itemId: number
     .whereRef('users.id', '=', 'work_logs.user_id')
     .where('work_logs.line_item_id', '=', itemId)
     .where('work_logs.ended_at', 'is', null)
-    .returning(['users.name', sql<number>`ceil(extract(epoch from work_logs.ended_at - work_logs.started_at) / 60)::int`.as('minutes')])
+    .returning(['users.name', sql<number>`round(extract(epoch from work_logs.ended_at - work_logs.started_at) / 60)::int`.as('minutes')])
     .execute();
   for (const log of stopped) {
     await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: 'work-stopped', particulars: { worker: log.name, minutes: log.minutes } });
