@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import pino from 'pino';
+import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { freePort } from '../../src/db/embedded.js';
@@ -99,6 +100,16 @@ t.test('a tablet at the station: enrol, PIN in, start, finish, mark BUILT; the o
 
   await tablet.getByRole('button', { name: 'Start work' }).tap();
   await tablet.getByText('Started:').waitFor();
+  // The camera's picture goes up as soon as it is taken (here: a file, as the camera would hand it over).
+  const picture = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#2a6' } }).jpeg().toBuffer();
+  await tablet.locator('#photo').setInputFiles({ name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer: picture });
+  await tablet.locator('.photo-strip img').waitFor();
+  const thumbnailWidth = await tablet
+    .locator('.photo-strip img')
+    .evaluate((img: { complete: boolean; naturalWidth: number; onload: (() => void) | null }) =>
+      img.complete ? img.naturalWidth : new Promise<number>((resolve) => (img.onload = () => resolve(img.naturalWidth))),
+    );
+  t.equal(thumbnailWidth, 320, 'the photo’s thumbnail shows on the card');
   await tablet.locator('#note').fill('Half a thought');
   await tablet.waitForTimeout(3500);
   t.equal(await tablet.locator('#note').inputValue(), 'Half a thought', 'a half-typed note survives the queue refreshing itself');
@@ -139,6 +150,7 @@ t.test('a tablet at the station: enrol, PIN in, start, finish, mark BUILT; the o
     [
       ['status-changed', worker.id, 'kiosk Router bay'],
       ['work-started', worker.id, 'kiosk Router bay'],
+      ['photo-attached', worker.id, 'kiosk Router bay'],
       ['work-finished', worker.id, 'kiosk Router bay'],
       ['status-changed', worker.id, 'kiosk Router bay'],
     ],
