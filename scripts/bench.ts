@@ -5,6 +5,7 @@
  * docs/benchmarks.md. Pass --fresh to rebuild the data.
  */
 import { execSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/d
 import { migrateToLatest } from '../src/db/migrate.js';
 import { projectRoot } from '../src/paths.js';
 import * as fmt from '../src/platform/format.js';
+import { hashToken } from '../src/platform/tokens.js';
 import { queuePage } from '../src/production/queue-query.js';
 import { foldQueueChanges, queueChangeSeq } from '../src/production/queues.js';
 import { benchOrders, buildLargeShop, itemsPerOrder, undoBenchChanges } from './bench-data.js';
@@ -185,6 +187,22 @@ results.push(
   }),
 );
 
+// A shop-floor tablet: its station's queue (the Pending and Work in progress items of one
+// machine), a scanned job code, and its unchanged refresh.
+const kiosk =
+  (await db.selectFrom('kiosks').select('id').where('name', '=', 'Bench station').executeTakeFirst()) ??
+  (await db.insertInto('kiosks').values({ name: 'Bench station', queue_keys: ['pending', 'wip'], machine_ids: [1], updated_at: new Date() }).returning('id').executeTakeFirstOrThrow());
+const kioskCredential = randomBytes(32).toString('base64url');
+await db.insertInto('kiosk_devices').values({ kiosk_id: kiosk.id, credential_hash: hashToken(kioskCredential), label: 'Bench tablet' }).execute();
+const kioskHeaders = { cookie: `traveler.kiosk=${kioskCredential}`, 'hx-request': 'true' };
+const stationPage = await fetch(`${baseUrl}/kiosk/queue`, { headers: kioskHeaders });
+const stationKey = (await stationPage.text()).match(/seen=([^"]+)"/)![1]!;
+const scanned = await db.selectFrom('line_items').select('order_number').where('status', '=', 'pending').limit(1).executeTakeFirstOrThrow();
+results.push(await measure('Kiosk station queue', { path: '/kiosk/queue', headers: kioskHeaders }));
+results.push(await measure('Kiosk scan (opens the item)', { path: `/kiosk/find?code=${scanned.order_number}-1`, headers: kioskHeaders }));
+results.push(await measure('Kiosk unchanged refresh (204)', { path: `/kiosk/queue?seen=${stationKey}`, headers: kioskHeaders }));
+await db.deleteFrom('kiosk_devices').where('label', '=', 'Bench tablet').execute();
+
 // autocannon stops counting at the deadline; let the requests it left in flight finish.
 await new Promise((resolve) => setTimeout(resolve, 3000));
 clearInterval(folding);
@@ -214,6 +232,7 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu
 Data: ${benchOrders.toLocaleString('en-US')} orders, ${(benchOrders * itemsPerOrder).toLocaleString('en-US')} line items (about 2% pending, 2% in work, 2.5% in the BUILT and hold queues, the rest finished), 5,000 customers.
 Load: autocannon, ${connections} concurrent connections, ${durationSeconds} s per line after a 1 s warm-up, against the app's own HTTP server with a signed-in session (the baseline needs none).
 Every queue page is the Pending queue (≈${(benchOrders * itemsPerOrder * 0.02).toLocaleString('en-US')} items), first page of 50 rows, fully rendered with layout, navigation counts and the per-user "new since last visit" counts.
+The kiosk lines are an enrolled tablet's requests: its station queue (Pending and Work in progress on one machine, up to 60 cards with who is working on each), a scanned job code opening that item's card, and the station's unchanged refresh.
 
 | Scenario | req/s | p50 ms | p99 ms | vs. baseline | non-2xx / errors |
 | --- | ---: | ---: | ---: | ---: | ---: |
