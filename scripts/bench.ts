@@ -4,9 +4,9 @@
  * an unchanged refresh, and a bare route running the queue's SQL as the baseline. Writes
  * docs/benchmarks.md. Pass --fresh to rebuild the data.
  */
-import { execSync } from 'node:child_process';
+import { execSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -168,6 +168,21 @@ for (const [label, query] of filters) results.push(await measure(`Queue page, ${
 const seq = (await queueChangeSeq(db, 'pending'))!;
 results.push(await measure('Unchanged refresh (204)', { path: `/queues/pending/changes?seq=${seq}`, headers: { 'hx-request': 'true' } }));
 
+// A shop-floor tablet: its station's queue (the Pending and Work in progress items of one
+// machine), a scanned job code, and its unchanged refresh.
+const kiosk =
+  (await db.selectFrom('kiosks').select('id').where('name', '=', 'Bench station').executeTakeFirst()) ??
+  (await db.insertInto('kiosks').values({ name: 'Bench station', queue_keys: ['pending', 'wip'], machine_ids: [1], updated_at: new Date() }).returning('id').executeTakeFirstOrThrow());
+const kioskCredential = randomBytes(32).toString('base64url');
+await db.insertInto('kiosk_devices').values({ kiosk_id: kiosk.id, credential_hash: hashToken(kioskCredential), label: 'Bench tablet' }).execute();
+const kioskHeaders = { cookie: `traveler.kiosk=${kioskCredential}`, 'hx-request': 'true' };
+const stationPage = await fetch(`${baseUrl}/kiosk/queue`, { headers: kioskHeaders });
+const stationKey = (await stationPage.text()).match(/seen=([^"]+)"/)![1]!;
+const scanned = await db.selectFrom('line_items').select('order_number').where('status', '=', 'pending').limit(1).executeTakeFirstOrThrow();
+results.push(await measure('Kiosk station queue', { path: '/kiosk/queue', headers: kioskHeaders }));
+results.push(await measure('Kiosk scan (opens the item)', { path: `/kiosk/find?code=${scanned.order_number}-1`, headers: kioskHeaders }));
+results.push(await measure('Kiosk unchanged refresh (204)', { path: `/kiosk/queue?seen=${stationKey}`, headers: kioskHeaders }));
+
 const pending = await db.selectFrom('line_items').select(['id', 'version']).where('status', '=', 'pending').orderBy('id').limit(200_000).execute();
 let next = 0;
 results.push(
@@ -187,20 +202,73 @@ results.push(
   }),
 );
 
-// A shop-floor tablet: its station's queue (the Pending and Work in progress items of one
-// machine), a scanned job code, and its unchanged refresh.
-const kiosk =
-  (await db.selectFrom('kiosks').select('id').where('name', '=', 'Bench station').executeTakeFirst()) ??
-  (await db.insertInto('kiosks').values({ name: 'Bench station', queue_keys: ['pending', 'wip'], machine_ids: [1], updated_at: new Date() }).returning('id').executeTakeFirstOrThrow());
-const kioskCredential = randomBytes(32).toString('base64url');
-await db.insertInto('kiosk_devices').values({ kiosk_id: kiosk.id, credential_hash: hashToken(kioskCredential), label: 'Bench tablet' }).execute();
-const kioskHeaders = { cookie: `traveler.kiosk=${kioskCredential}`, 'hx-request': 'true' };
-const stationPage = await fetch(`${baseUrl}/kiosk/queue`, { headers: kioskHeaders });
-const stationKey = (await stationPage.text()).match(/seen=([^"]+)"/)![1]!;
-const scanned = await db.selectFrom('line_items').select('order_number').where('status', '=', 'pending').limit(1).executeTakeFirstOrThrow();
-results.push(await measure('Kiosk station queue', { path: '/kiosk/queue', headers: kioskHeaders }));
-results.push(await measure('Kiosk scan (opens the item)', { path: `/kiosk/find?code=${scanned.order_number}-1`, headers: kioskHeaders }));
-results.push(await measure('Kiosk unchanged refresh (204)', { path: `/kiosk/queue?seen=${stationKey}`, headers: kioskHeaders }));
+// CPU per request: what the app's process and PostgreSQL's processes spent, whatever the
+// machine's other tenants were doing. Wall-clock figures on a shared VM move with CPU steal
+// (seen: 14-55 %); CPU time does not, so this is the steadier way to compare a page with the
+// baseline. Requests come from a separate process so its parsing is not counted as the app's.
+const clockTicksPerSecond = Number(execSync('getconf CLK_TCK', { encoding: 'utf8' }).trim()) || 100;
+/** CPU ticks so far of every PostgreSQL process, by pid. */
+function databaseTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks.set(pid, Number(fields[11]) + Number(fields[12])); // utime + stime
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks;
+}
+
+/** The app's and PostgreSQL's CPU time while `work` runs, in ms (a process started meanwhile counts whole). */
+async function cpuDuring(work: () => Promise<unknown>): Promise<{ app: number; database: number }> {
+  const appBefore = process.cpuUsage();
+  const before = databaseTicks();
+  await work();
+  const app = process.cpuUsage(appBefore);
+  let ticks = 0;
+  for (const [pid, after] of databaseTicks()) ticks += after - (before.get(pid) ?? 0);
+  return { app: (app.user + app.system) / 1000, database: (ticks * 1000) / clockTicksPerSecond };
+}
+
+function sendRequests(path: string, headers: Record<string, string>, amount: number): Promise<{ non2xx: number; errors: number }> {
+  const loader = fork(new URL('./bench-cpu-load.mjs', import.meta.url), { stdio: 'inherit' });
+  loader.send({ url: `${baseUrl}${path}`, headers, amount, connections });
+  return new Promise((resolve, reject) => {
+    loader.once('message', (result) => resolve(result as { non2xx: number; errors: number }));
+    loader.once('error', reject);
+  });
+}
+
+interface CpuCost {
+  name: string;
+  app: number;
+  database: number;
+}
+const cpuCosts: CpuCost[] = [];
+const cpuRequests = 1500;
+log(`\nCPU per request (${cpuRequests} requests each, after 300 to warm up):`);
+for (const [name, path, headers] of [
+  ['Baseline: queue SQL as JSON', '/bench/baseline', {}],
+  ['Queue page, unfiltered', '/queues/pending', { cookie: session.cookie }],
+  ['Queue page, machine + material + overdue', '/queues/pending?machine=1&material=2&overdue=1', { cookie: session.cookie }],
+  ['Queue page, free text', '/queues/pending?q=aluminum', { cookie: session.cookie }],
+  ['Kiosk station queue', '/kiosk/queue', kioskHeaders],
+] as const) {
+  await sendRequests(path, headers, 300);
+  let problems = 0;
+  const spent = await cpuDuring(async () => {
+    const { non2xx, errors } = await sendRequests(path, headers, cpuRequests);
+    problems = non2xx + errors;
+  });
+  const cost = { name, app: spent.app / cpuRequests, database: spent.database / cpuRequests };
+  cpuCosts.push(cost);
+  log(`  ${name.padEnd(40)} app ${cost.app.toFixed(2)} ms  PostgreSQL ${cost.database.toFixed(2)} ms${problems ? `  non-2xx/errors ${problems}` : ''}`);
+}
 await db.deleteFrom('kiosk_devices').where('label', '=', 'Bench tablet').execute();
 
 // autocannon stops counting at the deadline; let the requests it left in flight finish.
@@ -237,6 +305,17 @@ The kiosk lines are an enrolled tablet's requests: its station queue (Pending an
 | Scenario | req/s | p50 ms | p99 ms | vs. baseline | non-2xx / errors |
 | --- | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
+
+## CPU per request
+
+The same requests counted in CPU time (the app's process plus PostgreSQL's), which does not
+move with the other tenants of a shared machine the way req/s and latency do. With both cores
+busy, throughput is inversely proportional to it: a page at half the baseline's throughput
+costs twice the baseline's CPU.
+
+| Scenario | app ms | PostgreSQL ms | total ms | baseline ÷ total |
+| --- | ---: | ---: | ---: | ---: |
+${cpuCosts.map((c) => `| ${c.name} | ${c.app.toFixed(2)} | ${c.database.toFixed(2)} | ${(c.app + c.database).toFixed(2)} | ${((cpuCosts[0]!.app + cpuCosts[0]!.database) / (c.app + c.database)).toFixed(2)} |`).join('\n')}
 
 ## Targets
 
