@@ -106,7 +106,8 @@ export async function buildApp({ config, db, logStream, sessionCacheMs }: BuildO
     const user = request.user;
     if (!user) return { queueNav: [], unreadAlerts: 0 };
     if (known.queueNav !== undefined && known.unreadAlerts !== undefined) return {};
-    return loadNavigation(db, user, can(user.roles, 'queues:view'));
+    const { queueNav, unreadAlerts } = await loadNavigation(db, user, can(user.roles, 'queues:view'));
+    return { queueNav, unreadAlerts };
   });
   app.decorateReply('page', pageReply);
   app.decorateReply('fragment', fragmentReply);

@@ -68,7 +68,15 @@ export function money(value: string | number): string {
 
 // A calendar date has no time zone: format it as the UTC midnight it is stored as.
 const calendarDate = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
+// A queue page shows fifty dates, mostly the same few: each is formatted once.
+const formattedDates = new Map<string, string>();
 export function date(value: string | null | undefined): string {
   if (!value) return '—';
-  return calendarDate.format(new Date(`${value}T00:00:00Z`));
+  let formatted = formattedDates.get(value);
+  if (formatted === undefined) {
+    if (formattedDates.size >= 2000) formattedDates.clear();
+    formatted = calendarDate.format(new Date(`${value}T00:00:00Z`));
+    formattedDates.set(value, formatted);
+  }
+  return formatted;
 }

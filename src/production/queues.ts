@@ -15,18 +15,27 @@ export interface QueueNavEntry {
   lastSeenAt: Date | null;
 }
 
+export interface SavedView {
+  id: number;
+  name: string;
+  query: string;
+}
+
 export interface Navigation {
   queueNav: QueueNavEntry[];
   unreadAlerts: number;
+  /** This person's saved views of `savedViewsOf`'s queue (empty when none was asked for). */
+  savedViews: SavedView[];
 }
 
 /**
  * What the navigation shows, in one query: every queue with its count and change number, for
  * the queues this person owns (by role, unless they opted out, or by opting in) how many items
- * arrived since their last visit, and how many of their alerts are unread.
+ * arrived since their last visit, how many of their alerts are unread, and (on a queue page)
+ * their saved views of that queue.
  */
-export async function loadNavigation(db: DbOrTx, user: { id: number; roles: string[] }, withQueues: boolean): Promise<Navigation> {
-  const rows = await sql<{ key: string; label: string; count: number; owned: boolean; newCount: number | null; changeSeq: number; lastSeenAt: Date | null; unreadAlerts: number }>`
+export async function loadNavigation(db: DbOrTx, user: { id: number; roles: string[] }, withQueues: boolean, savedViewsOf: string | null = null): Promise<Navigation> {
+  const rows = await sql<{ key: string; label: string; count: number; owned: boolean; newCount: number | null; changeSeq: number; lastSeenAt: Date | null; unreadAlerts: number; savedViews: SavedView[] }>`
     select q.key, q.label, t.item_count as count, owned.value as owned, t.change_seq as "changeSeq", v.last_seen_at as "lastSeenAt",
            case when owned.value then (
              select count(*)::int from (
@@ -35,7 +44,9 @@ export async function loadNavigation(db: DbOrTx, user: { id: number; roles: stri
                   and li.status_entered_at > coalesce(v.last_seen_at, '-infinity'::timestamptz)
                 limit ${newCountCap}) arrived
            ) end as "newCount",
-           (select count(*)::int from alerts a where a.user_id = ${user.id} and a.read_at is null) as "unreadAlerts"
+           (select count(*)::int from alerts a where a.user_id = ${user.id} and a.read_at is null) as "unreadAlerts",
+           (select coalesce(json_agg(json_build_object('id', sv.id, 'name', sv.name, 'query', sv.query) order by sv.name), '[]')
+              from saved_views sv where sv.user_id = ${user.id} and sv.queue_key = ${savedViewsOf}::text) as "savedViews"
       from queues q
       join queue_totals t on t.key = q.key
       left join queue_visits v on v.queue_key = q.key and v.user_id = ${user.id}
@@ -43,13 +54,13 @@ export async function loadNavigation(db: DbOrTx, user: { id: number; roles: stri
       cross join lateral (select coalesce(s.subscribed, q.owner_roles && ${sql.val(user.roles)}::text[]) as value) owned
      where q.workflow = 'production'
      order by q.position`.execute(db);
-  const queueNav = rows.rows.map(({ unreadAlerts: _unread, ...row }) => ({
+  const queueNav = rows.rows.map(({ unreadAlerts: _unread, savedViews: _views, ...row }) => ({
     ...row,
     count: Number(row.count),
     newCount: Number(row.newCount ?? 0),
     changeSeq: Number(row.changeSeq),
   }));
-  return { queueNav: withQueues ? queueNav : [], unreadAlerts: Number(rows.rows[0]?.unreadAlerts ?? 0) };
+  return { queueNav: withQueues ? queueNav : [], unreadAlerts: Number(rows.rows[0]?.unreadAlerts ?? 0), savedViews: rows.rows[0]?.savedViews ?? [] };
 }
 
 export async function queueNavigation(db: DbOrTx, user: { id: number; roles: string[] }): Promise<QueueNavEntry[]> {

@@ -10,7 +10,7 @@ import { bulkMove, resolveTarget, type BulkResult } from './bulk.js';
 import { itemDetail } from './items.js';
 import { filterParams, parseQueueFilter, queuePage, type QueueFilter } from './queue-query.js';
 import { ChangeNumbers, loadNavigation, queueNavigation, recordQueueVisit, visitIsStale } from './queues.js';
-import { deleteSavedView, listSavedViews, saveView } from './saved-views.js';
+import { deleteSavedView, saveView } from './saved-views.js';
 import { queueFilterChoices } from './filter-choices.js';
 import { itemNotes } from './item-notes.js';
 import { itemPhotos, photoBytes } from './item-photos.js';
@@ -92,12 +92,11 @@ export async function productionRoutes(app: FastifyInstance) {
     const { workflow, queue } = await findQueue(key);
     const query = request.query as Record<string, unknown>;
     const { filter, errors } = parseQueueFilter(query);
-    const { queueNav, unreadAlerts } = await loadNavigation(db, request.user!, true);
+    const { queueNav, unreadAlerts, savedViews } = await loadNavigation(db, request.user!, true, key);
     const here = queueNav.find((q) => q.key === key)!;
-    const [table, choices, savedViews] = await Promise.all([
+    const [table, choices] = await Promise.all([
       queueTableData(request.user!, workflow, key, filter, here.changeSeq),
       queueFilterChoices(db, choiceLists, filter),
-      listSavedViews(db, request.user!.id, key),
       visitIsStale(here.lastSeenAt) ? recordQueueVisit(db, request.user!.id, key) : undefined,
     ]);
     const bulkActions = [...new Map(queue.statuses.flatMap((status) => transitionsFor(workflow, status, request.user!.roles)).map((t) => [t.label === 'Mark BUILT' ? 'built' : t.to, t])).entries()];

@@ -2,9 +2,7 @@ import type { DbOrTx } from '../db/database.js';
 import { ValidationError } from '../platform/errors.js';
 import { filterParams, parseQueueFilter } from './queue-query.js';
 
-export async function listSavedViews(db: DbOrTx, userId: number, queueKey: string) {
-  return db.selectFrom('saved_views').select(['id', 'name', 'query']).where('user_id', '=', userId).where('queue_key', '=', queueKey).orderBy('name').execute();
-}
+// A person's saved views of a queue are read with the navigation (loadNavigation in queues.ts).
 
 /** Saves the current filters under a name; the query is normalised so only known filters are kept. */
 export async function saveView(db: DbOrTx, userId: number, queueKey: string, name: string, query: string): Promise<void> {
