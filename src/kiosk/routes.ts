@@ -5,7 +5,7 @@ import { formText, isHtmx } from '../platform/forms.js';
 import * as fmt from '../platform/format.js';
 import { renderView } from '../platform/views.js';
 import { addItemNote, itemNotes, noteMaxLength } from '../production/item-notes.js';
-import { attachPhoto, itemPhotos, photoBytes, photoMaxBytes } from '../production/item-photos.js';
+import { attachPhoto, itemPhotos, photoMaxBytes, sendPhoto } from '../production/item-photos.js';
 import { itemDetail } from '../production/items.js';
 import { ChangeNumbers } from '../production/queues.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
@@ -274,14 +274,8 @@ export async function kioskRoutes(app: FastifyInstance) {
     return 'Photo attached.';
   });
 
-  app.get('/kiosk/photos/:id', kioskAccess, async (request, reply) => sendPhoto(reply, (request.params as { id: string }).id, 'image'));
-  app.get('/kiosk/photos/:id/thumbnail', kioskAccess, async (request, reply) => sendPhoto(reply, (request.params as { id: string }).id, 'thumbnail'));
-
-  async function sendPhoto(reply: FastifyReply, rawId: string, size: 'image' | 'thumbnail') {
-    const photo = await photoBytes(db, parseId(rawId), size);
-    if (!photo) throw new HttpError(404);
-    return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').header('content-disposition', 'inline').send(photo.bytes);
-  }
+  app.get('/kiosk/photos/:id', kioskAccess, async (request, reply) => sendPhoto(db, reply, parseId((request.params as { id: string }).id), 'image'));
+  app.get('/kiosk/photos/:id/thumbnail', kioskAccess, async (request, reply) => sendPhoto(db, reply, parseId((request.params as { id: string }).id), 'thumbnail'));
 
   // Enrolment: public pages (the tablet has no credential yet), rate-limited against guessing.
   const enrolRateLimit = { max: 10, timeWindow: '5 minutes' };

@@ -1,7 +1,8 @@
+import type { FastifyReply } from 'fastify';
 import sharp from 'sharp';
 import type { DbOrTx } from '../db/database.js';
 import { recordEvent } from '../events/record.js';
-import { ValidationError } from '../platform/errors.js';
+import { HttpError, ValidationError } from '../platform/errors.js';
 import type { WorkActor } from './work-logs.js';
 
 export const photoMaxBytes = 15 * 1024 * 1024;
@@ -79,4 +80,11 @@ export async function photoBytes(db: DbOrTx, photoId: number, size: 'image' | 't
     .where('id', '=', photoId)
     .executeTakeFirst();
   return row;
+}
+
+/** Answers with a stored photo (always JPEG: every upload was re-encoded) or its thumbnail. */
+export async function sendPhoto(db: DbOrTx, reply: FastifyReply, photoId: number, size: 'image' | 'thumbnail') {
+  const photo = await photoBytes(db, photoId, size);
+  if (!photo) throw new HttpError(404, 'That photo does not exist.');
+  return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').header('content-disposition', 'inline').send(photo.bytes);
 }

@@ -13,7 +13,7 @@ import { ChangeNumbers, loadNavigation, queueNavigation, recordQueueVisit, visit
 import { deleteSavedView, saveView } from './saved-views.js';
 import { queueFilterChoices } from './filter-choices.js';
 import { itemNotes } from './item-notes.js';
-import { itemPhotos, photoBytes } from './item-photos.js';
+import { itemPhotos, sendPhoto } from './item-photos.js';
 import { timeWorkedOn, totalMinutes } from './work-logs.js';
 
 function parseId(raw: string): number {
@@ -224,10 +224,8 @@ export async function productionRoutes(app: FastifyInstance) {
   });
 
   for (const size of ['image', 'thumbnail'] as const) {
-    app.get(size === 'image' ? '/photos/:id' : '/photos/:id/thumbnail', { config: { access: 'orders:view' } }, async (request, reply) => {
-      const photo = await photoBytes(db, parseId((request.params as { id: string }).id), size);
-      if (!photo) throw new HttpError(404, 'That photo does not exist.');
-      return reply.type('image/jpeg').header('cache-control', 'private, max-age=86400').header('content-disposition', 'inline').send(photo.bytes);
-    });
+    app.get(size === 'image' ? '/photos/:id' : '/photos/:id/thumbnail', { config: { access: 'orders:view' } }, async (request, reply) =>
+      sendPhoto(db, reply, parseId((request.params as { id: string }).id), size),
+    );
   }
 }
