@@ -55,8 +55,16 @@ export async function findEnrolment(db: DbOrTx, secret: { code: string } | { lin
     .executeTakeFirst();
 }
 
-/** Uses up the enrolment and gives the tablet its credential (shown once, stored hashed). */
-export async function enrolDevice(db: Db, secret: { code: string } | { linkToken: string }, label: string): Promise<{ credential: string; kioskName: string }> {
+/**
+ * Uses up the enrolment and gives the tablet its credential (shown once, stored hashed). A
+ * tablet enrolled before gives up its old credential, so no forgotten one stays valid.
+ */
+export async function enrolDevice(
+  db: Db,
+  secret: { code: string } | { linkToken: string },
+  label: string,
+  previousCredential?: string,
+): Promise<{ credential: string; kioskName: string }> {
   return db.transaction().execute(async (tx) => {
     const enrolment = await findEnrolment(tx, secret);
     if (!enrolment) {
@@ -71,6 +79,14 @@ export async function enrolDevice(db: Db, secret: { code: string } | { linkToken
       .where('used_at', 'is', null)
       .executeTakeFirst();
     if (Number(used.numUpdatedRows) !== 1) throw new ValidationError({ code: 'That code was just used by another tablet. Ask an admin for a new one.' });
+    if (previousCredential) {
+      await tx
+        .updateTable('kiosk_devices')
+        .set({ revoked_at: sql<Date>`now()`, operator_user_id: null, operator_until: null })
+        .where('credential_hash', '=', hashToken(previousCredential))
+        .where('revoked_at', 'is', null)
+        .execute();
+    }
     const credential = randomBytes(32).toString('base64url');
     const device = await tx
       .insertInto('kiosk_devices')

@@ -291,7 +291,7 @@ export async function kioskRoutes(app: FastifyInstance) {
   app.post('/kiosk/enrol', { config: { access: 'public', rateLimit: enrolRateLimit } }, async (request, reply) => {
     const code = formText(request.body, 'code');
     try {
-      const { credential } = await enrolDevice(db, { code }, deviceLabel(request.headers['user-agent']));
+      const { credential } = await enrolDevice(db, { code }, deviceLabel(request.headers['user-agent']), request.cookies[kioskCookie]);
       await request.session.regenerate();
       giveCredential(reply, credential);
       return reply.redirect('/kiosk', 303);
@@ -310,7 +310,7 @@ export async function kioskRoutes(app: FastifyInstance) {
   app.post('/kiosk/enrol/:token', { config: { access: 'public', rateLimit: enrolRateLimit } }, async (request, reply) => {
     const { token } = request.params as { token: string };
     try {
-      const { credential } = await enrolDevice(db, { linkToken: token }, deviceLabel(request.headers['user-agent']));
+      const { credential } = await enrolDevice(db, { linkToken: token }, deviceLabel(request.headers['user-agent']), request.cookies[kioskCookie]);
       await request.session.regenerate();
       giveCredential(reply, credential);
       return reply.redirect('/kiosk', 303);

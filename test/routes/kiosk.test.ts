@@ -90,6 +90,12 @@ t.test('an admin creates a kiosk and enrols a tablet with a one-time code; revok
   t.match(confirm.body, /will become the kiosk for <strong>Router bay<\/strong>/);
   t.equal((await other.post(secondLink)).statusCode, 303, 'the link enrols after a confirming tap');
   t.equal((await other.get('/kiosk')).statusCode, 200);
+  const again = await admin.post(`${kioskPath}/enrolments`);
+  const againCode = /class="enrolment-code">([A-Z0-9-]+)</.exec(again.body)![1]!;
+  await other.get('/kiosk/enrol');
+  t.equal((await other.post('/kiosk/enrol', { code: againCode })).statusCode, 303, 'an enrolled tablet can be enrolled again');
+  const active = await db.selectFrom('kiosk_devices').select('id').where('revoked_at', 'is', null).execute();
+  t.equal(active.length, 2, 'its old credential is revoked, not left behind');
 
   const third = await admin.post(`${kioskPath}/enrolments`);
   const thirdCode = /class="enrolment-code">([A-Z0-9-]+)</.exec(third.body)![1]!;
@@ -100,7 +106,7 @@ t.test('an admin creates a kiosk and enrols a tablet with a one-time code; revok
 
   const devicesPage = await admin.get(kioskPath);
   const deviceIds = [...devicesPage.body.matchAll(/\/devices\/(\d+)\/revoke/g)].map((m) => m[1]);
-  t.equal(deviceIds.length, 2, 'both tablets are listed');
+  t.equal(deviceIds.length, 2, 'both tablets in use are listed with a sign-out button');
   const revoked = await admin.post(`${kioskPath}/devices/${deviceIds[deviceIds.length - 1]}/revoke`);
   t.equal(revoked.statusCode, 303);
   const afterRevoke = await tablet.get('/kiosk');
