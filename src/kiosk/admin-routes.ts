@@ -90,6 +90,9 @@ export async function kioskAdminRoutes(app: FastifyInstance) {
 
   app.post('/admin/kiosks/:id/delete', manageKiosks, async (request, reply) => {
     const kiosk = await loadKiosk(request);
+    if (formText(request.body, 'confirm') !== '1') {
+      return editPage(reply, kiosk, { ...kiosk }, { confirm: 'Tick the box to confirm: its tablets stop working until enrolled elsewhere.' }, 422);
+    }
     await deleteKiosk(db, { userId: request.user!.id }, kiosk.id);
     request.session.flash = `Kiosk “${kiosk.name}” removed; its tablets are signed out.`;
     return reply.redirect('/admin/kiosks', 303);

@@ -114,6 +114,13 @@ t.test('an admin creates a kiosk and enrols a tablet with a one-time code; revok
   t.equal(afterRevoke.headers.location, '/kiosk/enrol');
   t.equal((await other.get('/kiosk')).statusCode, 200, 'the other tablet keeps working');
 
+  const unconfirmed = await admin.post(`${kioskPath}/delete`);
+  t.equal(unconfirmed.statusCode, 422, 'removing a kiosk asks for confirmation');
+  t.match(unconfirmed.body, /Tick the box to confirm/);
+  t.equal((await admin.post(`${kioskPath}/delete`, { confirm: '1' })).statusCode, 303);
+  t.equal((await other.get('/kiosk')).statusCode, 303, 'a removed kiosk’s tablets are shut out');
+  t.equal((await admin.get(kioskPath)).statusCode, 404);
+
   const revocations = await db.selectFrom('events').select('action').where('subject_type', '=', 'kiosk').orderBy('id').execute();
   t.ok(revocations.some((e) => e.action === 'device-revoked') && revocations.some((e) => e.action === 'device-enrolled'), 'enrolment and revocation are recorded');
 });
