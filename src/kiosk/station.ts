@@ -17,7 +17,11 @@ export interface StationItem {
   material: string | null;
   dueDate: string | null;
   status: string;
+  notes: string;
   workingNow: string[];
+  /** The newest photo's id, for the card's thumbnail. */
+  photoId: number | null;
+  photoCount: number;
 }
 
 export function stationStatuses(workflow: Workflow, kiosk: Pick<KioskContext, 'queueKeys'>): string[] {
@@ -61,6 +65,9 @@ export async function stationItems(db: DbOrTx, workflow: Workflow, kiosk: Pick<K
       'mat.name as material',
       'li.due_date as dueDate',
       'li.status',
+      'li.notes',
+      sql<number | null>`(select max(p.id) from item_photos p where p.line_item_id = li.id)`.as('photoId'),
+      sql<number>`(select count(*)::int from item_photos p where p.line_item_id = li.id)`.as('photoCount'),
       sql<string[]>`array(select u.name from work_logs w join users u on u.id = w.user_id where w.line_item_id = li.id and w.ended_at is null order by w.started_at)`.as('workingNow'),
     ])
     .where(sql<boolean>`li.id in (${chosenIds(statuses, kiosk.machineIds)})`)

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { DbOrTx } from '../db/database.js';
 import { recordEvent } from '../events/record.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
-import type { WorkActor } from './work-logs.js';
+import { touchQueueOf, type WorkActor } from './work-logs.js';
 
 export const photoMaxBytes = 15 * 1024 * 1024;
 const acceptedFormats = new Set(['jpeg', 'png', 'webp', 'heif']);
@@ -52,6 +52,7 @@ export async function attachPhoto(db: DbOrTx, actor: WorkActor, itemId: number, 
     .returning('id')
     .executeTakeFirstOrThrow();
   await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: 'photo-attached', particulars: { photoId: row.id } });
+  await touchQueueOf(db, itemId);
   return row.id;
 }
 

@@ -8,8 +8,8 @@ export interface WorkActor extends Actor {
   kioskId: number | null;
 }
 
-/** Tells every open page of the item's queue that something about it changed (who works on it). */
-async function touchQueueOf(db: DbOrTx, itemId: number): Promise<void> {
+/** Tells every open page of the item's queue that something it shows changed (who works on it, its photos). */
+export async function touchQueueOf(db: DbOrTx, itemId: number): Promise<void> {
   await sql`
     insert into queue_changes (queue_key, delta)
     select ws.queue_key, 0 from line_items li join workflow_statuses ws on ws.key = li.status

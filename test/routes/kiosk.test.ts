@@ -212,7 +212,8 @@ t.test('every kiosk action is recorded as the employee, via the kiosk', async (t
   const shop = await seedShop(db);
   const tablet = await enrolTablet(app, db, shop.admin.id, await createStation(db, shop.admin.id, { name: 'Router bay' }));
   const pin = await givePin(db, shop.production.id);
-  const order = await placeOrder(db, shop, [{ description: 'Acrylic letters', fulfillmentMethod: 'installation' }, { description: 'Sign panel' }]);
+  const order = await placeOrder(db, shop, [{ description: 'Acrylic letters', fulfillmentMethod: 'installation', notes: 'Use the 3 mm bit' }, { description: 'Sign panel' }]);
+  t.match((await tablet.get('/kiosk/queue')).body, /Notes: Use the 3 mm bit/, 'station cards show the item’s notes');
   const [first, second] = order.items;
 
   const nobody = await tablet.post(`/kiosk/items/${first!.id}/start`, { status: 'pending', version: String(first!.version) });
@@ -259,6 +260,8 @@ t.test('every kiosk action is recorded as the employee, via the kiosk', async (t
   t.ok((await sharp(storedPhoto.thumbnail).metadata()).width! <= 320, 'a thumbnail is made');
   const served = await tablet.client.get(`/kiosk/photos/${storedPhoto.id}/thumbnail`);
   t.equal(served.headers['content-type'], 'image/jpeg');
+  const stationWithPhoto = await tablet.get('/kiosk/queue');
+  t.match(stationWithPhoto.body, new RegExp(`/kiosk/photos/${storedPhoto.id}/thumbnail[^>]*>\\s*1 photo`), 'the station card shows the newest photo');
   const fake = await tablet.postPhoto(first!.id, Buffer.from('<script>alert(1)</script>'), 'photo.jpg', 'image/jpeg');
   t.equal(fake.statusCode, 422, 'a file that is not a picture is refused, whatever it claims to be');
   t.match(fake.body, /not a photo Traveler can read/);
