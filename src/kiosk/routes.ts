@@ -86,9 +86,10 @@ export async function kioskRoutes(app: FastifyInstance) {
     return reply.code(statusCode).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   }
 
-  async function stationData(kiosk: KioskContext) {
+  /** The station queue, and (for the header) who can sign in here. */
+  async function stationData(kiosk: KioskContext, withWorkers = true) {
     const workflow = await app.workflow.get();
-    const [{ items, more }, workers, seen] = await Promise.all([stationItems(db, workflow, kiosk), kioskWorkers(db), stationChangeKey(kiosk)]);
+    const [{ items, more }, workers, seen] = await Promise.all([stationItems(db, workflow, kiosk), withWorkers ? kioskWorkers(db) : [], stationChangeKey(kiosk)]);
     return { items, more, workers, seen, statuses: workflow.statuses, today: fmt.today() };
   }
 
@@ -143,7 +144,7 @@ export async function kioskRoutes(app: FastifyInstance) {
     const kiosk = kioskOf(request);
     const seen = (request.query as { seen?: string }).seen;
     if (seen !== undefined && seen === (await stationChangeKey(kiosk))) return reply.code(204).header('cache-control', 'no-store').send();
-    return render(reply, kiosk, 'kiosk/station-queue', await stationData(kiosk));
+    return render(reply, kiosk, 'kiosk/station-queue', await stationData(kiosk, false));
   });
 
   app.get('/kiosk/find', kioskAccess, async (request, reply) => {
