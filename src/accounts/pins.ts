@@ -4,8 +4,8 @@ import { recordEvent, type Actor } from '../events/record.js';
 import { ValidationError } from '../platform/errors.js';
 import { decoy, hashSecret, verifySecret } from './passwords.js';
 
-export const pinFailuresBeforeLockout = 5;
-export const pinLockoutMinutes = 15;
+const pinFailuresBeforeLockout = 5;
+const pinLockoutMinutes = 15;
 
 /** Why a PIN cannot be used, or undefined when it can. */
 export function pinProblem(pin: string): string | undefined {

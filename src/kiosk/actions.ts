@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
 import { resolveTarget } from '../production/bulk.js';
-import { startWork, stopEveryonesWork, stopWork, type WorkActor } from '../production/work-logs.js';
+import { startWork, stopEveryonesWork, type WorkActor } from '../production/work-logs.js';
 import type { Workflow } from '../workflow/definition.js';
 import { transitionItem, type TransitionOutcome } from '../workflow/transition.js';
 import type { KioskContext, KioskOperator } from './devices.js';
@@ -38,10 +38,6 @@ export async function startItemWork(db: Db, workflow: Workflow, actor: WorkActor
   return moved;
 }
 
-export async function stopItemWork(db: Db, actor: WorkActor, itemId: number, how: 'paused' | 'finished'): Promise<number> {
-  return stopWork(db, actor, itemId, how);
-}
-
 /** BUILT: the fulfillment method confirms (or changes) which of the four queues it goes to; every clock on it stops. */
 export async function markItemBuilt(db: Db, workflow: Workflow, actor: WorkActor & { roles: string[] }, itemId: number, status: string, version: number, fulfillmentMethod: string): Promise<TransitionOutcome> {
   const toStatus = resolveTarget(workflow, status, 'built', fulfillmentMethod || undefined);
@@ -51,7 +47,7 @@ export async function markItemBuilt(db: Db, workflow: Workflow, actor: WorkActor
 }
 
 export async function holdItem(db: Db, workflow: Workflow, actor: WorkActor & { roles: string[] }, itemId: number, status: string, version: number, reason: string): Promise<TransitionOutcome> {
-  const hold = workflow.transitions.find((t) => t.from === status && workflow.statuses.get(t.to)?.kind === 'hold');
+  const hold = holdTransition(workflow, status);
   if (!hold) throw new HttpError(422, 'This item cannot be put on hold from where it is.');
   const outcome = await transitionItem(db, actor, { itemId, expectedVersion: version, toStatus: hold.to, reason });
   await stopEveryonesWork(db, actor, itemId);
@@ -66,6 +62,10 @@ export function builtChoices(workflow: Workflow, status: string) {
     .filter((s) => s.fulfillmentMethod !== null);
 }
 
+function holdTransition(workflow: Workflow, status: string) {
+  return workflow.transitions.find((t) => t.from === status && workflow.statuses.get(t.to)?.kind === 'hold');
+}
+
 export function canHold(workflow: Workflow, status: string): boolean {
-  return workflow.transitions.some((t) => t.from === status && workflow.statuses.get(t.to)?.kind === 'hold');
+  return holdTransition(workflow, status) !== undefined;
 }

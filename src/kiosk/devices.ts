@@ -7,7 +7,7 @@ import { hashToken } from '../platform/tokens.js';
 import { checkPin, type PinCheck } from '../accounts/pins.js';
 import * as fmt from '../platform/format.js';
 
-export const enrolmentMinutes = 15;
+const enrolmentMinutes = 15;
 export const kioskCookie = 'traveler.kiosk';
 // Letters and digits nobody confuses when reading them off a screen (no 0/O, 1/I/L).
 const codeAlphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -24,7 +24,7 @@ function newCode(): string {
 }
 
 /** What someone typed, the way codes are stored: upper case, one dash, no spaces. */
-export function normaliseCode(typed: string): string {
+function normaliseCode(typed: string): string {
   const compact = typed.toUpperCase().replace(/[^A-Z0-9]/g, '');
   return compact.length === 8 ? `${compact.slice(0, 4)}-${compact.slice(4)}` : compact;
 }
@@ -69,7 +69,7 @@ export async function enrolDevice(
     const enrolment = await findEnrolment(tx, secret);
     if (!enrolment) {
       throw new ValidationError({
-        code: 'That code does not work: it may be mistyped, already used, or older than 15 minutes. Ask an admin for a new one.',
+        code: `That code does not work: it may be mistyped, already used, or older than ${enrolmentMinutes} minutes. Ask an admin for a new one.`,
       });
     }
     const used = await tx
@@ -125,7 +125,7 @@ export interface KioskContext {
   lastSeenAt: Date;
 }
 
-export function kioskCsrfToken(secret: string, credentialHash: string): string {
+function kioskCsrfToken(secret: string, credentialHash: string): string {
   return createHmac('sha256', secret).update(`kiosk-csrf:${credentialHash}`).digest('base64url');
 }
 

@@ -8,9 +8,9 @@ import { addItemNote, itemNotes, noteMaxLength } from '../production/item-notes.
 import { attachPhoto, itemPhotos, photoMaxBytes, sendPhoto } from '../production/item-photos.js';
 import { itemDetail } from '../production/items.js';
 import { ChangeNumbers } from '../production/queues.js';
-import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
+import { stopWork, timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { fulfillmentMethods } from '../workflow/definition.js';
-import { builtChoices, canHold, canStartWork, holdItem, kioskActor, markItemBuilt, startItemWork, stopItemWork } from './actions.js';
+import { builtChoices, canHold, canStartWork, holdItem, kioskActor, markItemBuilt, startItemWork } from './actions.js';
 import {
   deviceLabel,
   enrolDevice,
@@ -236,11 +236,11 @@ export async function kioskRoutes(app: FastifyInstance) {
     return moved ? `Started: ${moved.label} is now in work, and your time is running.` : 'Started: your time is running.';
   });
   itemAction('pause', async (_request, kiosk, itemId) => {
-    const minutes = await stopItemWork(db, actorOf(kiosk), itemId, 'paused');
+    const minutes = await stopWork(db, actorOf(kiosk), itemId, 'paused');
     return `Paused after ${fmt.minutes(minutes)}. Tap Start to carry on.`;
   });
   itemAction('finish', async (_request, kiosk, itemId) => {
-    const minutes = await stopItemWork(db, actorOf(kiosk), itemId, 'finished');
+    const minutes = await stopWork(db, actorOf(kiosk), itemId, 'finished');
     return `Your work is finished: ${fmt.minutes(minutes)} this time.`;
   });
   itemAction('built', async (request, kiosk, itemId) => {

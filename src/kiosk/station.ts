@@ -4,7 +4,7 @@ import type { Workflow } from '../workflow/definition.js';
 import { itemLabel } from '../workflow/transition.js';
 import type { KioskContext } from './devices.js';
 
-export const stationLimit = 60;
+const stationLimit = 60;
 
 export interface StationItem {
   id: number;
@@ -24,7 +24,7 @@ export interface StationItem {
   photoCount: number;
 }
 
-export function stationStatuses(workflow: Workflow, kiosk: Pick<KioskContext, 'queueKeys'>): string[] {
+function stationStatuses(workflow: Workflow, kiosk: Pick<KioskContext, 'queueKeys'>): string[] {
   return workflow.queues.filter((queue) => kiosk.queueKeys.includes(queue.key)).flatMap((queue) => queue.statuses);
 }
 

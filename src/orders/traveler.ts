@@ -2,7 +2,7 @@ import QRCode from 'qrcode';
 import { code39Svg } from './barcode.js';
 
 /** The code printed on a job traveler and typed by a kiosk's scanner: order number, dash, item index. */
-export function jobCode(orderNumber: number, position: number): string {
+function jobCode(orderNumber: number, position: number): string {
   return `${orderNumber}-${position}`;
 }
 

@@ -20,7 +20,7 @@ export interface ProcessedPhoto {
  * it out afresh as JPEG: nothing of the original file but its pixels is kept, so neither a
  * disguised file nor the camera's location data gets stored.
  */
-export async function processPhoto(upload: Buffer): Promise<ProcessedPhoto> {
+async function processPhoto(upload: Buffer): Promise<ProcessedPhoto> {
   const unreadable = new ValidationError({ photo: 'That file is not a photo Traveler can read. Use a JPEG, PNG or WebP picture.' });
   let format: string | undefined;
   try {
