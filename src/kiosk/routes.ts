@@ -125,9 +125,8 @@ export async function kioskRoutes(app: FastifyInstance) {
 
   /** The answer to anything the worker did: the item, and the header and queue brought up to date. */
   async function afterAction(reply: FastifyReply, kiosk: KioskContext, itemId: number | undefined, extra: { error?: string; message?: string; noteDraft?: string } = {}, statusCode = 200) {
-    const fresh = (await kioskForCredential(db, reply.request.cookies[kioskCookie]!, app.config.sessionSecret)) ?? kiosk;
-    const [panel, station] = await Promise.all([itemId !== undefined ? itemPanel(fresh, itemId, extra) : undefined, stationData(fresh)]);
-    return render(reply, fresh, 'kiosk/after-action', { panel, ...station, message: extra.message, error: extra.error }, statusCode);
+    const [panel, station] = await Promise.all([itemId !== undefined ? itemPanel(kiosk, itemId, extra) : undefined, stationData(kiosk)]);
+    return render(reply, kiosk, 'kiosk/after-action', { panel, ...station, message: extra.message, error: extra.error }, statusCode);
   }
 
   app.get('/kiosk', kioskAccess, async (request, reply) => {
@@ -187,7 +186,10 @@ export async function kioskRoutes(app: FastifyInstance) {
     // The PIN form swaps nothing itself (success updates several regions out of band), so a refusal comes back out of band too.
     if (!worker) return render(reply, kiosk, 'kiosk/sign-in', { worker: undefined, workers, itemId: itemText, error: 'Tap your name first.', oob: true }, 422);
     const check = await signInOperator(db, kiosk, worker.id, formText(request.body, 'pin'));
-    if (check.outcome === 'accepted') return afterAction(reply, kiosk, itemId, { message: `Hello ${worker.name}.` });
+    if (check.outcome === 'accepted') {
+      const signedIn = { ...kiosk, operator: (await kioskForCredential(db, request.cookies[kioskCookie]!, app.config.sessionSecret))?.operator ?? null };
+      return afterAction(reply, signedIn, itemId, { message: `Hello ${worker.name}.` });
+    }
     const error =
       check.outcome === 'locked'
         ? `Too many wrong PINs: ${worker.name} is locked out until ${fmt.dateTime(check.until)}. An admin can set a new PIN to unlock it.`
