@@ -65,9 +65,10 @@ export async function sendQueueDigests(db: Db): Promise<number> {
       const since = person.since ?? new Date(Date.now() - (digest === 'hourly' ? 3600_000 : 86_400_000));
       const counts = await sql<{ key: string; label: string; count: number; arrived: number }>`
         select q.key, q.label, (select item_count from queue_totals t where t.key = q.key) as count,
-               (select count(*)::int from line_items li
-                 where li.status in (select key from workflow_statuses where queue_key = q.key)
-                   and li.status_entered_at > ${since}) as arrived
+               (select coalesce(sum(per_status.arrived), 0)::int from workflow_statuses ws
+                 cross join lateral (select count(*) as arrived from line_items li
+                                      where li.status = ws.key and li.status_entered_at > ${since}) per_status
+                 where ws.queue_key = q.key) as arrived
           from queues q
           left join queue_subscriptions s on s.queue_key = q.key and s.user_id = ${person.id}
          where coalesce(s.subscribed, q.owner_roles && ${sql.val(person.roles)}::text[])

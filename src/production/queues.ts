@@ -33,15 +33,24 @@ export interface Navigation {
  * the queues this person owns (by role, unless they opted out, or by opting in) how many items
  * arrived since their last visit, how many of their alerts are unread, and (on a queue page)
  * their saved views of that queue.
+ *
+ * The new items are read per status, newest first, from the (status, status_entered_at) index:
+ * asked for "status in (the queue's statuses)", PostgreSQL cannot know how many rows match and
+ * on a freshly analyzed million-row table chose a full scan (1.6 s per page).
  */
 export async function loadNavigation(db: DbOrTx, user: { id: number; roles: string[] }, withQueues: boolean, savedViewsOf: string | null = null): Promise<Navigation> {
   const rows = await sql<{ key: string; label: string; count: number; owned: boolean; newCount: number | null; changeSeq: number; lastSeenAt: Date | null; unreadAlerts: number; savedViews: SavedView[] }>`
     select q.key, q.label, t.item_count as count, owned.value as owned, t.change_seq as "changeSeq", v.last_seen_at as "lastSeenAt",
            case when owned.value then (
              select count(*)::int from (
-               select 1 from line_items li
-                where li.status in (select ws.key from workflow_statuses ws where ws.queue_key = q.key)
-                  and li.status_entered_at > coalesce(v.last_seen_at, '-infinity'::timestamptz)
+               select 1 from workflow_statuses ws
+               cross join lateral (
+                 select 1 from line_items li
+                  where li.status = ws.key
+                    and li.status_entered_at > coalesce(v.last_seen_at, '-infinity'::timestamptz)
+                  order by li.status_entered_at desc
+                  limit ${newCountCap}) newest
+                where ws.queue_key = q.key
                 limit ${newCountCap}) arrived
            ) end as "newCount",
            (select count(*)::int from alerts a where a.user_id = ${user.id} and a.read_at is null) as "unreadAlerts",
