@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
+import type { ReadyConfig } from '../src/config.js';
 import { hashSecret } from '../src/accounts/passwords.js';
 import { createDb } from '../src/db/database.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded.js';
@@ -80,23 +80,26 @@ if (undone > 0) log(`Put back ${undone} items a previous run had moved.`);
 
 const port = await freePort();
 const baseUrl = `http://127.0.0.1:${port}`;
-const app = await buildApp({
-  config: {
-    nodeEnv: 'production',
-    databaseUrl: urlFor(databaseName),
-    host: '127.0.0.1',
-    port,
-    baseUrl,
-    sessionSecret: 'bench-session-secret-0123456789-0123456789',
-    smtpUrl: undefined,
-    mailFrom: 'Bench <bench@bench.test>',
-    shopTimezone: 'UTC',
-    dataDir: '/nonexistent',
-    logLevel: 'warn',
-    trustProxy: false,
-  },
-  db,
+const benchConfig = (port: number): ReadyConfig => ({
+  nodeEnv: 'production',
+  databaseUrl: urlFor(databaseName),
+  host: '127.0.0.1',
+  port,
+  baseUrl,
+  sessionSecret: 'bench-session-secret-0123456789-0123456789',
+  smtpUrl: undefined,
+  mailFrom: 'Bench <bench@bench.test>',
+  shopTimezone: 'UTC',
+  dataDir: '/nonexistent',
+  logLevel: 'warn',
+  trustProxy: false,
 });
+const app = await buildApp({ config: benchConfig(port), db });
+// The same app keeping no queue page for reuse: every page reads its rows, as after a change.
+const uncachedPort = await freePort();
+const uncachedApp = await buildApp({ config: benchConfig(uncachedPort), db, queuePagesKept: 0 });
+await uncachedApp.listen({ host: '127.0.0.1', port: uncachedPort });
+const uncachedUrl = `http://127.0.0.1:${uncachedPort}`;
 // The baseline: the same query the queue page runs, returned as JSON, with no session, no
 // permission check and no template.
 app.get('/bench/baseline', { config: { access: 'public' } }, async (_request, reply) => {
@@ -135,14 +138,24 @@ interface Measured {
   errors: number;
 }
 
-async function measure(name: string, options: Omit<autocannon.Options, 'url'> & { path: string }): Promise<Measured> {
-  const { path, ...rest } = options;
-  const run = (seconds: number) =>
-    autocannon({ url: `${baseUrl}${path}`, connections, duration: seconds, ...rest, headers: { cookie: session.cookie, ...(rest.headers ?? {}) } });
-  await run(1); // warm-up: JIT, plan cache, connection pool
-  const result = await run(durationSeconds);
-  const measured = { name, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
-  log(`  ${name.padEnd(40)} ${measured.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${String(measured.p50).padStart(4)} ms  p99 ${String(measured.p99).padStart(4)} ms${measured.non2xx ? `  non-2xx ${measured.non2xx}` : ''}`);
+/** Runs the load generator in a process of its own for `seconds` (see scripts/bench-load.mjs). */
+function load(settings: Record<string, unknown>): Promise<Omit<Measured, 'name'>> {
+  const loader = fork(new URL('./bench-load.mjs', import.meta.url), { stdio: 'inherit' });
+  loader.send(settings);
+  return new Promise((resolve, reject) => {
+    loader.once('message', (result) => resolve(result as Omit<Measured, 'name'>));
+    loader.once('error', reject);
+  });
+}
+
+async function measure(name: string, options: { path: string; base?: string; method?: string; headers?: Record<string, string>; items?: { id: number; version: number }[] }): Promise<Measured> {
+  const { path, base = baseUrl, headers = {}, ...rest } = options;
+  const settings = (seconds: number) => ({ url: `${base}${path}`, connections, duration: seconds, ...rest, headers: { cookie: session.cookie, ...headers } });
+  // Warm-up (JIT, plan cache, connection pool); status changes warm up on items of their own.
+  const half = Math.floor((rest.items?.length ?? 0) / 2);
+  await load({ ...settings(1), ...(rest.items ? { items: rest.items.slice(half) } : {}) });
+  const measured = { name, ...(await load({ ...settings(durationSeconds), ...(rest.items ? { items: rest.items.slice(0, half) } : {}) })) };
+  log(`  ${name.padEnd(48)} ${measured.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${String(measured.p50).padStart(4)} ms  p99 ${String(measured.p99).padStart(4)} ms${measured.non2xx ? `  non-2xx ${measured.non2xx}` : ''}`);
   return measured;
 }
 
@@ -152,6 +165,7 @@ log(`\nMeasuring at ${connections} connections, ${durationSeconds} s each:`);
 const results: Measured[] = [];
 results.push(await measure('Baseline: queue SQL as JSON', { path: '/bench/baseline' }));
 results.push(await measure('Queue page, unfiltered', { path: '/queues/pending' }));
+results.push(await measure('Queue page, unfiltered, rows read every time', { path: '/queues/pending', base: uncachedUrl }));
 const filters: [string, string][] = [
   ['machine', 'machine=1'],
   ['material', 'material=2'],
@@ -184,21 +198,12 @@ results.push(await measure('Kiosk scan (opens the item)', { path: `/kiosk/find?c
 results.push(await measure('Kiosk unchanged refresh (204)', { path: `/kiosk/queue?seen=${stationKey}`, headers: kioskHeaders }));
 
 const pending = await db.selectFrom('line_items').select(['id', 'version']).where('status', '=', 'pending').orderBy('id').limit(200_000).execute();
-let next = 0;
 results.push(
   await measure('Status change (Start work, htmx)', {
     path: '/items/0/transitions',
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', 'hx-request': 'true', 'x-csrf-token': session.csrf },
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request) => {
-          const item = pending[next++ % pending.length]!;
-          return { ...request, path: `/items/${item.id}/transitions`, body: `version=${item.version}&from=pending&to=in_progress&queue=pending` };
-        },
-      },
-    ],
+    items: pending,
   }),
 );
 
@@ -235,15 +240,6 @@ async function cpuDuring(work: () => Promise<unknown>): Promise<{ app: number; d
   return { app: (app.user + app.system) / 1000, database: (ticks * 1000) / clockTicksPerSecond };
 }
 
-function sendRequests(path: string, headers: Record<string, string>, amount: number): Promise<{ non2xx: number; errors: number }> {
-  const loader = fork(new URL('./bench-cpu-load.mjs', import.meta.url), { stdio: 'inherit' });
-  loader.send({ url: `${baseUrl}${path}`, headers, amount, connections });
-  return new Promise((resolve, reject) => {
-    loader.once('message', (result) => resolve(result as { non2xx: number; errors: number }));
-    loader.once('error', reject);
-  });
-}
-
 interface CpuCost {
   name: string;
   app: number;
@@ -255,14 +251,15 @@ log(`\nCPU per request (${cpuRequests} requests each, after 300 to warm up):`);
 for (const [name, path, headers] of [
   ['Baseline: queue SQL as JSON', '/bench/baseline', {}],
   ['Queue page, unfiltered', '/queues/pending', { cookie: session.cookie }],
+  ['Queue page, unfiltered, rows read every time', `${uncachedUrl}/queues/pending`, { cookie: session.cookie }],
   ['Queue page, machine + material + overdue', '/queues/pending?machine=1&material=2&overdue=1', { cookie: session.cookie }],
   ['Queue page, free text', '/queues/pending?q=aluminum', { cookie: session.cookie }],
   ['Kiosk station queue', '/kiosk/queue', kioskHeaders],
 ] as const) {
-  await sendRequests(path, headers, 300);
+  await load({ url: path.startsWith('http') ? path : `${baseUrl}${path}`, headers, amount: 300, connections });
   let problems = 0;
   const spent = await cpuDuring(async () => {
-    const { non2xx, errors } = await sendRequests(path, headers, cpuRequests);
+    const { non2xx, errors } = await load({ url: path.startsWith('http') ? path : `${baseUrl}${path}`, headers, amount: cpuRequests, connections });
     problems = non2xx + errors;
   });
   const cost = { name, app: spent.app / cpuRequests, database: spent.database / cpuRequests };
@@ -275,6 +272,7 @@ await db.deleteFrom('kiosk_devices').where('label', '=', 'Bench tablet').execute
 await new Promise((resolve) => setTimeout(resolve, 3000));
 clearInterval(folding);
 await app.close();
+await uncachedApp.close();
 await db.destroy();
 await embedded?.stop();
 if (embeddedDir) rmSync(embeddedDir, { recursive: true, force: true });
@@ -289,6 +287,10 @@ const pgVersion = (() => {
 })();
 const check = (ok: boolean) => (ok ? '✅' : '❌');
 const pages = results.filter((r) => r.name.startsWith('Queue page'));
+const uncachedPage = pages.find((r) => r.name.endsWith('rows read every time'))!;
+const reusedPages = pages.filter((r) => r !== uncachedPage);
+const worstP99 = (of: Measured[]) => Math.max(...of.map((p) => p.p99));
+const lowestRatio = (of: Measured[]) => Math.min(...of.map((p) => p.requestsPerSecond / baseline.requestsPerSecond)).toFixed(2);
 const change = results.find((r) => r.name.startsWith('Status change'))!;
 const refresh = results.find((r) => r.name.startsWith('Unchanged refresh'))!;
 const rows = results.map(
@@ -298,8 +300,10 @@ const report = `# Benchmarks
 
 Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node.js ${process.version}, PostgreSQL ${pgVersion} on the same machine.
 Data: ${benchOrders.toLocaleString('en-US')} orders, ${(benchOrders * itemsPerOrder).toLocaleString('en-US')} line items (about 2% pending, 2% in work, 2.5% in the BUILT and hold queues, the rest finished), 5,000 customers.
-Load: autocannon, ${connections} concurrent connections, ${durationSeconds} s per line after a 1 s warm-up, against the app's own HTTP server with a signed-in session (the baseline needs none).
+Load: autocannon in a process of its own, ${connections} concurrent connections, ${durationSeconds} s per line after a 1 s warm-up, against the app's HTTP server with a signed-in session (the baseline needs none).
 Every queue page is the Pending queue (≈${(benchOrders * itemsPerOrder * 0.02).toLocaleString('en-US')} items), first page of 50 rows, fully rendered with layout, navigation counts and the per-user "new since last visit" counts.
+A queue page reuses the rows it read for the same filter while the queue's change number stays the same (src/production/queue-page-cache.ts); nothing changes during a line, so those lines measure reuse.
+The line "rows read every time" is the same page from a second app instance that keeps nothing: the cost of the first view after every change.
 The kiosk lines are an enrolled tablet's requests: its station queue (Pending and Work in progress on one machine, up to 60 cards with who is working on each), a scanned job code opening that item's card, and the station's unchanged refresh.
 
 | Scenario | req/s | p50 ms | p99 ms | vs. baseline | non-2xx / errors |
@@ -321,8 +325,8 @@ ${cpuCosts.map((c) => `| ${c.name} | ${c.app.toFixed(2)} | ${c.database.toFixed(
 
 | Target | Result |
 | --- | --- |
-| Queue page p99 ≤ 25 ms (every filter) | ${check(pages.every((p) => p.p99 <= 25))} worst p99 ${Math.max(...pages.map((p) => p.p99))} ms |
-| Queue page ≥ half the baseline's throughput | ${check(pages.every((p) => p.requestsPerSecond >= baseline.requestsPerSecond / 2))} lowest ratio ${Math.min(...pages.map((p) => p.requestsPerSecond / baseline.requestsPerSecond)).toFixed(2)} |
+| Queue page p99 ≤ 25 ms (every filter, and with rows read every time) | ${check(pages.every((p) => p.p99 <= 25))} worst p99 ${worstP99(reusedPages)} ms; rows read every time ${uncachedPage.p99} ms |
+| Queue page ≥ half the baseline's throughput (the same) | ${check(pages.every((p) => p.requestsPerSecond >= baseline.requestsPerSecond / 2))} lowest ratio ${lowestRatio(reusedPages)}; rows read every time ${lowestRatio([uncachedPage])} |
 | Status change p99 ≤ 30 ms | ${check(change.p99 <= 30)} ${change.p99} ms |
 | Unchanged refresh ≥ 5,000 req/s | ${check(refresh.requestsPerSecond >= 5000)} ${refresh.requestsPerSecond.toFixed(0)} req/s |
 

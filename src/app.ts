@@ -18,6 +18,8 @@ import { createTransport, MailDelivery } from './mail/sender.js';
 import { operationsRoutes } from './ops/routes.js';
 import { nodeModulesDir, publicDir } from './paths.js';
 import { authPlugin } from './platform/auth.js';
+import { QueuePageCache } from './production/queue-page-cache.js';
+import { registerCompression } from './platform/compression.js';
 import { registerErrorPages } from './platform/errors.js';
 import { setDisplayTimezone } from './platform/format.js';
 import { PostgresSessionStore } from './platform/session-store.js';
@@ -48,6 +50,7 @@ declare module 'fastify' {
     forgetSessions(): void;
     /** Machines, materials and people for the queue filters; invalidate() after changing them. */
     filterChoices: FilterChoiceLists;
+    queuePages: QueuePageCache;
     refreshShopName(): Promise<void>;
   }
 }
@@ -59,6 +62,8 @@ export interface BuildOptions {
   logStream?: { write(line: string): void };
   /** How long a session read stays trusted without asking the database (default 5 s). */
   sessionCacheMs?: number;
+  /** How many queue pages to keep for reuse while their queue is unchanged (default 300; 0 keeps none). */
+  queuePagesKept?: number;
 }
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -72,7 +77,7 @@ function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
-export async function buildApp({ config, db, logStream, sessionCacheMs }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logStream, sessionCacheMs, queuePagesKept }: BuildOptions): Promise<FastifyInstance> {
   setDisplayTimezone(config.shopTimezone);
   const app = Fastify({
     logger: {
@@ -102,6 +107,7 @@ export async function buildApp({ config, db, logStream, sessionCacheMs }: BuildO
   const workflow = new WorkflowCache(db);
   app.decorate('workflow', workflow);
   app.decorate('filterChoices', filterChoiceLists(db));
+  app.decorate('queuePages', new QueuePageCache(queuePagesKept));
   app.decorate('layoutExtras', async (request: FastifyRequest, known: Record<string, unknown>) => {
     const user = request.user;
     if (!user) return { queueNav: [], unreadAlerts: 0 };
@@ -124,6 +130,7 @@ export async function buildApp({ config, db, logStream, sessionCacheMs }: BuildO
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
+  registerCompression(app);
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {

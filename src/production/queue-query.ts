@@ -143,12 +143,12 @@ function afterCursor(sort: QueueSort, cursor: Cursor) {
  * The 51 rows are chosen from line_items alone (one index), then names are joined to just
  * those rows: planning a six-table join over a table with eight indexes cost more than running it.
  */
-export async function queuePage(
-  db: DbOrTx,
-  statuses: string[],
-  filter: QueueFilter,
-  today: string,
-): Promise<{ rows: QueueRow[]; nextCursor: string | undefined }> {
+export interface QueuePage {
+  rows: QueueRow[];
+  nextCursor: string | undefined;
+}
+
+export async function queuePage(db: DbOrTx, statuses: readonly string[], filter: QueueFilter, today: string): Promise<QueuePage> {
   if (statuses.length === 0) return { rows: [], nextCursor: undefined };
   const cursor = filter.after ? decodeCursor(filter.sort, filter.after) : undefined;
   let page = db

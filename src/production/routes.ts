@@ -46,6 +46,7 @@ export async function productionRoutes(app: FastifyInstance) {
   const viewQueues = { config: { access: 'queues:view' } } as const;
   const choiceLists = app.filterChoices;
   const changeNumbers = new ChangeNumbers(db);
+  const { queuePages } = app;
   const moveItems = { config: { access: 'items:move' } } as const;
 
   async function findQueue(key: string) {
@@ -61,7 +62,8 @@ export async function productionRoutes(app: FastifyInstance) {
    */
   async function queueTableData(user: CurrentUser, workflow: Workflow, queueKey: string, filter: QueueFilter, changeSeq: number) {
     const queue = workflow.queues.find((q) => q.key === queueKey)!;
-    const page = await queuePage(db, queue.statuses, filter, fmt.today());
+    const today = fmt.today();
+    const page = await queuePages.read(queue.statuses, filter, today, changeSeq, () => queuePage(db, queue.statuses, filter, today));
     const actionsFor = (status: string) => transitionsFor(workflow, status, user.roles);
     return {
       queue,
@@ -76,7 +78,7 @@ export async function productionRoutes(app: FastifyInstance) {
       actionsFor,
       statuses: workflow.statuses,
       fulfillmentMethods,
-      today: fmt.today(),
+      today,
       canMove: can(user.roles, 'items:move'),
     };
   }

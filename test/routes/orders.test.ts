@@ -85,6 +85,7 @@ t.test('editing an order: change, add and remove items; started items cannot be 
   const { client: production } = await signedInClient(app, db, ['production']);
   await production.post(`/items/${a}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
 
+  t.match((await production.get('/queues/wip')).body, />A</);
   const edit = await client.get(`/orders/${order.id}/edit`);
   t.equal(edit.statusCode, 200);
   const version = edit.body.match(/name="version" value="(\d+)"/)![1]!;
@@ -102,6 +103,7 @@ t.test('editing an order: change, add and remove items; started items cannot be 
   const items = await db.selectFrom('line_items').select(['id', 'position', 'description', 'status', 'quantity']).where('order_id', '=', order.id).orderBy('position').execute();
   t.same(items.map((i) => [i.position, i.description, i.status]), [[1, 'A, bigger', 'in_progress'], [2, 'C', 'pending'], [3, 'D (new)', 'pending']], 'renumbered 1..3, statuses kept');
   t.equal(items[0]!.quantity, 3);
+  t.match((await production.get('/queues/wip')).body, /A, bigger/, 'the queue shows the edit on the next view');
   const counts = await queueCounts(db);
   t.equal(counts.pending, 2, 'B removed, D added');
   t.equal(counts.wip, 1);

@@ -157,6 +157,31 @@ t.test('live refresh: unchanged answers 204 with nothing; a change elsewhere re-
   t.match(changed.body, /id="queue-counts"[^>]*hx-swap-oob="true"/);
 });
 
+t.test('a queue page is read afresh after any change to what its rows show', async (t) => {
+  const { db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [
+    { description: 'Lobby sign', machineId: String(shop.machines.router), assigneeId: String(shop.production.id) },
+    { description: 'Door vinyl' },
+  ]);
+  const first = await client.get('/queues/pending');
+  t.match(first.body, /Rosa Diaz[\s\S]*Lobby sign[\s\S]*CNC router[\s\S]*Pete Production/);
+
+  await db.updateTable('customers').set({ name: 'Rosa Diaz-Moreno' }).where('id', '=', shop.customerId).execute();
+  await db.updateTable('machines').set({ name: 'CNC router (bay 2)' }).where('id', '=', shop.machines.router).execute();
+  await db.updateTable('users').set({ name: 'Pete Prod' }).where('id', '=', shop.production.id).execute();
+  const renamed = await client.get('/queues/pending');
+  t.match(renamed.body, /Rosa Diaz-Moreno/, 'a renamed customer shows at once');
+  t.match(renamed.body, /CNC router \(bay 2\)/, 'so does a renamed machine');
+  t.match(renamed.body, /Pete Prod\b/, 'and a renamed assignee');
+  t.not(seqOf(renamed.body), seqOf(first.body), 'renames bump the change number, so open queues refresh too');
+
+  const { client: other } = await signedInClient(client.app, db, ['production']);
+  await other.post(`/items/${order.items[0]!.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
+  const moved = await client.get('/queues/pending');
+  t.notMatch(moved.body, new RegExp(`id="item-${order.items[0]!.id}"`), 'an item moved by someone else is gone on the next view');
+  t.match(moved.body, new RegExp(`id="item-${order.items[1]!.id}"`));
+});
+
 t.test('filters in the URL, bad filter values, saved views', async (t) => {
   const { db, shop, client } = await setup(t);
   await placeOrder(db, shop, [
