@@ -196,7 +196,6 @@ export async function queuePage(db: DbOrTx, statuses: readonly string[], filter:
     .with((cte) => cte('page').materialized(), () => page.limit(sql.lit(queuePageSize + 1)))
     .selectFrom('page')
     .innerJoin('orders', 'orders.id', 'page.order_id')
-    .innerJoin('customers', 'customers.id', 'page.customer_id')
     .leftJoin('machines', 'machines.id', 'page.machine_id')
     .leftJoin('materials', 'materials.id', 'page.material_id')
     .leftJoin('users as assignee', 'assignee.id', 'page.assignee_id')
@@ -207,7 +206,8 @@ export async function queuePage(db: DbOrTx, statuses: readonly string[], filter:
       'page.position',
       'orders.item_count as itemCount',
       'page.customer_id as customerId',
-      'customers.name as customerName',
+      // Looked up per row: joined, PostgreSQL hashed all customers to find fifty (0.4 ms of 0.9).
+      (eb) => eb.selectFrom('customers').select('customers.name').whereRef('customers.id', '=', 'page.customer_id').$asScalar().as('customerName'),
       'page.description',
       'page.quantity',
       'machines.name as machine',
