@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import t from 'tap';
 import { buildTestApp, signedInClient } from '../helpers/app.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
@@ -180,6 +181,18 @@ t.test('a queue page is read afresh after any change to what its rows show', asy
   const moved = await client.get('/queues/pending');
   t.notMatch(moved.body, new RegExp(`id="item-${order.items[0]!.id}"`), 'an item moved by someone else is gone on the next view');
   t.match(moved.body, new RegExp(`id="item-${order.items[1]!.id}"`));
+});
+
+t.test('pages go gzipped to browsers that accept it, and plain to those that do not', async (t) => {
+  const { db, shop, client } = await setup(t);
+  await placeOrder(db, shop, [{ description: 'Lobby sign' }]);
+  const plain = await client.get('/queues/pending');
+  t.equal(plain.headers['content-encoding'], undefined);
+  const zipped = await client.get('/queues/pending', { 'accept-encoding': 'gzip, deflate, br' });
+  t.equal(zipped.headers['content-encoding'], 'gzip');
+  t.match(String(zipped.headers.vary), /accept-encoding/i);
+  t.ok(zipped.rawPayload.length < plain.rawPayload.length / 2, `${zipped.rawPayload.length} bytes instead of ${plain.rawPayload.length}`);
+  t.match(gunzipSync(zipped.rawPayload).toString('utf8'), /Lobby sign/);
 });
 
 t.test('filters in the URL, bad filter values, saved views', async (t) => {
