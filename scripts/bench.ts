@@ -258,10 +258,11 @@ for (const [name, path, headers] of [
   ['Queue page, free text', '/queues/pending?q=aluminum', { cookie: session.cookie }],
   ['Kiosk station queue', '/kiosk/queue', kioskHeaders],
 ] as const) {
-  await load({ url: path.startsWith('http') ? path : `${baseUrl}${path}`, headers, amount: 300, connections });
+  const url = path.startsWith('http') ? path : `${baseUrl}${path}`;
+  await load({ url, headers, amount: 300, connections });
   let problems = 0;
   const spent = await cpuDuring(async () => {
-    const { non2xx, errors } = await load({ url: path.startsWith('http') ? path : `${baseUrl}${path}`, headers, amount: cpuRequests, connections });
+    const { non2xx, errors } = await load({ url, headers, amount: cpuRequests, connections });
     problems = non2xx + errors;
   });
   const cost = { name, app: spent.app / cpuRequests, database: spent.database / cpuRequests };
