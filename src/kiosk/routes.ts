@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, HttpError, ValidationError } from '../platform/errors.js';
 import { formText, isHtmx } from '../platform/forms.js';
 import * as fmt from '../platform/format.js';
-import { renderView } from '../platform/views.js';
+import { renderHtml } from '../platform/views.js';
 import { addItemNote, itemNotes, noteMaxLength } from '../production/item-notes.js';
 import { attachPhoto, itemPhotos, photoMaxBytes, sendPhoto } from '../production/item-photos.js';
 import { itemDetail } from '../production/items.js';
@@ -82,7 +82,7 @@ export async function kioskRoutes(app: FastifyInstance) {
   const kioskOf = (request: FastifyRequest) => request.kiosk!;
 
   function render(reply: FastifyReply, kiosk: KioskContext, view: string, data: Record<string, unknown>, statusCode = 200) {
-    const html = renderView(view, { kiosk, operator: kiosk.operator, csrfToken: kiosk.csrfToken, holdReasons, fulfillmentMethods, noteMaxLength, ...data });
+    const html = renderHtml(view, { kiosk, operator: kiosk.operator, csrfToken: kiosk.csrfToken, holdReasons, fulfillmentMethods, noteMaxLength, ...data });
     return reply.code(statusCode).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   }
 

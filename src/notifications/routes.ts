@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { renderView } from '../platform/views.js';
+import { renderHtml } from '../platform/views.js';
 import { orderStatusForToken } from './status-page.js';
 
 /** Pages for customers, who never sign in: their own layout, and a token instead of a session. */
@@ -12,8 +12,8 @@ export async function customerPageRoutes(app: FastifyInstance) {
       return reply
         .code(404)
         .type('text/html; charset=utf-8')
-        .send(renderView('public/link-expired', { title: 'Link expired', shopName: app.shopName() }));
+        .send(renderHtml('public/link-expired', { title: 'Link expired', shopName: app.shopName() }));
     }
-    return reply.type('text/html; charset=utf-8').send(renderView('public/order-status', { title: `Order ${status.orderNumber}`, shopName: app.shopName(), ...status }));
+    return reply.type('text/html; charset=utf-8').send(renderHtml('public/order-status', { title: `Order ${status.orderNumber}`, shopName: app.shopName(), ...status }));
   });
 }

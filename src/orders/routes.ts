@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { isHtmx } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
-import { renderView } from '../platform/views.js';
+import { renderHtml } from '../platform/views.js';
 import { itemHistory } from '../production/items.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { jobTravelers } from './traveler.js';
@@ -127,7 +127,7 @@ export async function orderRoutes(app: FastifyInstance) {
     const order = await findOrder(db, orderId);
     if (!order) throw new HttpError(404, 'There is no such order.');
     const items = await jobTravelers(order.number, await orderItems(db, orderId));
-    const html = renderView('orders/traveler', { order, items, shopName: app.shopName(), fulfillmentMethods, printedAt: new Date() });
+    const html = renderHtml('orders/traveler', { order, items, shopName: app.shopName(), fulfillmentMethods, printedAt: new Date() });
     return reply.type('text/html; charset=utf-8').send(html);
   });
 

@@ -15,7 +15,7 @@ const compressible = /^(text\/html|application\/json)/;
  */
 export function registerCompression(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    if (typeof payload !== 'string' || payload.length < worthCompressing) return payload;
+    if (!(typeof payload === 'string' || Buffer.isBuffer(payload)) || payload.length < worthCompressing) return payload;
     if (request.method === 'HEAD' || reply.hasHeader('content-encoding')) return payload;
     if (!compressible.test(String(reply.getHeader('content-type') ?? ''))) return payload;
     const accepted = request.headers['accept-encoding'];

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isHtmx } from './forms.js';
-import { layoutData, renderView } from './views.js';
+import { layoutData, renderHtml } from './views.js';
 
 export type FieldErrors = Record<string, string>;
 
@@ -66,7 +66,7 @@ export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, stat
       .header('HX-Retarget', '#alerts')
       .header('HX-Reswap', 'innerHTML')
       .type('text/html; charset=utf-8')
-      .send(renderView('partials/alert', { kind: 'error', message, reference: statusCode >= 500 ? request.id : undefined }));
+      .send(renderHtml('partials/alert', { kind: 'error', message, reference: statusCode >= 500 ? request.id : undefined }));
   }
   let shell: object;
   try {
@@ -74,7 +74,7 @@ export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, stat
   } catch {
     shell = { user: null, nav: [], csrfToken: '', shopName: 'Traveler', currentPath: '' };
   }
-  const html = renderView('errors/error', {
+  const html = renderHtml('errors/error', {
     ...shell,
     title,
     statusCode,

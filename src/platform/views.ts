@@ -4,17 +4,46 @@ import { viewsDir } from '../paths.js';
 import * as fmt from './format.js';
 import { can, type Permission } from './permissions.js';
 
+const htmlEscapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const needsEscaping = /[&<>"'\u0080-\uffff]/;
+const escapable = /[&<>"']|[^\x00-\x7f]/gu;
+const nonAscii = /[^\x00-\x7f]/gu;
+const characterReference = (character: string) => `&#${character.codePointAt(0)};`;
+
+/**
+ * Escapes for HTML text and attributes, writing every non-ASCII character as a character
+ * reference. Pages stay pure ASCII, and V8 keeps an ASCII string one byte per character: a
+ * single "—" makes an 80 KB queue page a two-byte string, which costs about 0.4 ms more CPU
+ * to measure and encode for sending (scripts/bench.ts).
+ */
+export function escapeHtml(value: unknown): string {
+  const text = String(value);
+  return needsEscaping.test(text) ? text.replace(escapable, (character) => htmlEscapes[character] ?? characterReference(character)) : text;
+}
+
+/** The same for the templates' own text ("…", "—", "→"), once, when a template is compiled. */
+const asciiTemplateText = {
+  processAST: <Part extends string | object>(parts: Part[]): Part[] => parts.map((part) => (typeof part === 'string' ? (part.replace(nonAscii, characterReference) as Part) : part)),
+};
+
 // Compiled templates are always cached: compiling the layout and fifty row partials per page
 // cost more than everything else on a queue page. `npm run dev` restarts when a view changes.
 export const eta = new Eta({
   views: viewsDir,
   cache: true,
   autoEscape: true,
+  escapeFunction: escapeHtml,
+  plugins: [asciiTemplateText],
   autoTrim: [false, 'nl'],
 });
 
 export function renderView(name: string, data: object): string {
   return eta.render(name, { fmt, ...data });
+}
+
+/** A rendered page as the bytes to send: encoded once here, where Fastify would measure a string and then encode it. */
+export function renderHtml(name: string, data: object): Buffer {
+  return Buffer.from(renderView(name, data));
 }
 
 interface NavLink {
@@ -76,11 +105,11 @@ declare module 'fastify' {
 
 export async function pageReply(this: FastifyReply, view: string, data: PageData, statusCode = 200): Promise<FastifyReply> {
   const extras = await this.server.layoutExtras(this.request, data);
-  const html = renderView(view, { ...layoutData(this.request, this), ...extras, ...data });
+  const html = renderHtml(view, { ...layoutData(this.request, this), ...extras, ...data });
   return this.code(statusCode).type('text/html; charset=utf-8').send(html);
 }
 
 export function fragmentReply(this: FastifyReply, view: string, data: object, statusCode = 200): FastifyReply {
-  const html = renderView(view, { csrfToken: this.generateCsrf(), user: this.request.user, ...data });
+  const html = renderHtml(view, { csrfToken: this.generateCsrf(), user: this.request.user, ...data });
   return this.code(statusCode).type('text/html; charset=utf-8').send(html);
 }

@@ -10,6 +10,7 @@ import { bulkMove, resolveTarget, type BulkResult } from './bulk.js';
 import { itemDetail } from './items.js';
 import { filterParams, parseQueueFilter, queuePage, type QueueFilter } from './queue-query.js';
 import { ChangeNumbers, loadNavigation, queueNavigation, recordQueueVisit, visitIsStale } from './queues.js';
+import { queueRowsHtml } from './queue-rows-html.js';
 import { deleteSavedView, saveView } from './saved-views.js';
 import { queueFilterChoices } from './filter-choices.js';
 import { itemNotes } from './item-notes.js';
@@ -64,22 +65,30 @@ export async function productionRoutes(app: FastifyInstance) {
     const queue = workflow.queues.find((q) => q.key === queueKey)!;
     const today = fmt.today();
     const page = await queuePages.read(queue.statuses, filter, today, changeSeq, () => queuePage(db, queue.statuses, filter, today));
+    const returnTo = queueUrl(queueKey, filter);
+    const canMove = can(user.roles, 'items:move');
     const actionsFor = (status: string) => transitionsFor(workflow, status, user.roles);
+    const rowsHtml = queueRowsHtml(page, {
+      workflow,
+      queueKey,
+      roles: user.roles,
+      templateData: { queue, today, canMove, actionsFor, fulfillmentMethods, returnTo },
+    });
     return {
       queue,
       rows: page.rows,
+      rowsHtml,
       nextCursor: page.nextCursor,
       changeSeq,
       filter,
       filterQuery: filterParams(filter).toString(),
       nextPageUrl: page.nextCursor ? `/queues/${queueKey}?${filterParams(filter, { after: page.nextCursor }).toString()}` : undefined,
       firstPageUrl: filter.after ? `/queues/${queueKey}?${filterParams(filter, { after: undefined }).toString()}` : undefined,
-      returnTo: queueUrl(queueKey, filter),
-      actionsFor,
+      returnTo,
       statuses: workflow.statuses,
       fulfillmentMethods,
       today,
-      canMove: can(user.roles, 'items:move'),
+      canMove,
     };
   }
 

@@ -77,6 +77,16 @@ export async function createUser(db: Db, roles: Role[], fields: { name?: string;
   return { id: user.id, email, password: fields.password ?? defaultPassword };
 }
 
+const nonAsciiReference = /&#(\d+);/g;
+
+/**
+ * Pages write every non-ASCII character as a character reference (src/platform/views.ts); tests
+ * read an HTML body's characters as a browser does. References to ASCII ("&#39;") stay as sent.
+ */
+export function readableHtml(html: string): string {
+  return html.replace(nonAsciiReference, (reference, code: string) => (Number(code) >= 0x80 ? String.fromCodePoint(Number(code)) : reference));
+}
+
 const tokenPatterns = [/name="_csrf" value="([^"]+)"/, /"x-csrf-token": "([^"]+)"/];
 
 /** A browser-like client over app.inject: keeps cookies and the latest CSRF token it was given. */
@@ -93,6 +103,7 @@ export class Client {
     }
     const contentType = String(response.headers['content-type'] ?? '');
     if (contentType.startsWith('text/html')) {
+      response.body = readableHtml(response.body);
       for (const pattern of tokenPatterns) {
         const match = response.body.match(pattern);
         if (match) {

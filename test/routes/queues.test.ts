@@ -183,6 +183,44 @@ t.test('a queue page is read afresh after any change to what its rows show', asy
   t.match(moved.body, new RegExp(`id="item-${order.items[1]!.id}"`));
 });
 
+t.test('rows rendered once are shown to each viewer with their own CSRF token and their own actions', async (t) => {
+  const { db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [{ description: 'Lobby sign' }, { description: 'Door vinyl' }]);
+  const rowTokens = (body: string) => [...body.matchAll(/<td class="row-actions">[\s\S]*?name="_csrf" value="([^"]+)"/g)].map((m) => m[1]);
+
+  const first = await client.get('/queues/pending');
+  t.equal(rowTokens(first.body).length, 2);
+  t.ok(rowTokens(first.body).every((token) => token === client.csrfToken), 'the rows carry the token of the page they are on');
+
+  const { client: other } = await signedInClient(client.app, db, ['production']);
+  const second = await other.get('/queues/pending');
+  t.equal(seqOf(second.body), seqOf(first.body), 'the same unchanged page');
+  t.not(other.csrfToken, client.csrfToken);
+  t.ok(rowTokens(second.body).every((token) => token === other.csrfToken), 'another person gets the same rows with their own token');
+
+  const { client: qa } = await signedInClient(client.app, db, ['qa']);
+  const readOnly = await qa.get('/queues/pending');
+  t.equal(seqOf(readOnly.body), seqOf(first.body));
+  t.match(readOnly.body, /Door vinyl/);
+  t.notMatch(readOnly.body, /row-actions|name="item"/, 'someone who may not move items gets rows without actions');
+
+  const moved = await other.post(`/items/${order.items[0]!.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress', returnTo: '/queues/pending' }, { csrf: rowTokens(second.body)[0] });
+  t.equal(moved.statusCode, 303, 'the token in a kept row is accepted');
+});
+
+t.test('pages are sent as ASCII, with other characters as references', async (t) => {
+  const { db, shop, client } = await setup(t);
+  await placeOrder(db, shop, [{ description: 'Enseigne « Café » 😀' }]);
+  await db.updateTable('customers').set({ name: 'Łódź Signs' }).where('id', '=', shop.customerId).execute();
+  const page = await client.get('/queues/pending');
+  const sent = page.rawPayload.toString('latin1');
+  t.notMatch(sent, /[^\x00-\x7f]/, 'no byte above 127');
+  t.match(sent, /&#321;&#243;d&#378; Signs/);
+  t.match(sent, /Enseigne &#171; Caf&#233; &#187; &#128512;/);
+  t.match(sent, / &#183; 1\/1/, "the template's own text too");
+  t.match(page.body, /Łódź Signs[\s\S]*Enseigne « Café » 😀/, 'which read as the characters they stand for');
+});
+
 t.test('pages go gzipped to browsers that accept it, and plain to those that do not', async (t) => {
   const { db, shop, client } = await setup(t);
   await placeOrder(db, shop, [{ description: 'Lobby sign' }]);

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { renderView } from '../platform/views.js';
+import type { Workflow } from '../workflow/definition.js';
+import type { QueuePage } from './queue-query.js';
+
+/** Stands in for the viewer's CSRF token in kept rows: random, so no row's content can contain it. */
+const csrfTokenSlot = `csrf-slot-${randomBytes(18).toString('base64url')}`;
+
+export interface QueueRowsView {
+  workflow: Workflow;
+  queueKey: string;
+  /** The viewer's roles: they decide the row's actions. */
+  roles: readonly string[];
+  /** Everything else production/queue-rows shows, all fixed for a page and a queue. */
+  templateData: Record<string, unknown>;
+}
+
+interface Rendered {
+  workflow: Workflow;
+  parts: string[];
+}
+
+const renderedRows = new WeakMap<QueuePage, Map<string, Rendered>>();
+
+/**
+ * A queue page's rows as HTML, rendered once per page read and way of showing it (queue, the
+ * viewer's roles) and reused for as long as the page is (src/production/queue-page-cache.ts):
+ * only the CSRF token differs between viewers. Rendering fifty rows cost more than anything else
+ * on a queue page; times in status are as of the first render, at most the page's keep time old.
+ */
+export function queueRowsHtml(page: QueuePage, view: QueueRowsView): (csrfToken: string) => string {
+  let byView = renderedRows.get(page);
+  if (!byView) renderedRows.set(page, (byView = new Map()));
+  const key = `${view.queueKey}\n${[...view.roles].sort().join(',')}`;
+  let rendered = byView.get(key);
+  if (rendered?.workflow !== view.workflow) {
+    const html = renderView('production/queue-rows', { ...view.templateData, rows: page.rows, csrfToken: csrfTokenSlot });
+    rendered = { workflow: view.workflow, parts: html.split(csrfTokenSlot) };
+    byView.set(key, rendered);
+  }
+  const { parts } = rendered;
+  return (csrfToken) => parts.join(csrfToken);
+}
