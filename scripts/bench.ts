@@ -22,6 +22,7 @@ import * as fmt from '../src/platform/format.js';
 import { hashToken } from '../src/platform/tokens.js';
 import { queuePage } from '../src/production/queue-query.js';
 import { foldQueueChanges, queueChangeSeq } from '../src/production/queues.js';
+import { transitionItem } from '../src/workflow/transition.js';
 import { benchOrders, buildLargeShop, itemsPerOrder, undoBenchChanges } from './bench-data.js';
 
 const connections = 10;
@@ -150,13 +151,25 @@ function load(settings: Record<string, unknown>): Promise<Omit<Measured, 'name'>
   });
 }
 
-async function measure(name: string, options: { path: string; base?: string; method?: string; headers?: Record<string, string>; items?: { id: number; version: number }[] }): Promise<Measured> {
-  const { path, base = baseUrl, headers = {}, ...rest } = options;
+interface MeasureOptions {
+  path: string;
+  base?: string;
+  method?: string;
+  headers?: Record<string, string>;
+  items?: { id: number; version: number }[];
+  /** Runs once a second while the line is measured. */
+  meanwhile?: () => Promise<unknown>;
+}
+
+async function measure(name: string, options: MeasureOptions): Promise<Measured> {
+  const { path, base = baseUrl, headers = {}, meanwhile, ...rest } = options;
   const settings = (seconds: number) => ({ url: `${base}${path}`, connections, duration: seconds, ...rest, headers: { cookie: session.cookie, ...headers } });
   // Warm-up (JIT, plan cache, connection pool); status changes warm up on items of their own.
   const half = Math.floor((rest.items?.length ?? 0) / 2);
   await load({ ...settings(1), ...(rest.items ? { items: rest.items.slice(half) } : {}) });
+  const background = meanwhile ? setInterval(() => void meanwhile().catch((error: unknown) => log(`  (background change failed: ${String(error)})`)), 1000) : undefined;
   const measured = { name, ...(await load({ ...settings(durationSeconds), ...(rest.items ? { items: rest.items.slice(0, half) } : {}) })) };
+  clearInterval(background);
   log(`  ${name.padEnd(48)} ${measured.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${String(measured.p50).padStart(4)} ms  p99 ${String(measured.p99).padStart(4)} ms${measured.non2xx ? `  non-2xx ${measured.non2xx}` : ''}`);
   return measured;
 }
@@ -168,6 +181,15 @@ const results: Measured[] = [];
 results.push(await measure('Baseline: queue SQL as JSON', { path: '/bench/baseline' }));
 results.push(await measure('Queue page, unfiltered', { path: '/queues/pending' }));
 results.push(await measure('Queue page, unfiltered, rows read every time', { path: '/queues/pending', base: uncachedUrl }));
+// A busy shop: someone elsewhere starts work on a Pending item every second, so the page's kept
+// rows go out of date once a second and the next request reads and renders them again.
+const movedMeanwhile = await db.selectFrom('line_items').select(['id', 'version']).where('status', '=', 'pending').orderBy('id', 'desc').limit(30).execute();
+const startWorkElsewhere = async () => {
+  const item = movedMeanwhile.shift();
+  if (!item) return;
+  await transitionItem(db, { userId: benchUser.id, roles: ['admin', 'production'] }, { itemId: item.id, expectedVersion: item.version, toStatus: 'in_progress' });
+};
+results.push(await measure('Queue page, unfiltered, an item moving every second', { path: '/queues/pending', meanwhile: startWorkElsewhere }));
 const filters: [string, string][] = [
   ['machine', 'machine=1'],
   ['material', 'material=2'],
@@ -305,8 +327,9 @@ Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu
 Data: ${benchOrders.toLocaleString('en-US')} orders, ${(benchOrders * itemsPerOrder).toLocaleString('en-US')} line items (about 2% pending, 2% in work, 2.5% in the BUILT and hold queues, the rest finished), 5,000 customers.
 Load: autocannon in a process of its own, ${connections} concurrent connections, ${durationSeconds} s per line after a 1 s warm-up, against the app's HTTP server with a signed-in session (the baseline needs none).
 Every queue page is the Pending queue (≈${(benchOrders * itemsPerOrder * 0.02).toLocaleString('en-US')} items), first page of 50 rows, fully rendered with layout, navigation counts and the per-user "new since last visit" counts.
-A queue page reuses the rows it read for the same filter while the queue's change number stays the same (src/production/queue-page-cache.ts); nothing changes during a line, so those lines measure reuse.
-The line "rows read every time" is the same page from a second app instance that keeps nothing: the cost of the first view after every change.
+A queue page reuses the rows it read and rendered for the same filter while the queue's change number stays the same (src/production/queue-page-cache.ts, queue-rows-html.ts); nothing changes during most lines, so they measure reuse.
+In the line "an item moving every second", the bench starts work on a Pending item once a second (a busier Pending queue than a shop of this size sees), so the page is read and rendered again after each change.
+The line "rows read every time" is the same page from a second app instance that keeps nothing: the cost of the first view after a change, on every request.
 The kiosk lines are an enrolled tablet's requests: its station queue (Pending and Work in progress on one machine, up to 60 cards with who is working on each), a scanned job code opening that item's card, and the station's unchanged refresh.
 
 | Scenario | req/s | p50 ms | p99 ms | vs. baseline | non-2xx / errors |
@@ -328,8 +351,9 @@ ${cpuCosts.map((c) => `| ${c.name} | ${c.app.toFixed(2)} | ${c.database.toFixed(
 
 | Target | Result |
 | --- | --- |
-| Queue page p99 ≤ 25 ms (every filter, and with rows read every time) | ${check(pages.every((p) => p.p99 <= 25))} worst p99 ${worstP99(reusedPages)} ms; rows read every time ${uncachedPage.p99} ms |
-| Queue page ≥ half the baseline's throughput (the same) | ${check(pages.every((p) => p.requestsPerSecond >= baseline.requestsPerSecond / 2))} lowest ratio ${lowestRatio(reusedPages)}; rows read every time ${lowestRatio([uncachedPage])} |
+| Queue page p99 ≤ 25 ms (unfiltered, every filter, an item moving every second) | ${check(reusedPages.every((p) => p.p99 <= 25))} worst p99 ${worstP99(reusedPages)} ms |
+| Queue page ≥ half the baseline's throughput (the same) | ${check(reusedPages.every((p) => p.requestsPerSecond >= baseline.requestsPerSecond / 2))} lowest ratio ${lowestRatio(reusedPages)} |
+| The same two for the first view after a change (rows read every time) | ${check(uncachedPage.p99 <= 25)} p99 ${uncachedPage.p99} ms, ${check(uncachedPage.requestsPerSecond >= baseline.requestsPerSecond / 2)} ratio ${lowestRatio([uncachedPage])} |
 | Status change p99 ≤ 30 ms | ${check(change.p99 <= 30)} ${change.p99} ms |
 | Unchanged refresh ≥ 5,000 req/s | ${check(refresh.requestsPerSecond >= 5000)} ${refresh.requestsPerSecond.toFixed(0)} req/s |
 

@@ -17,6 +17,7 @@ const characterReference = (character: string) => `&#${character.codePointAt(0)}
  * to measure and encode for sending (scripts/bench.ts).
  */
 export function escapeHtml(value: unknown): string {
+  if (typeof value === 'number') return String(value);
   const text = String(value);
   return needsEscaping.test(text) ? text.replace(escapable, (character) => htmlEscapes[character] ?? characterReference(character)) : text;
 }
