@@ -27,7 +27,7 @@ const asciiTemplateText = {
   processAST: <Part extends string | object>(parts: Part[]): Part[] => parts.map((part) => (typeof part === 'string' ? (part.replace(nonAscii, characterReference) as Part) : part)),
 };
 
-// Compiled templates are always cached: compiling the layout and fifty row partials per page
+// Compiled templates are always cached: compiling the layout and the rows' template per page
 // cost more than everything else on a queue page. `npm run dev` restarts when a view changes.
 export const eta = new Eta({
   views: viewsDir,
