@@ -30,5 +30,5 @@ closeWithGrace({ delay: 15_000, logger: log }, async ({ signal, err }) => {
 });
 
 log.info(
-  `Traveler is running at ${config.baseUrl}${traveler.embeddedDatabase ? ` (embedded PostgreSQL under ${config.dataDir})` : ''}; mail is ${config.smtpUrl ? 'sent by SMTP' : 'kept in the admin Mailbox'}`,
+  `Traveler is running at ${config.baseUrl}${traveler.embeddedClusterDir ? ` (embedded PostgreSQL in ${traveler.embeddedClusterDir})` : ''}; mail is ${config.smtpUrl ? 'sent by SMTP' : 'kept in the admin Mailbox'}`,
 );

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { createDb, type Db } from './database.js';
-import { startEmbeddedPostgres } from './embedded.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.js';
 
 export interface OpenDatabase {
   db: Db;
   embedded: boolean;
+  /** The embedded cluster's place, for the start-up log. */
+  embeddedCluster?: Pick<EmbeddedDatabase, 'clusterDir' | 'privateDir'>;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function openDatabase(config: Config, log: (message: string) => voi
   return {
     db,
     embedded: true,
+    embeddedCluster: { clusterDir: embedded.clusterDir, privateDir: embedded.privateDir },
     close: async () => {
       await db.destroy();
       await embedded.stop();
