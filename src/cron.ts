@@ -8,8 +8,8 @@ import { foldQueueChanges } from './production/queues.js';
 /**
  * The whole schedule. Every job is safe with several app instances running: mail rows and
  * customer updates are claimed with FOR UPDATE SKIP LOCKED, a digest is claimed by moving
- * the person's last-sent time conditionally, queue changes are folded under an advisory lock,
- * and deleting expired sessions twice does no harm.
+ * the person's digest slot (the shop's hour or day) conditionally, queue changes are folded
+ * under an advisory lock, and deleting expired sessions twice does no harm.
  */
 export function startCron(app: FastifyInstance): { stop(): Promise<void> } {
   const failed = (job: string) => (error: unknown) => app.log.error({ err: error, job }, 'scheduled job failed');
@@ -23,10 +23,11 @@ export function startCron(app: FastifyInstance): { stop(): Promise<void> } {
       name: 'customer-updates',
       noOverlap: true,
     }),
-    schedule('5 * * * *', () => sendQueueDigests(app.db).then((sent) => sent > 0 && app.mail.nudge(), failed('queue-digests')), {
-      name: 'queue-digests',
-      noOverlap: true,
-    }),
+    schedule(
+      '5 * * * *',
+      () => sendQueueDigests(app.db, { now: new Date(), timeZone: app.config.shopTimezone }).then((sent) => sent > 0 && app.mail.nudge(), failed('queue-digests')),
+      { name: 'queue-digests', noOverlap: true, timezone: app.config.shopTimezone },
+    ),
     schedule('17 * * * *', () => deleteExpiredSessions(app.db).then(() => undefined, failed('delete-expired-sessions')), {
       name: 'delete-expired-sessions',
       noOverlap: true,

@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import t from 'tap';
 import { createDb } from '../../src/db/database.js';
 import { enqueueMail } from '../../src/mail/outbox.js';
-import { createTransport, deliverDueMail, maxAttempts, retryDelaySeconds } from '../../src/mail/sender.js';
+import { createTransport, defaultLeaseSeconds, deliverDueMail, maxAttempts, retryDelaySeconds, smtpTimeouts } from '../../src/mail/sender.js';
 import { freshDatabase } from '../helpers/database.js';
-import { startSmtpPeer } from '../helpers/smtp.js';
+import { startSilentPeer, startSmtpPeer } from '../helpers/smtp.js';
 
 const options = (smtpUrl: string | null) => ({
   transport: smtpUrl ? createTransport(smtpUrl) : null,
@@ -107,8 +107,8 @@ t.test('two app instances sending at once deliver every message exactly once', a
     await instanceB.destroy();
   });
   const [a, b] = await Promise.all([
-    deliverDueMail(instanceA, { ...options(smtp.url), batchSize: 5 }),
-    deliverDueMail(instanceB, { ...options(smtp.url), batchSize: 5 }),
+    deliverDueMail(instanceA, options(smtp.url)),
+    deliverDueMail(instanceB, options(smtp.url)),
   ]);
   t.equal(a.sent + b.sent, total, `all sent (${a.sent} by one, ${b.sent} by the other)`);
   t.ok(a.sent > 0 && b.sent > 0, 'both instances did part of the work');
@@ -141,4 +141,94 @@ t.test('a mail whose sender died mid-send is picked up again after its lease', a
   await db.updateTable('outbox').set({ locked_until: sql<Date>`now() - interval '1 second'` }).execute();
   t.same(await deliverDueMail(db, options(smtp.url)), { sent: 1, captured: 0, retrying: 0, failed: 0 }, 'lease expired: taken over');
   await smtp.waitFor(1);
+});
+
+t.test('every attempt at one outbox row carries the same Message-ID', async (t) => {
+  const { db } = await freshDatabase(t);
+  const smtp = await startSmtpPeer(t);
+  await queueReset(db, 'reset:resend');
+  await deliverDueMail(db, options(smtp.url));
+  // As a sender that died after the server took the message but before recording it leaves the row.
+  await db.updateTable('outbox').set({ status: 'sending', locked_until: sql<Date>`now() - interval '1 second'` }).execute();
+  await deliverDueMail(db, options(smtp.url));
+
+  const [first, resend] = await smtp.waitFor(2);
+  const row = await db.selectFrom('outbox').select(['id', 'message_token', 'message_id', 'attempts']).executeTakeFirstOrThrow();
+  t.equal(row.attempts, 2, 'sent twice');
+  t.match(row.message_token, /^[0-9a-f]{32}$/, 'a random token given at insert');
+  t.equal(first!.messageId, `<outbox-${row.id}.${row.message_token}@acme.test>`, 'the outbox id and token, at the sender’s domain');
+  t.equal(resend!.messageId, first!.messageId, 'the resend is recognisably the same email');
+  t.equal(row.message_id, first!.messageId, 'and it is the one recorded');
+  t.equal(resend!.headers.get('x-traveler-message'), String(row.id));
+});
+
+t.test('a sender holds one message at a time, under its own lease', async (t) => {
+  const { db } = await freshDatabase(t);
+  const leased: { id: number; leaseSeconds: number }[][] = [];
+  const smtp = await startSmtpPeer(t, {
+    answer: async () => {
+      const rows = await db
+        .selectFrom('outbox')
+        .select(['id', sql<number>`round(extract(epoch from locked_until - now()))::int`.as('leaseSeconds')])
+        .where('status', '=', 'sending')
+        .execute();
+      leased.push(rows);
+      return 'accept' as const;
+    },
+  });
+  for (let i = 0; i < 5; i++) await queueReset(db, `reset:one-at-a-time:${i}`, `person${i}@acme.test`);
+
+  t.same(await deliverDueMail(db, options(smtp.url)), { sent: 5, captured: 0, retrying: 0, failed: 0 });
+  t.same(
+    leased.map((rows) => rows.length),
+    [1, 1, 1, 1, 1],
+    'while a message is with the server, no other is claimed: a sender that dies strands only that one',
+  );
+  t.ok(defaultLeaseSeconds <= 60, `a lease of ${defaultLeaseSeconds} s, at most a minute`);
+  t.ok(
+    leased.flat().every((row) => row.leaseSeconds <= defaultLeaseSeconds && row.leaseSeconds > defaultLeaseSeconds - 5),
+    `each message leased for ${defaultLeaseSeconds} s`,
+  );
+});
+
+t.test('a sender whose lease ran out does not overwrite the result of the sender that took over', async (t) => {
+  const { db, url } = await freshDatabase(t);
+  const late = createDb(url, 2);
+  t.teardown(() => late.destroy());
+  let takeover: Awaited<ReturnType<typeof deliverDueMail>> | undefined;
+  const smtp = await startSmtpPeer(t, {
+    answer: async (_mail, arrival) => {
+      if (arrival > 1) return 'accept';
+      // The first sender is stuck past its lease: another instance claims the row and sends it...
+      await db.updateTable('outbox').set({ locked_until: sql<Date>`now() - interval '1 second'` }).execute();
+      takeover = await deliverDueMail(db, options(smtp.url));
+      // ...then the server finally refuses the first sender's copy.
+      return 'reject';
+    },
+  });
+  await queueReset(db, 'reset:takeover');
+
+  const stuck = await deliverDueMail(late, options(smtp.url));
+  t.same(takeover, { sent: 1, captured: 0, retrying: 0, failed: 0 }, 'the instance that took over sent it');
+  t.same(stuck, { sent: 0, captured: 0, retrying: 0, failed: 0 }, 'the late sender counts nothing: the row is no longer its own');
+  const row = await db.selectFrom('outbox').select(['status', 'attempts', 'last_error', 'claim_token']).executeTakeFirstOrThrow();
+  t.same(row, { status: 'sent', attempts: 2, last_error: null, claim_token: null }, 'the late failure did not put the sent message back in the queue');
+  t.same(await deliverDueMail(db, options(smtp.url)), { sent: 0, captured: 0, retrying: 0, failed: 0 }, 'nothing left to send');
+  t.equal(smtp.received.length, 1);
+});
+
+t.test('a server that never answers fails the send well within the lease', async (t) => {
+  const { db } = await freshDatabase(t);
+  const silent = await startSilentPeer(t);
+  await queueReset(db, 'reset:silent');
+  const leaseSeconds = 3;
+  const started = Date.now();
+  const result = await deliverDueMail(db, { ...options(silent.url), leaseSeconds });
+  const seconds = (Date.now() - started) / 1000;
+  t.same(result, { sent: 0, captured: 0, retrying: 1, failed: 0 });
+  t.ok(seconds < leaseSeconds, `gave up after ${seconds.toFixed(2)} s (at half its ${leaseSeconds} s lease) and recorded it while the row was still its own`);
+  const row = await db.selectFrom('outbox').select(['status', 'last_error', 'locked_until']).executeTakeFirstOrThrow();
+  t.same(row, { status: 'pending', last_error: 'The SMTP server did not take the message within 1.5 s.', locked_until: null });
+  const slowest = Math.max(smtpTimeouts.connectionTimeout, smtpTimeouts.greetingTimeout, smtpTimeouts.socketTimeout);
+  t.ok(slowest <= (defaultLeaseSeconds * 1000) / 2, 'each SMTP timeout is within the send deadline of the default lease');
 });

@@ -41,21 +41,23 @@ t.test('queue ownership and digests are each person’s choice', async (t) => {
   t.match(prefsAfter.body, /value="hourly" selected/);
   t.equal((await client.post('/account/notifications', { digest: 'weekly' })).statusCode, 422);
 
-  await db.updateTable('users').set({ queue_digest_sent_at: sql<Date>`now() - interval '2 hours'` }).where('id', '=', user.id).execute();
+  await db.updateTable('users').set({ queue_digest_slot: sql<Date>`now() - interval '2 hours'` }).where('id', '=', user.id).execute();
   const order = await placeOrder(db, shop, [{}, {}]);
   await client.post(`/items/${order.items[0]!.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
   const nav = await client.get('/account');
   t.match(nav.body, /Work in progress <span class="count">1<\/span> <span class="new-count"/, 'new items show in owned queues');
   t.notMatch(nav.body, /Pending <span class="count">1<\/span> <span class="new-count"/, 'not in queues opted out of');
 
-  t.equal(await sendQueueDigests(db), 1, 'one digest is due');
-  t.equal(await sendQueueDigests(db), 0, 'and not again within the hour');
+  // The next hour's run counts what arrived during this hour.
+  const nextHour = { now: new Date(Date.now() + 3600_000), timeZone: 'America/Chicago' };
+  t.equal(await sendQueueDigests(db, nextHour), 1, 'one digest is due');
+  t.equal(await sendQueueDigests(db, nextHour), 0, 'and not again within the hour');
   const mail = await db.selectFrom('outbox').selectAll().where('template', '=', 'queue-digest').executeTakeFirstOrThrow();
   t.equal(mail.to_address, (await db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow()).email);
   const queues = (mail.data as { queues: { key: string; arrived: number }[] }).queues;
   t.same(queues.map((q) => [q.key, q.arrived]), [['wip', 1]], 'only owned queues with arrivals');
 
   await db.updateTable('line_items').set({ status_entered_at: sql<Date>`now() - interval '3 hours'` }).execute();
-  await db.updateTable('users').set({ queue_digest_sent_at: sql<Date>`now() - interval '2 hours'` }).where('id', '=', user.id).execute();
-  t.equal(await sendQueueDigests(db), 0, 'nothing arrived since the last digest: no email');
+  await db.updateTable('users').set({ queue_digest_slot: sql<Date>`now() - interval '2 hours'` }).where('id', '=', user.id).execute();
+  t.equal(await sendQueueDigests(db, nextHour), 0, 'nothing arrived since the last digest: no email');
 });
