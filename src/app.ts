@@ -7,7 +7,6 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import qs from 'node:querystring';
 import { accountRoutes } from './accounts/routes.js';
 import { userAdminRoutes } from './accounts/admin-routes.js';
 import type { ReadyConfig } from './config.js';
@@ -20,7 +19,11 @@ import { nodeModulesDir, publicDir } from './paths.js';
 import { authPlugin } from './platform/auth.js';
 import { QueuePageCache } from './production/queue-page-cache.js';
 import { registerCompression } from './platform/compression.js';
-import { registerErrorPages } from './platform/errors.js';
+import { frameworkErrorPage, registerErrorPages } from './platform/errors.js';
+import { registerResponseGuard } from './platform/headers.js';
+import { parseUrlencoded } from './platform/input.js';
+import { htmxRedirect, seeOther } from './platform/redirects.js';
+import { addTravelerFormats } from './platform/schemas.js';
 import { setDisplayTimezone } from './platform/format.js';
 import { PostgresSessionStore } from './platform/session-store.js';
 import { fragmentReply, pageReply } from './platform/views.js';
@@ -68,9 +71,16 @@ export interface BuildOptions {
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-// Tokens in email links must not end up in logs.
-function redactTokens(url: string): string {
-  return url.replace(/\/[A-Za-z0-9_-]{32,}(?=[/?#]|$)/g, '/[token]');
+/**
+ * Tokens in email links must not end up in logs. A route with a token parameter is logged as its
+ * pattern ("/status/[token]"), whatever follows the token; a URL no route matched may hold one
+ * anywhere, so every long token-like run in it is hidden.
+ */
+export function loggedUrl(request: { url: string; routeOptions?: { url?: string } }): string {
+  const pattern = request.routeOptions?.url;
+  if (pattern?.includes(':token')) return pattern.replace(':token', '[token]');
+  if (pattern) return request.url;
+  return request.url.replace(/[A-Za-z0-9_%-]{20,}/g, '[hidden]');
 }
 
 function trustHops(hops: number) {
@@ -84,13 +94,15 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
       level: config.logLevel,
       ...(logStream ? { stream: logStream } : {}),
       serializers: {
-        req: (req) => ({ method: req.method, url: redactTokens(req.url), remoteAddress: req.ip, reqId: req.id }),
+        req: (req) => ({ method: req.method, url: loggedUrl(req as Parameters<typeof loggedUrl>[0]), remoteAddress: req.ip, reqId: req.id }),
       },
     },
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     bodyLimit: 1024 * 1024,
     requestTimeout: 30_000,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, querystringParser: parseUrlencoded },
+    ajv: { plugins: [addTravelerFormats] },
+    frameworkErrors: frameworkErrorPage,
   });
 
   app.decorate('db', db);
@@ -117,6 +129,8 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
   });
   app.decorateReply('page', pageReply);
   app.decorateReply('fragment', fragmentReply);
+  app.decorateReply('seeOther', seeOther);
+  app.decorateReply('htmxRedirect', htmxRedirect);
   app.addHook('onClose', async () => {
     await mail.idle();
     mail.close();
@@ -130,7 +144,7 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
-  registerCompression(app);
+  registerResponseGuard(app);
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -154,9 +168,19 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
     crossOriginEmbedderPolicy: false,
     referrerPolicy: { policy: 'same-origin' },
   });
-  await app.register(fastifyFormbody, { parser: (body) => qs.parse(body) });
+  // Forms and (for kiosk photos) multipart only: there is no JSON API to parse bodies for.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  await app.register(fastifyFormbody, { parser: parseUrlencoded });
   await app.register(fastifyCookie);
   const sessions = new PostgresSessionStore(db, sessionCacheMs);
+  const publicAddressIsHttps = config.baseUrl.startsWith('https:');
+  if (publicAddressIsHttps) {
+    // People reach Traveler at its https address; a plain-http hop behind the TLS proxy is not
+    // theirs. The session plugin only sends a Secure cookie on what it takes for https.
+    app.addHook('onRequest', async (request) => {
+      Object.defineProperty(request, 'protocol', { value: 'https' });
+    });
+  }
   app.decorate('forgetSessions', () => sessions.forgetAll());
   await app.register(fastifySession, {
     secret: config.sessionSecret,
@@ -164,9 +188,11 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
     store: sessions,
     saveUninitialized: false,
     rolling: false,
-    cookie: { secure: 'auto', httpOnly: true, sameSite: 'lax', path: '/', maxAge: 12 * 3600_000 },
+    cookie: { secure: publicAddressIsHttps ? true : 'auto', httpOnly: true, sameSite: 'lax', path: '/', maxAge: 12 * 3600_000 },
   });
   await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+  // After the session's own onSend (which saves it): a failed save then meets an answer that is not yet compressed.
+  registerCompression(app);
   await app.register(fastifyRateLimit, { global: false, hook: 'preHandler' });
   await app.register(authPlugin, { db, sessions });
 
@@ -182,7 +208,7 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
 
   await app.register(async function assets(scope) {
     scope.addHook('onRoute', (route) => {
-      route.config = { ...route.config, access: 'public', allowBeforeSetup: true };
+      route.config = { ...route.config, access: 'public', allowBeforeSetup: true, staticAsset: true };
     });
     await scope.register(fastifyStatic, { root: publicDir, prefix: '/assets/', maxAge: '1h' });
     await scope.register(fastifyStatic, {

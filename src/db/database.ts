@@ -12,7 +12,8 @@ export type Db = Kysely<Database>;
 export type DbOrTx = Kysely<Database> | Transaction<Database>;
 
 export function createDb(connectionString: string, poolSize = 10, onIdleError: (error: Error) => void = logIdleError): Db {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // A connection attempt that hangs (a network partition) fails the request instead of holding it.
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5000 });
   let ending = false;
   // An idle connection dropped by the server (a restart, a failover) must not crash the app:
   // the pool discards it and the next query opens a new one. While the pool is closing, the
@@ -20,6 +21,12 @@ export function createDb(connectionString: string, poolSize = 10, onIdleError: (
   pool.on('error', (error) => {
     if (!ending) onIdleError(error);
   });
+  // The pool listens for a client's errors only while it is idle. A connection cut while a
+  // request holds it (inside a transaction, between two statements, or the moment it connects)
+  // would otherwise be an uncaught 'error' event and end the process. With this listener, the
+  // request's next query fails instead, and the pool discards the broken client on release.
+  // 'connect' is emitted synchronously as the connection is made, before the pool stops listening.
+  pool.on('connect', (client) => client.on('error', ignoreErrorWhileCheckedOut));
   return new Kysely<Database>({
     dialect: new PostgresDialect({
       pool: preparingStatements(pool, () => {
@@ -56,6 +63,8 @@ function preparingStatements(pool: pg.Pool, onEnd: () => void): PostgresPool {
     },
   };
 }
+
+function ignoreErrorWhileCheckedOut(): void {}
 
 function logIdleError(error: Error): void {
   process.emitWarning(`PostgreSQL closed an idle connection: ${error.message}`);

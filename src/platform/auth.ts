@@ -5,6 +5,7 @@ import type { Db } from '../db/database.js';
 import { can, type RouteAccess } from './permissions.js';
 import { HttpError } from './errors.js';
 import { isHtmx } from './forms.js';
+import { localPath } from './redirects.js';
 import type { PostgresSessionStore } from './session-store.js';
 
 export interface CurrentUser {
@@ -19,6 +20,8 @@ declare module 'fastify' {
     access?: RouteAccess;
     /** Set on the first-run page: it must stay reachable while no user exists. */
     allowBeforeSetup?: boolean;
+    /** Files served from disk (CSS, htmx): their only input is the file's path. */
+    staticAsset?: boolean;
   }
   interface FastifyRequest {
     user: CurrentUser | null;
@@ -29,10 +32,28 @@ declare module 'fastify' {
   }
 }
 
+export interface RouteSchemas {
+  params?: unknown;
+  querystring?: unknown;
+  body?: unknown;
+}
+
 export interface RouteEntry {
   method: string;
   url: string;
   access: RouteAccess | undefined;
+  schema: RouteSchemas;
+  staticAsset: boolean;
+}
+
+/** What a route lacks of the input schemas every route must declare (src/platform/schemas.ts). */
+export function missingSchemas(route: RouteEntry): string[] {
+  if (route.staticAsset) return [];
+  const missing: string[] = [];
+  if (route.url.includes(':') && route.schema.params === undefined) missing.push('params');
+  if (route.schema.querystring === undefined) missing.push('querystring');
+  if (route.method !== 'GET' && route.method !== 'HEAD' && route.schema.body === undefined) missing.push('body');
+  return missing;
 }
 
 export async function findActiveUser(db: Db, userId: number): Promise<CurrentUser | undefined> {
@@ -73,9 +94,10 @@ function keepSessionAlive(request: FastifyRequest): void {
 }
 
 function sendToLogin(request: FastifyRequest, reply: FastifyReply) {
-  const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
-  if (isHtmx(request)) return reply.code(401).header('HX-Redirect', `/login${next}`).send();
-  return reply.redirect(`/login${next}`, 303);
+  const here = request.method === 'GET' ? localPath(request.url, '') : '';
+  const next = here && here !== '/' && here.length <= 600 ? `?next=${encodeURIComponent(here)}` : '';
+  if (isHtmx(request)) return reply.htmxRedirect(`/login${next}`, 401);
+  return reply.seeOther(`/login${next}`);
 }
 
 /**
@@ -88,11 +110,17 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
 
   app.decorateRequest('user', null);
 
-  const routes: { method: string | string[]; url: string; config?: { access?: RouteAccess } }[] = [];
+  const routes: { method: string | string[]; url: string; config?: { access?: RouteAccess; staticAsset?: boolean }; schema?: RouteSchemas }[] = [];
   app.decorate('routeCatalog', {
     getter: () =>
       routes.flatMap((route) =>
-        [route.method].flat().map((method) => ({ method, url: route.url, access: route.config?.access })),
+        [route.method].flat().map((method) => ({
+          method,
+          url: route.url,
+          access: route.config?.access,
+          schema: route.schema ?? {},
+          staticAsset: route.config?.staticAsset === true,
+        })),
       ),
   });
   app.addHook('onRoute', (route) => {
@@ -104,6 +132,10 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
     if (undeclared.length > 0) {
       throw new Error(`Routes without config.access: ${undeclared.map((r) => `${r.method} ${r.url}`).join(', ')}`);
     }
+    const unchecked = app.routeCatalog.filter((route) => missingSchemas(route).length > 0);
+    if (unchecked.length > 0) {
+      throw new Error(`Routes without input schemas: ${unchecked.map((r) => `${r.method} ${r.url} (${missingSchemas(r).join(', ')})`).join('; ')}`);
+    }
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -111,7 +143,7 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
 
     if (!setupDone && !request.routeOptions.config.allowBeforeSetup) {
       setupDone = await anyUserExists(db);
-      if (!setupDone) return reply.redirect('/setup', 303);
+      if (!setupDone) return reply.seeOther('/setup');
     }
 
     const userId = request.session.userId;

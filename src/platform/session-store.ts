@@ -69,18 +69,23 @@ export class PostgresSessionStore {
       expires_at: expiryOf(session),
       updated_at: new Date(),
     };
-    this.db
-      .insertInto('sessions')
-      .values(row)
-      .onConflict((oc) =>
-        oc.column('id_hash').doUpdateSet({
-          data: row.data,
-          user_id: row.user_id,
-          expires_at: row.expires_at,
-          updated_at: row.updated_at,
-        }),
-      )
-      .execute()
+    const save = () =>
+      this.db
+        .insertInto('sessions')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('id_hash').doUpdateSet({
+            data: row.data,
+            user_id: row.user_id,
+            expires_at: row.expires_at,
+            updated_at: row.updated_at,
+          }),
+        )
+        .execute();
+    // Saving is the last step of an answer whose work is done: a connection cut just then gets
+    // one more try on a fresh connection before the answer fails.
+    save()
+      .catch(save)
       .then(() => {
         this.recent.delete(row.id_hash);
         callback();

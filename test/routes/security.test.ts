@@ -1,6 +1,7 @@
 import t from 'tap';
 import { buildApp } from '../../src/app.js';
 import { createDb } from '../../src/db/database.js';
+import { NoQuery } from '../../src/platform/schemas.js';
 import { buildTestApp, Client, signedInClient, testConfig } from '../helpers/app.js';
 
 t.test('state changes without a valid CSRF token are refused and change nothing', async (t) => {
@@ -74,7 +75,7 @@ t.test('output is escaped', async (t) => {
 t.test('error pages are friendly and leak nothing', async (t) => {
   const { app, db } = await buildTestApp(t, {
     beforeReady: (app) => {
-      app.get('/explode', { config: { access: 'public' } }, async () => {
+      app.get('/explode', { config: { access: 'public' }, schema: { querystring: NoQuery } }, async () => {
         throw new Error('secret database password is hunter2');
       });
     },

@@ -7,6 +7,7 @@ import t from 'tap';
 import { freePort } from '../../src/db/embedded.js';
 import { startTraveler } from '../../src/lifecycle.js';
 import { projectRoot } from '../../src/paths.js';
+import { NoQuery } from '../../src/platform/schemas.js';
 import { testConfig } from '../helpers/app.js';
 import { freshDatabase } from '../helpers/database.js';
 
@@ -27,7 +28,7 @@ t.test('graceful shutdown lets a request in flight finish, then stops listening'
   const { url } = await freshDatabase(t);
   const port = await freePort();
   const traveler = await startTraveler(testConfig({ databaseUrl: url, port }), pino({ level: 'silent' }), { listen: false });
-  traveler.app.get('/slow', { config: { access: 'public', allowBeforeSetup: true } }, async () => {
+  traveler.app.get('/slow', { config: { access: 'public', allowBeforeSetup: true }, schema: { querystring: NoQuery } }, async () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     return { finished: true };
   });
