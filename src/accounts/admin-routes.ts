@@ -1,17 +1,19 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { HttpError, ValidationError, ConflictError, type FieldErrors } from '../platform/errors.js';
 import { formChecked, formList, formSecret, formText } from '../platform/forms.js';
+import { EmptyForm, Form, IdParams, NoQuery, Repeated, Text, Version } from '../platform/schemas.js';
 import { minimumPasswordLength } from './passwords.js';
 import { removePin, setPin } from './pins.js';
 import { createUser, findUser, listRoles, listUsers, sendPasswordReset, setPassword, updateUser, type UserSummary } from './users.js';
 
-const routeConfig = { config: { access: 'users:manage' } } as const;
-
-function parseUserId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404);
-  return id;
-}
+const manageUsers = { access: 'users:manage' } as const;
+const userFields = { name: Text(2000), email: Text(2000), roles: Repeated(Text(40), 20) };
+const NewUserForm = Form({ ...userFields, password: Text(1000) });
+const EditUserForm = Form({ ...userFields, active: Text(10), version: Version });
+const PasswordForm = Form({ password: Text(1000) });
+const PinForm = Form({ pin: Text(100), remove: Text(10) });
+const userRoute = { config: manageUsers, schema: { params: IdParams, querystring: NoQuery } } as const;
 
 interface UserFormValues {
   name: string;
@@ -21,7 +23,8 @@ interface UserFormValues {
   version: number;
 }
 
-export async function userAdminRoutes(app: FastifyInstance) {
+export async function userAdminRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
 
   const editPage = async (reply: FastifyReply, user: UserSummary, values: UserFormValues, errors: FieldErrors, statusCode = 200, conflict = false) =>
@@ -35,15 +38,15 @@ export async function userAdminRoutes(app: FastifyInstance) {
 
   const valuesOf = (user: UserSummary): UserFormValues => ({ name: user.name, email: user.email, roles: user.roles, active: user.active, version: user.version });
 
-  app.get('/admin/users', routeConfig, async (_request, reply) => {
+  app.get('/admin/users', { config: manageUsers, schema: { querystring: NoQuery } }, async (_request, reply) => {
     return reply.page('admin/users', { title: 'Users', users: await listUsers(db) });
   });
 
-  app.get('/admin/users/new', routeConfig, async (_request, reply) => {
+  app.get('/admin/users/new', { config: manageUsers, schema: { querystring: NoQuery } }, async (_request, reply) => {
     return newUserPage(reply, { name: '', email: '', roles: [] }, {});
   });
 
-  app.post('/admin/users', routeConfig, async (request, reply) => {
+  app.post('/admin/users', { config: manageUsers, schema: { querystring: NoQuery, body: NewUserForm } }, async (request, reply) => {
     const values = { name: formText(request.body, 'name'), email: formText(request.body, 'email'), roles: formList(request.body, 'roles') };
     try {
       const password = formSecret(request.body, 'password');
@@ -53,21 +56,21 @@ export async function userAdminRoutes(app: FastifyInstance) {
       request.session.flash = password
         ? `${values.name} can now sign in with the password you chose.`
         : `${values.name} was added and emailed a link to choose a password.`;
-      return reply.redirect(`/admin/users/${userId}`, 303);
+      return reply.seeOther(`/admin/users/${userId}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return newUserPage(reply, values, error.fieldErrors, 422);
     }
   });
 
-  app.get('/admin/users/:id', routeConfig, async (request, reply) => {
-    const user = await findUser(db, parseUserId((request.params as { id: string }).id));
+  app.get('/admin/users/:id', userRoute, async (request, reply) => {
+    const user = await findUser(db, Number(request.params.id));
     if (!user) throw new HttpError(404);
     return editPage(reply, user, valuesOf(user), {});
   });
 
-  app.post('/admin/users/:id', routeConfig, async (request, reply) => {
-    const userId = parseUserId((request.params as { id: string }).id);
+  app.post('/admin/users/:id', { ...userRoute, schema: { ...userRoute.schema, body: EditUserForm } }, async (request, reply) => {
+    const userId = Number(request.params.id);
     const values: UserFormValues = {
       name: formText(request.body, 'name'),
       email: formText(request.body, 'email'),
@@ -80,7 +83,7 @@ export async function userAdminRoutes(app: FastifyInstance) {
       app.filterChoices.invalidate();
       app.forgetSessions();
       request.session.flash = `Saved ${values.name}.`;
-      return reply.redirect('/admin/users', 303);
+      return reply.seeOther('/admin/users');
     } catch (error) {
       const current = await findUser(db, userId);
       if (!current) throw new HttpError(404);
@@ -94,23 +97,23 @@ export async function userAdminRoutes(app: FastifyInstance) {
     }
   });
 
-  app.post('/admin/users/:id/password-reset', routeConfig, async (request, reply) => {
-    const userId = parseUserId((request.params as { id: string }).id);
+  app.post('/admin/users/:id/password-reset', { ...userRoute, schema: { ...userRoute.schema, body: EmptyForm } }, async (request, reply) => {
+    const userId = Number(request.params.id);
     const user = await findUser(db, userId);
     if (!user) throw new HttpError(404);
     try {
       await sendPasswordReset(db, { userId: request.user!.id }, userId);
       app.mail.nudge();
       request.session.flash = `A link to choose a new password was emailed to ${user.email}. It works once, for 24 hours.`;
-      return reply.redirect(`/admin/users/${userId}`, 303);
+      return reply.seeOther(`/admin/users/${userId}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return editPage(reply, user, valuesOf(user), error.fieldErrors, 422);
     }
   });
 
-  app.post('/admin/users/:id/password', routeConfig, async (request, reply) => {
-    const userId = parseUserId((request.params as { id: string }).id);
+  app.post('/admin/users/:id/password', { ...userRoute, schema: { ...userRoute.schema, body: PasswordForm } }, async (request, reply) => {
+    const userId = Number(request.params.id);
     const user = await findUser(db, userId);
     if (!user) throw new HttpError(404);
     try {
@@ -118,15 +121,15 @@ export async function userAdminRoutes(app: FastifyInstance) {
       await setPassword(db, { userId: request.user!.id }, userId, formSecret(request.body, 'password'), keepOwnSession);
       app.forgetSessions();
       request.session.flash = `New password set for ${user.name}. They have been signed out everywhere.`;
-      return reply.redirect(`/admin/users/${userId}`, 303);
+      return reply.seeOther(`/admin/users/${userId}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return editPage(reply, user, valuesOf(user), error.fieldErrors, 422);
     }
   });
 
-  app.post('/admin/users/:id/pin', routeConfig, async (request, reply) => {
-    const userId = parseUserId((request.params as { id: string }).id);
+  app.post('/admin/users/:id/pin', { ...userRoute, schema: { ...userRoute.schema, body: PinForm } }, async (request, reply) => {
+    const userId = Number(request.params.id);
     const user = await findUser(db, userId);
     if (!user) throw new HttpError(404);
     try {
@@ -137,7 +140,7 @@ export async function userAdminRoutes(app: FastifyInstance) {
         await setPin(db, { userId: request.user!.id }, userId, formSecret(request.body, 'pin'));
         request.session.flash = `New kiosk PIN set for ${user.name}.`;
       }
-      return reply.redirect(`/admin/users/${userId}`, 303);
+      return reply.seeOther(`/admin/users/${userId}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return editPage(reply, user, valuesOf(user), error.fieldErrors, 422);

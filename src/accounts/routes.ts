@@ -1,8 +1,11 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { anyUserExists } from '../platform/auth.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
 import { emailPattern, formSecret, formText } from '../platform/forms.js';
+import { localPath } from '../platform/redirects.js';
+import { EmptyForm, Form, NoQuery, Query, ReturnPath, Text, TokenParams } from '../platform/schemas.js';
 import { demoPassword, demoPin, seedDemoShop } from '../demo/seed.js';
 import { minimumPasswordLength, verifySecret } from './passwords.js';
 import { setPin } from './pins.js';
@@ -15,10 +18,19 @@ import {
   userForResetToken,
 } from './users.js';
 
-/** Only same-site paths, so a crafted link cannot bounce a fresh login to another site. */
+/** Only paths inside Traveler, so a crafted link cannot bounce a fresh sign-in to another site. */
 export function safeNextPath(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
+  return localPath(value, '/');
 }
+
+// Secrets get room for what a password manager might generate; passwordProblem() sets the real limit.
+const Secret = Text(1000);
+const SetupForm = Form({ shopName: Text(2000), name: Text(2000), email: Text(2000), password: Secret, demo: Text(10) });
+const LoginForm = Form({ email: Text(2000), password: Secret, next: ReturnPath });
+const PinForm = Form({ pinPassword: Secret, newPin: Text(100) });
+const PasswordForm = Form({ currentPassword: Secret, newPassword: Secret });
+const EmailForm = Form({ email: Text(2000) });
+const NewPasswordForm = Form({ password: Secret });
 
 async function signIn(request: FastifyRequest, userId: number): Promise<void> {
   await request.session.regenerate();
@@ -31,15 +43,16 @@ const loginRateLimit = {
   keyGenerator: (request: FastifyRequest) => `${request.ip}|${formText(request.body, 'email').toLowerCase()}`,
 };
 
-export async function accountRoutes(app: FastifyInstance) {
+export async function accountRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
 
-  app.get('/setup', { config: { access: 'public', allowBeforeSetup: true } }, async (_request, reply) => {
-    if (await anyUserExists(db)) return reply.redirect('/login', 303);
+  app.get('/setup', { config: { access: 'public', allowBeforeSetup: true }, schema: { querystring: NoQuery } }, async (_request, reply) => {
+    if (await anyUserExists(db)) return reply.seeOther('/login');
     return reply.page('accounts/setup', { title: 'Set up Traveler', values: { shopName: '', name: '', email: '' }, errors: {}, minimumPasswordLength });
   });
 
-  app.post('/setup', { config: { access: 'public', allowBeforeSetup: true } }, async (request, reply) => {
+  app.post('/setup', { config: { access: 'public', allowBeforeSetup: true }, schema: { querystring: NoQuery, body: SetupForm } }, async (request, reply) => {
     const values = {
       shopName: formText(request.body, 'shopName'),
       name: formText(request.body, 'name'),
@@ -54,20 +67,27 @@ export async function accountRoutes(app: FastifyInstance) {
         const demo = await seedDemoShop(db);
         request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is filled with demo data: ${demo.orders} orders, ${demo.items} line items, ${demo.customers} customers and ${demo.users} demo colleagues (password “${demoPassword}”; kiosk PIN ${demoPin}).`;
       }
-      return reply.redirect('/', 303);
+      return reply.seeOther('/');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return reply.page('accounts/setup', { title: 'Set up Traveler', values, errors: error.fieldErrors, minimumPasswordLength }, 422);
     }
   });
 
-  app.get('/login', { config: { access: 'public' } }, async (request, reply) => {
-    if (request.user) return reply.redirect('/', 303);
-    const next = safeNextPath((request.query as Record<string, unknown>).next);
+  app.get('/login', { config: { access: 'public' }, schema: { querystring: Query({ next: ReturnPath }) } }, async (request, reply) => {
+    if (request.user) return reply.seeOther('/');
+    const next = safeNextPath(request.query.next);
     return reply.page('accounts/login', { title: 'Sign in', values: { email: '' }, next, errors: {} });
   });
 
-  app.post('/login', { config: { access: 'public', rateLimit: loginRateLimit } }, async (request, reply) => {
+  // Besides five tries per account and address, one address may not try many accounts (password spraying).
+  const signInsFromOneAddress = app.createRateLimit({ max: 30, timeWindow: '15 minutes', keyGenerator: (request) => `sign-in-address|${request.ip}` });
+
+  app.post('/login', { config: { access: 'public', rateLimit: loginRateLimit }, schema: { querystring: NoQuery, body: LoginForm } }, async (request, reply) => {
+    const fromThisAddress = await signInsFromOneAddress(request);
+    if (!fromThisAddress.isAllowed && fromThisAddress.isExceeded) {
+      throw new HttpError(429, 'Too many sign-in attempts from your network. Wait 15 minutes and try again, or ask an administrator.');
+    }
     const email = formText(request.body, 'email');
     const next = safeNextPath(formText(request.body, 'next'));
     const password = formSecret(request.body, 'password');
@@ -81,12 +101,12 @@ export async function accountRoutes(app: FastifyInstance) {
       );
     }
     await signIn(request, userId);
-    return reply.redirect(next, 303);
+    return reply.seeOther(next);
   });
 
-  app.post('/logout', { config: { access: 'public' } }, async (request, reply) => {
+  app.post('/logout', { config: { access: 'public' }, schema: { querystring: NoQuery, body: EmptyForm } }, async (request, reply) => {
     await request.session.destroy();
-    return reply.redirect('/login', 303);
+    return reply.seeOther('/login');
   });
 
   const accountPage = async (reply: FastifyReply, userId: number, errors: Record<string, string>, statusCode = 200) => {
@@ -94,12 +114,12 @@ export async function accountRoutes(app: FastifyInstance) {
     return reply.page('accounts/account', { title: 'My account', errors, minimumPasswordLength, hasPin: person.hasPin }, statusCode);
   };
 
-  app.get('/account', { config: { access: 'signed-in' } }, async (request, reply) => {
+  app.get('/account', { config: { access: 'signed-in' }, schema: { querystring: NoQuery } }, async (request, reply) => {
     return accountPage(reply, request.user!.id, {});
   });
 
   // The password is asked for so that someone passing an unlocked desk cannot set a PIN.
-  app.post('/account/pin', { config: { access: 'signed-in', rateLimit: loginRateLimit } }, async (request, reply) => {
+  app.post('/account/pin', { config: { access: 'signed-in', rateLimit: loginRateLimit }, schema: { querystring: NoQuery, body: PinForm } }, async (request, reply) => {
     const userId = request.user!.id;
     try {
       const row = await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
@@ -108,30 +128,30 @@ export async function accountRoutes(app: FastifyInstance) {
       }
       await setPin(db, { userId }, userId, formSecret(request.body, 'newPin'), 'newPin');
       request.session.flash = 'Your kiosk PIN is set. Use it to sign in at the shop-floor tablets.';
-      return reply.redirect('/account', 303);
+      return reply.seeOther('/account');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return accountPage(reply, userId, error.fieldErrors, 422);
     }
   });
 
-  app.post('/account/password', { config: { access: 'signed-in' } }, async (request, reply) => {
+  app.post('/account/password', { config: { access: 'signed-in' }, schema: { querystring: NoQuery, body: PasswordForm } }, async (request, reply) => {
     try {
       await changeOwnPassword(db, request.user!.id, formSecret(request.body, 'currentPassword'), formSecret(request.body, 'newPassword'), request.session.sessionId);
       app.forgetSessions();
       request.session.flash = 'Your password was changed. Other devices have been signed out.';
-      return reply.redirect('/account', 303);
+      return reply.seeOther('/account');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return accountPage(reply, request.user!.id, error.fieldErrors, 422);
     }
   });
 
-  app.get('/password-reset', { config: { access: 'public' } }, async (_request, reply) => {
+  app.get('/password-reset', { config: { access: 'public' }, schema: { querystring: NoQuery } }, async (_request, reply) => {
     return reply.page('accounts/forgot-password', { title: 'Forgot your password?', values: { email: '' }, errors: {}, sent: false });
   });
 
-  app.post('/password-reset', { config: { access: 'public', rateLimit: loginRateLimit } }, async (request, reply) => {
+  app.post('/password-reset', { config: { access: 'public', rateLimit: loginRateLimit }, schema: { querystring: NoQuery, body: EmailForm } }, async (request, reply) => {
     const email = formText(request.body, 'email');
     if (!emailPattern.test(email)) {
       return reply.page('accounts/forgot-password', { title: 'Forgot your password?', values: { email }, errors: { email: 'Enter the email address you sign in with.' }, sent: false }, 422);
@@ -141,21 +161,21 @@ export async function accountRoutes(app: FastifyInstance) {
     return reply.page('accounts/forgot-password', { title: 'Check your email', values: { email }, errors: {}, sent: true });
   });
 
-  app.get('/password-reset/:token', { config: { access: 'public' } }, async (request, reply) => {
-    const { token } = request.params as { token: string };
+  app.get('/password-reset/:token', { config: { access: 'public' }, schema: { params: TokenParams, querystring: NoQuery } }, async (request, reply) => {
+    const { token } = request.params;
     const user = await userForResetToken(db, token);
     if (!user) throw new HttpError(404, 'This link has expired or was already used. Ask your administrator, or use “Forgot password” on the sign-in page, for a new one.');
     return reply.page('accounts/reset-password', { title: 'Choose a new password', name: user.name, token, errors: {}, minimumPasswordLength });
   });
 
-  app.post('/password-reset/:token', { config: { access: 'public' } }, async (request: FastifyRequest, reply: FastifyReply) => {
-    const { token } = request.params as { token: string };
+  app.post('/password-reset/:token', { config: { access: 'public' }, schema: { params: TokenParams, querystring: NoQuery, body: NewPasswordForm } }, async (request, reply) => {
+    const { token } = request.params;
     try {
       const userId = await resetPasswordWithToken(db, token, formSecret(request.body, 'password'));
       app.forgetSessions();
       await signIn(request, userId);
       request.session.flash = 'Your new password is set.';
-      return reply.redirect('/', 303);
+      return reply.seeOther('/');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const user = await userForResetToken(db, token);

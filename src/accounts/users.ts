@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
@@ -84,7 +85,7 @@ export async function setupFirstAdmin(db: Db, input: SetupInput): Promise<number
   throwIfErrors(errors);
   const passwordHash = await hashSecret(input.password);
 
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     await sql`select pg_advisory_xact_lock(hashtext('traveler:first-run-setup'))`.execute(tx);
     const existing = await tx.selectFrom('users').select('id').limit(1).executeTakeFirst();
     if (existing) throw new HttpError(409, 'Traveler is already set up. Sign in instead.');
@@ -158,7 +159,7 @@ export async function createUser(db: Db, actor: Actor, input: NewUserInput): Pro
   // No password chosen: store a hash of a random secret nobody knows until the link is used.
   const passwordHash = await hashSecret(input.password !== '' ? input.password : randomUUID());
 
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const user = await tx
       .insertInto('users')
       .values({ name: input.name, email: input.email, password_hash: passwordHash, updated_at: new Date() })
@@ -212,7 +213,7 @@ export async function updateUser(db: Db, actor: Actor, userId: number, input: Us
   if (actor.userId === userId && !input.active) errors.active = 'You cannot deactivate your own account.';
   throwIfErrors(errors);
 
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     await sql`select pg_advisory_xact_lock(hashtext('traveler:admin-roles'))`.execute(tx);
     const keepsAdmin = input.active && input.roles.includes('admin');
     if (!keepsAdmin && (await activeAdminsOtherThan(tx, userId)) === 0) {
@@ -244,7 +245,7 @@ export async function setPassword(db: Db, actor: Actor, userId: number, password
   const weak = passwordProblem(password);
   if (weak) throw new ValidationError({ password: weak });
   const passwordHash = await hashSecret(password);
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     const result = await tx
       .updateTable('users')
       .set({ password_hash: passwordHash, updated_at: sql<Date>`now()` })
@@ -269,7 +270,7 @@ export async function changeOwnPassword(db: Db, userId: number, current: string,
 
 /** Emails a one-time link; the person chooses a new password there. */
 export async function sendPasswordReset(db: Db, actor: Actor, userId: number): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     const user = await tx.selectFrom('users').select(['id', 'name', 'email', 'active']).where('id', '=', userId).executeTakeFirst();
     if (!user) throw new HttpError(404);
     if (!user.active) throw new ValidationError({ reset: `${user.name} is deactivated; reactivate the account first.` });

@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../db/database.js';
 import { recordEvent, type Actor } from '../events/record.js';
-import { ValidationError } from '../platform/errors.js';
+import { HttpError, ValidationError } from '../platform/errors.js';
 
 export type CatalogKind = 'machines' | 'materials';
 
@@ -39,6 +39,7 @@ export async function addCatalogEntry(db: DbOrTx, actor: Actor, kind: CatalogKin
 }
 
 export async function setCatalogEntryActive(db: DbOrTx, actor: Actor, kind: CatalogKind, id: number, active: boolean): Promise<void> {
-  await db.updateTable(kind).set({ active }).where('id', '=', id).execute();
+  const updated = await db.updateTable(kind).set({ active }).where('id', '=', id).executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) throw new HttpError(404, `There is no such ${kind === 'machines' ? 'machine' : 'material'}.`);
   await recordEvent(db, actor, { subjectType: kind === 'machines' ? 'machine' : 'material', subjectId: id, action: active ? 'reactivated' : 'retired' });
 }

@@ -1,15 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { HttpError, ValidationError } from '../platform/errors.js';
+import { Type } from 'typebox';
+import { ValidationError } from '../platform/errors.js';
 import { formText } from '../platform/forms.js';
-import { addCatalogEntry, listCatalog, setCatalogEntryActive, type CatalogKind } from './catalog.js';
+import { Form, Id, NoQuery, Text } from '../platform/schemas.js';
+import { addCatalogEntry, listCatalog, setCatalogEntryActive } from './catalog.js';
 
-function kindOf(raw: string): CatalogKind {
-  if (raw === 'machines' || raw === 'materials') return raw;
-  throw new HttpError(404);
-}
+const Kind = Type.Union([Type.Literal('machines'), Type.Literal('materials')]);
 
-export async function catalogRoutes(app: FastifyInstance) {
-  const manage = { config: { access: 'catalog:manage' } } as const;
+export async function catalogRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const manage = { access: 'catalog:manage' } as const;
 
   const page = async (errors: Record<string, string> = {}, values: Record<string, string> = {}) => ({
     title: 'Machines and materials',
@@ -19,29 +20,31 @@ export async function catalogRoutes(app: FastifyInstance) {
     values,
   });
 
-  app.get('/admin/catalog', manage, async (_request, reply) => reply.page('admin/catalog', await page()));
+  app.get('/admin/catalog', { config: manage, schema: { querystring: NoQuery } }, async (_request, reply) => reply.page('admin/catalog', await page()));
 
-  app.post('/admin/catalog/:kind', manage, async (request, reply) => {
-    const kind = kindOf((request.params as { kind: string }).kind);
+  app.post('/admin/catalog/:kind', { config: manage, schema: { params: Type.Object({ kind: Kind }), querystring: NoQuery, body: Form({ name: Text(1000) }) } }, async (request, reply) => {
+    const { kind } = request.params;
     const name = formText(request.body, 'name');
     try {
       await addCatalogEntry(app.db, { userId: request.user!.id }, kind, name);
       app.filterChoices.invalidate();
       request.session.flash = `Added “${name}”.`;
-      return reply.redirect('/admin/catalog', 303);
+      return reply.seeOther('/admin/catalog');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return reply.page('admin/catalog', await page({ [kind]: error.fieldErrors.name ?? error.message }, { [kind]: name }), 422);
     }
   });
 
-  app.post('/admin/catalog/:kind/:id/active', manage, async (request, reply) => {
-    const { kind: rawKind, id } = request.params as { kind: string; id: string };
-    const kind = kindOf(rawKind);
-    if (!/^\d+$/.test(id)) throw new HttpError(404);
-    const active = formText(request.body, 'active') === '1';
-    await setCatalogEntryActive(app.db, { userId: request.user!.id }, kind, Number(id), active);
-    app.filterChoices.invalidate();
-    return reply.redirect('/admin/catalog', 303);
-  });
+  app.post(
+    '/admin/catalog/:kind/:id/active',
+    { config: manage, schema: { params: Type.Object({ kind: Kind, id: Id }), querystring: NoQuery, body: Form({ active: Text(10) }) } },
+    async (request, reply) => {
+      const { kind, id } = request.params;
+      const active = formText(request.body, 'active') === '1';
+      await setCatalogEntryActive(app.db, { userId: request.user!.id }, kind, Number(id), active);
+      app.filterChoices.invalidate();
+      return reply.seeOther('/admin/catalog');
+    },
+  );
 }

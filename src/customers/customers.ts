@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { emailPattern } from '../platform/forms.js';
@@ -43,7 +44,7 @@ export async function createCustomer(db: DbOrTx, actor: Actor, input: CustomerIn
 export async function updateCustomer(db: Db, actor: Actor, customerId: number, input: CustomerInput & { version: number }): Promise<void> {
   const errors = validateCustomer(input);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     const result = await tx
       .updateTable('customers')
       .set({ ...customerColumns(input), version: sql<number>`version + 1`, updated_at: sql<Date>`now()` })
@@ -55,10 +56,11 @@ export async function updateCustomer(db: Db, actor: Actor, customerId: number, i
       if (!exists) throw new HttpError(404);
       throw new ConflictError('This customer was changed by someone else while you were editing. Their version is shown below; press Save again to replace it with yours.');
     }
-    // The queue's free-text filter matches customer names: keep the items' copy current.
+    // The queue's free-text filter matches customer names and companies: keep the items' copy
+    // current (spelled as searchTextFor in src/orders/orders.ts spells it).
     await tx
       .updateTable('line_items')
-      .set({ search_text: sql<string>`lower(order_number || ' ' || ${input.name} || ' ' || description)` })
+      .set({ search_text: sql<string>`lower(concat_ws(' ', order_number, ${input.name}::text, nullif(${input.company}::text, ''), description))` })
       .where('customer_id', '=', customerId)
       .execute();
     await recordEvent(tx, actor, { subjectType: 'customer', subjectId: customerId, action: 'updated', particulars: { name: input.name, emailUpdates: input.emailUpdates } });

@@ -1,14 +1,14 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sql } from 'kysely';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formChecked, formText } from '../platform/forms.js';
+import { Form, IdParams, NoQuery, Query, Text, Version } from '../platform/schemas.js';
 import { createCustomer, updateCustomer, type CustomerInput } from './customers.js';
 
-function parseId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404);
-  return id;
-}
+const customerFields = { name: Text(2000), company: Text(2000), email: Text(2000), phone: Text(500), address: Text(10_000), emailUpdates: Text(10) };
+const NewCustomerForm = Form(customerFields);
+const EditCustomerForm = Form({ ...customerFields, version: Version });
 
 function readCustomer(body: unknown): CustomerInput {
   return {
@@ -21,16 +21,16 @@ function readCustomer(body: unknown): CustomerInput {
   };
 }
 
-export async function customerRoutes(app: FastifyInstance) {
+export async function customerRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
-  const manage = { config: { access: 'customers:manage' } } as const;
+  const manage = { access: 'customers:manage' } as const;
 
   const formPage = (reply: FastifyReply, values: CustomerInput & { version?: number }, errors: FieldErrors, options: { id?: number; statusCode?: number; current?: CustomerInput } = {}) =>
     reply.page('customers/form', { title: options.id ? `Edit ${values.name || 'customer'}` : 'New customer', values, errors, customerId: options.id, current: options.current }, options.statusCode ?? 200);
 
-  app.get('/customers', manage, async (request, reply) => {
-    const query = request.query as { q?: string };
-    const text = typeof query.q === 'string' ? query.q.trim().slice(0, 100) : '';
+  app.get('/customers', { config: manage, schema: { querystring: Query({ q: Text(1000) }) } }, async (request, reply) => {
+    const text = (request.query.q ?? '').trim().slice(0, 100);
     const like = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const customers = await db
       .selectFrom('customers')
@@ -42,39 +42,40 @@ export async function customerRoutes(app: FastifyInstance) {
     return reply.page('customers/list', { title: 'Customers', customers, text });
   });
 
-  app.get('/customers/new', manage, async (_request, reply) => {
+  app.get('/customers/new', { config: manage, schema: { querystring: NoQuery } }, async (_request, reply) => {
     return formPage(reply, { name: '', company: '', email: '', phone: '', address: '', emailUpdates: true }, {});
   });
 
-  app.post('/customers', manage, async (request, reply) => {
+  app.post('/customers', { config: manage, schema: { querystring: NoQuery, body: NewCustomerForm } }, async (request, reply) => {
     const values = readCustomer(request.body);
     try {
       const id = await createCustomer(db, { userId: request.user!.id }, values);
       request.session.flash = `${values.name} was added.`;
-      return reply.redirect(`/orders/new?customer=${id}`, 303);
+      return reply.seeOther(`/orders/new?customer=${id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return formPage(reply, values, error.fieldErrors, { statusCode: 422 });
     }
   });
 
-  app.get('/customers/:id', manage, async (request, reply) => {
-    const id = parseId((request.params as { id: string }).id);
+  app.get('/customers/:id', { config: manage, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
+    const id = Number(request.params.id);
     const customer = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
     if (!customer) throw new HttpError(404, 'There is no such customer.');
     return formPage(reply, { ...customer, emailUpdates: customer.email_updates }, {}, { id });
   });
 
-  app.post('/customers/:id', manage, async (request, reply) => {
-    const id = parseId((request.params as { id: string }).id);
+  app.post('/customers/:id', { config: manage, schema: { params: IdParams, querystring: NoQuery, body: EditCustomerForm } }, async (request, reply) => {
+    const id = Number(request.params.id);
     const values = { ...readCustomer(request.body), version: Number(formText(request.body, 'version')) };
     try {
       await updateCustomer(db, { userId: request.user!.id }, id, values);
       request.session.flash = `Saved ${values.name}.`;
-      return reply.redirect('/customers', 303);
+      return reply.seeOther('/customers');
     } catch (error) {
       if (error instanceof ConflictError) {
-        const current = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        const current = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!current) throw new HttpError(404, 'There is no such customer.');
         return formPage(reply, { ...values, version: current.version }, { form: error.message }, { id, statusCode: 409, current: { ...current, emailUpdates: current.email_updates } });
       }
       if (!(error instanceof ValidationError)) throw error;

@@ -24,7 +24,8 @@ export interface UsersTable {
   updated_at: Timestamp;
   alert_emails: Generated<boolean>;
   queue_digest: Generated<'none' | 'hourly' | 'daily'>;
-  queue_digest_sent_at: NullableTimestamp;
+  /** The slot (start of the shop's hour or day) of the last digest claimed. */
+  queue_digest_slot: NullableTimestamp;
   pin_hash: string | null;
   pin_failures: Generated<number>;
   pin_locked_until: NullableTimestamp;
@@ -87,6 +88,8 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: CreatedAt;
   sent_at: NullableTimestamp;
+  message_token: Generated<string>;
+  claim_token: string | null;
 }
 
 export interface AccessTokensTable {
@@ -185,6 +188,8 @@ export interface OrdersTable {
   notes: Generated<string>;
   total: ColumnType<string, string | number | undefined, string | number>;
   item_count: Generated<number>;
+  /** The highest item number the order has given; items keep theirs for life. */
+  last_item_number: Generated<number>;
   customer_emails_muted: Generated<boolean>;
   version: Generated<number>;
   created_at: CreatedAt;

@@ -62,6 +62,22 @@ export function builtChoices(workflow: Workflow, status: string) {
     .filter((s) => s.fulfillmentMethod !== null);
 }
 
+/** Back to where the item was before its hold, through the transition that requires it (in the preset, Resume). */
+function resumeTransition(workflow: Workflow, status: string) {
+  return workflow.transitions.find((t) => t.from === status && t.requires.includes('previous_status'));
+}
+
+export function canResume(workflow: Workflow, status: string): boolean {
+  return workflow.statuses.get(status)?.kind === 'hold' && resumeTransition(workflow, status) !== undefined;
+}
+
+export async function resumeItem(db: Db, workflow: Workflow, actor: WorkActor & { roles: string[] }, itemId: number, status: string, version: number): Promise<TransitionOutcome> {
+  if (!canResume(workflow, status)) throw new HttpError(422, 'This item is not on hold.');
+  const heldFrom = await db.selectFrom('line_items').select('held_from_status').where('id', '=', itemId).executeTakeFirst();
+  if (!heldFrom?.held_from_status) throw new HttpError(422, 'This item is not on hold.');
+  return transitionItem(db, actor, { itemId, expectedVersion: version, toStatus: heldFrom.held_from_status });
+}
+
 function holdTransition(workflow: Workflow, status: string) {
   return workflow.transitions.find((t) => t.from === status && workflow.statuses.get(t.to)?.kind === 'hold');
 }

@@ -1,29 +1,32 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import QRCode from 'qrcode';
+import { Type } from 'typebox';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formList, formText } from '../platform/forms.js';
+import { EmptyForm, Form, Id, IdParams, isCanonicalId, NoQuery, Repeated, Text, Version } from '../platform/schemas.js';
 import { startEnrolment } from './devices.js';
 import { createKiosk, defaultKioskQueues, deleteKiosk, findKiosk, listDevices, listKiosks, revokeDevice, updateKiosk, type KioskInput, type KioskSummary } from './kiosks.js';
 
-const manageKiosks = { config: { access: 'kiosks:manage' } } as const;
-
-function parseId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404);
-  return id;
-}
+const manageKiosks = { access: 'kiosks:manage' } as const;
+const kioskFields = { name: Text(1000), queueKeys: Repeated(Text(100), 50), machineIds: Repeated(Text(20), 500), idleSeconds: Text(30) };
+const NewKioskForm = Form(kioskFields);
+const EditKioskForm = Form({ ...kioskFields, version: Version });
+const kioskRoute = { config: manageKiosks, schema: { params: IdParams, querystring: NoQuery } } as const;
 
 function kioskInput(body: unknown): KioskInput {
   const idle = formText(body, 'idleSeconds');
   return {
     name: formText(body, 'name'),
     queueKeys: formList(body, 'queueKeys'),
-    machineIds: formList(body, 'machineIds').map(Number).filter((id) => Number.isSafeInteger(id)),
-    idleSeconds: idle === '' ? Number.NaN : Number(idle),
+    // An id that is not one (forged, or out of range) matches no machine and is reported as such.
+    machineIds: formList(body, 'machineIds').map((id) => (isCanonicalId(id) ? Number(id) : 0)),
+    idleSeconds: /^\d{1,6}$/.test(idle) ? Number(idle) : Number.NaN,
   };
 }
 
-export async function kioskAdminRoutes(app: FastifyInstance) {
+export async function kioskAdminRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
 
   async function formChoices() {
@@ -44,40 +47,40 @@ export async function kioskAdminRoutes(app: FastifyInstance) {
     );
   }
 
-  async function loadKiosk(request: FastifyRequest) {
-    const kiosk = await findKiosk(db, parseId((request.params as { id: string }).id));
+  async function loadKiosk(request: { params: { id: string } }) {
+    const kiosk = await findKiosk(db, Number(request.params.id));
     if (!kiosk) throw new HttpError(404, 'There is no such kiosk.');
     return kiosk;
   }
 
-  app.get('/admin/kiosks', manageKiosks, async (_request, reply) => {
+  app.get('/admin/kiosks', { config: manageKiosks, schema: { querystring: NoQuery } }, async (_request, reply) => {
     return listPage(reply, { name: '', queueKeys: defaultKioskQueues, machineIds: [], idleSeconds: 90 }, {});
   });
 
-  app.post('/admin/kiosks', manageKiosks, async (request, reply) => {
+  app.post('/admin/kiosks', { config: manageKiosks, schema: { querystring: NoQuery, body: NewKioskForm } }, async (request, reply) => {
     const values = kioskInput(request.body);
     try {
       const kioskId = await createKiosk(db, { userId: request.user!.id }, await app.workflow.get(), values);
       request.session.flash = `Kiosk “${values.name}” created. Enrol its tablet below.`;
-      return reply.redirect(`/admin/kiosks/${kioskId}`, 303);
+      return reply.seeOther(`/admin/kiosks/${kioskId}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return listPage(reply, values, error.fieldErrors, 422);
     }
   });
 
-  app.get('/admin/kiosks/:id', manageKiosks, async (request, reply) => {
+  app.get('/admin/kiosks/:id', kioskRoute, async (request, reply) => {
     const kiosk = await loadKiosk(request);
     return editPage(reply, kiosk, { ...kiosk }, {});
   });
 
-  app.post('/admin/kiosks/:id', manageKiosks, async (request, reply) => {
+  app.post('/admin/kiosks/:id', { ...kioskRoute, schema: { ...kioskRoute.schema, body: EditKioskForm } }, async (request, reply) => {
     const kiosk = await loadKiosk(request);
     const values = { ...kioskInput(request.body), version: Number(formText(request.body, 'version')) };
     try {
       await updateKiosk(db, { userId: request.user!.id }, await app.workflow.get(), kiosk.id, values, values.version);
       request.session.flash = `Saved kiosk “${values.name}”.`;
-      return reply.redirect(`/admin/kiosks/${kiosk.id}`, 303);
+      return reply.seeOther(`/admin/kiosks/${kiosk.id}`);
     } catch (error) {
       if (error instanceof ConflictError) {
         const current = (await findKiosk(db, kiosk.id))!;
@@ -88,17 +91,17 @@ export async function kioskAdminRoutes(app: FastifyInstance) {
     }
   });
 
-  app.post('/admin/kiosks/:id/delete', manageKiosks, async (request, reply) => {
+  app.post('/admin/kiosks/:id/delete', { ...kioskRoute, schema: { ...kioskRoute.schema, body: Form({ confirm: Text(10) }) } }, async (request, reply) => {
     const kiosk = await loadKiosk(request);
     if (formText(request.body, 'confirm') !== '1') {
       return editPage(reply, kiosk, { ...kiosk }, { confirm: 'Tick the box to confirm: its tablets stop working until enrolled elsewhere.' }, 422);
     }
     await deleteKiosk(db, { userId: request.user!.id }, kiosk.id);
     request.session.flash = `Kiosk “${kiosk.name}” removed; its tablets are signed out.`;
-    return reply.redirect('/admin/kiosks', 303);
+    return reply.seeOther('/admin/kiosks');
   });
 
-  app.post('/admin/kiosks/:id/enrolments', manageKiosks, async (request, reply) => {
+  app.post('/admin/kiosks/:id/enrolments', { ...kioskRoute, schema: { ...kioskRoute.schema, body: EmptyForm } }, async (request, reply) => {
     const kiosk = await loadKiosk(request);
     const enrolment = await startEnrolment(db, { userId: request.user!.id }, kiosk.id);
     const link = `${app.config.baseUrl}/kiosk/enrol/${enrolment.linkToken}`;
@@ -107,11 +110,15 @@ export async function kioskAdminRoutes(app: FastifyInstance) {
     return editPage(reply, kiosk, { ...kiosk }, {}, 200, { enrolment: { code: enrolment.code, link, expiresAt: enrolment.expiresAt, qrSvg } });
   });
 
-  app.post('/admin/kiosks/:id/devices/:deviceId/revoke', manageKiosks, async (request, reply) => {
+  app.post(
+    '/admin/kiosks/:id/devices/:deviceId/revoke',
+    { config: manageKiosks, schema: { params: Type.Object({ id: Id, deviceId: Id }), querystring: NoQuery, body: EmptyForm } },
+    async (request, reply) => {
     const kiosk = await loadKiosk(request);
-    const deviceId = parseId((request.params as { deviceId: string }).deviceId);
+    const deviceId = Number(request.params.deviceId);
     await revokeDevice(db, { userId: request.user!.id }, kiosk.id, deviceId);
     request.session.flash = 'That tablet is signed out of the kiosk. Enrol it again to use it.';
-    return reply.redirect(`/admin/kiosks/${kiosk.id}`, 303);
-  });
+    return reply.seeOther(`/admin/kiosks/${kiosk.id}`);
+    },
+  );
 }

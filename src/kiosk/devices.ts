@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ValidationError } from '../platform/errors.js';
 import { hashToken } from '../platform/tokens.js';
@@ -65,7 +66,7 @@ export async function enrolDevice(
   label: string,
   previousCredential?: string,
 ): Promise<{ credential: string; kioskName: string }> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const enrolment = await findEnrolment(tx, secret);
     if (!enrolment) {
       throw new ValidationError({

@@ -1,16 +1,19 @@
 import fastifyMultipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { ConflictError, HttpError, ValidationError } from '../platform/errors.js';
 import { formText, isHtmx } from '../platform/forms.js';
+import { BigIdParams, Form, IdParams, isCanonicalId, NoQuery, Query, Text, TokenParams, Version, WorkflowKey } from '../platform/schemas.js';
 import * as fmt from '../platform/format.js';
 import { renderHtml } from '../platform/views.js';
 import { addItemNote, itemNotes, noteMaxLength } from '../production/item-notes.js';
 import { attachPhoto, itemPhotos, photoMaxBytes, sendPhoto } from '../production/item-photos.js';
-import { itemDetail } from '../production/items.js';
+import { itemDetail, itemExists } from '../production/items.js';
 import { ChangeNumbers } from '../production/queues.js';
 import { stopWork, timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { fulfillmentMethods } from '../workflow/definition.js';
-import { builtChoices, canHold, canStartWork, holdItem, kioskActor, markItemBuilt, startItemWork } from './actions.js';
+import { builtChoices, canHold, canResume, canStartWork, holdItem, kioskActor, markItemBuilt, resumeItem, startItemWork } from './actions.js';
 import {
   deviceLabel,
   enrolDevice,
@@ -33,15 +36,19 @@ declare module 'fastify' {
   }
 }
 
-const kioskAccess = { config: { access: 'kiosk' } } as const;
+const kiosk = { access: 'kiosk' } as const;
 const holdReasons = ['Quality problem', 'Missing material', 'Machine down', 'Waiting for artwork or customer'];
 const credentialLifetimeSeconds = 400 * 24 * 3600; // the longest browsers keep a cookie
 
-function parseId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404);
-  return id;
+/** Every kiosk form carries the tablet's anti-forgery token, unless htmx sends it as a header. */
+function KioskForm<Fields extends Record<string, ReturnType<typeof Text>>>(fields: Fields) {
+  const optional = Object.fromEntries(Object.entries({ ...fields, _kiosk_csrf: Text(200) }).map(([name, schema]) => [name, Type.Optional(schema)]));
+  return Type.Object(optional as { [Name in keyof Fields | '_kiosk_csrf']: ReturnType<typeof Type.Optional<ReturnType<typeof Text>>> }, { additionalProperties: false });
 }
+const ItemState = { version: Version, status: WorkflowKey };
+const kioskPage = { config: kiosk, schema: { querystring: NoQuery } } as const;
+const itemPage = { config: kiosk, schema: { params: IdParams, querystring: NoQuery } } as const;
+const photoPage = { config: kiosk, schema: { params: BigIdParams, querystring: NoQuery } } as const;
 
 /** A message for the person at the tablet, from what went wrong (never internals). */
 function problemMessage(error: unknown): string | undefined {
@@ -51,7 +58,8 @@ function problemMessage(error: unknown): string | undefined {
   return undefined;
 }
 
-export async function kioskRoutes(app: FastifyInstance) {
+export async function kioskRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
   const changeNumbers = new ChangeNumbers(db);
   const secure = app.config.baseUrl.startsWith('https:');
@@ -65,8 +73,8 @@ export async function kioskRoutes(app: FastifyInstance) {
     const kiosk = credential ? await kioskForCredential(db, credential, app.config.sessionSecret) : undefined;
     if (!kiosk) {
       if (credential) reply.clearCookie(kioskCookie, { path: '/kiosk' });
-      if (isHtmx(request)) return reply.code(401).header('HX-Redirect', '/kiosk/enrol').send();
-      return reply.redirect('/kiosk/enrol', 303);
+      if (isHtmx(request)) return reply.htmxRedirect('/kiosk/enrol', 401);
+      return reply.seeOther('/kiosk/enrol');
     }
     request.kiosk = kiosk;
     if (Date.now() - kiosk.lastSeenAt.getTime() > 60_000) await noteDeviceSeen(db, kiosk.deviceId);
@@ -83,7 +91,7 @@ export async function kioskRoutes(app: FastifyInstance) {
 
   function render(reply: FastifyReply, kiosk: KioskContext, view: string, data: Record<string, unknown>, statusCode = 200) {
     const html = renderHtml(view, { kiosk, operator: kiosk.operator, csrfToken: kiosk.csrfToken, holdReasons, fulfillmentMethods, noteMaxLength, ...data });
-    return reply.code(statusCode).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+    return reply.code(statusCode).type('text/html; charset=utf-8').send(html);
   }
 
   /** The station queue, and (for the header) who can sign in here. */
@@ -118,6 +126,7 @@ export async function kioskRoutes(app: FastifyInstance) {
       canStart: canStartWork(workflow, item.status),
       built: builtChoices(workflow, item.status),
       canHold: canHold(workflow, item.status),
+      canResume: canResume(workflow, item.status),
       today: fmt.today(),
       ...extra,
     };
@@ -129,7 +138,7 @@ export async function kioskRoutes(app: FastifyInstance) {
     return render(reply, kiosk, 'kiosk/after-action', { panel, ...station, message: extra.message, error: extra.error }, statusCode);
   }
 
-  app.get('/kiosk', kioskAccess, async (request, reply) => {
+  app.get('/kiosk', kioskPage, async (request, reply) => {
     const kiosk = kioskOf(request);
     // Opening the page afresh starts from the station view, with nobody signed in.
     if (kiosk.operator) {
@@ -139,48 +148,51 @@ export async function kioskRoutes(app: FastifyInstance) {
     return render(reply, kiosk, 'kiosk/home', { title: kiosk.kioskName, ...(await stationData(kiosk)) });
   });
 
-  app.get('/kiosk/queue', kioskAccess, async (request, reply) => {
+  app.get('/kiosk/queue', { config: kiosk, schema: { querystring: Query({ seen: Text(2000) }) } }, async (request, reply) => {
     const kiosk = kioskOf(request);
-    const seen = (request.query as { seen?: string }).seen;
-    if (seen !== undefined && seen === (await stationChangeKey(kiosk))) return reply.code(204).header('cache-control', 'no-store').send();
+    const { seen } = request.query;
+    if (seen !== undefined && seen === (await stationChangeKey(kiosk))) return reply.code(204).send();
     return render(reply, kiosk, 'kiosk/station-queue', await stationData(kiosk, false));
   });
 
-  app.get('/kiosk/find', kioskAccess, async (request, reply) => {
+  app.get('/kiosk/find', { config: kiosk, schema: { querystring: Query({ code: Text(1000) }) } }, async (request, reply) => {
     const kiosk = kioskOf(request);
-    const result = await lookUpCode(db, String((request.query as { code?: unknown }).code ?? ''));
+    const result = await lookUpCode(db, request.query.code ?? '');
     if (result.kind === 'item') return render(reply, kiosk, 'kiosk/found', { panel: await itemPanel(kiosk, result.itemId) });
     return render(reply, kiosk, 'kiosk/found', { choice: result.kind === 'order' ? result : undefined, scanError: result.kind === 'unknown' ? result.message : undefined });
   });
 
-  app.get('/kiosk/items/:id', kioskAccess, async (request, reply) => {
+  app.get('/kiosk/items/:id', itemPage, async (request, reply) => {
     const kiosk = kioskOf(request);
-    const panel = await itemPanel(kiosk, parseId((request.params as { id: string }).id));
+    const panel = await itemPanel(kiosk, Number(request.params.id));
     return render(reply, kiosk, 'kiosk/item', { panel }, panel.missing ? 404 : 200);
   });
 
-  app.get('/kiosk/panel', kioskAccess, async (request, reply) => {
+  app.get('/kiosk/panel', kioskPage, async (request, reply) => {
     return render(reply, kioskOf(request), 'kiosk/item', { panel: undefined });
   });
 
-  app.get('/kiosk/sign-in', kioskAccess, async (request, reply) => {
+  app.get('/kiosk/sign-in', { config: kiosk, schema: { querystring: Query({ worker: Text(20), item: Text(20) }) } }, async (request, reply) => {
     const kiosk = kioskOf(request);
-    const query = request.query as { worker?: string; item?: string };
+    const query = request.query;
     const workers = await kioskWorkers(db);
     const worker = workers.find((w) => String(w.id) === query.worker);
-    return render(reply, kiosk, 'kiosk/sign-in', { worker, workers, itemId: /^\d+$/.test(query.item ?? '') ? query.item : '' });
+    return render(reply, kiosk, 'kiosk/sign-in', { worker, workers, itemId: isCanonicalId(query.item ?? '') ? query.item : '' });
   });
 
-  app.get('/kiosk/sign-in/cancel', kioskAccess, async (request, reply) => {
+  app.get('/kiosk/sign-in/cancel', kioskPage, async (request, reply) => {
     return render(reply, kioskOf(request), 'kiosk/sign-in', { worker: undefined, workers: [], itemId: '', closed: true });
   });
 
   const pinRateLimit = { max: 10, timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => `kiosk-pin|${request.cookies[kioskCookie] ?? request.ip}` };
-  app.post('/kiosk/sign-in', { config: { access: 'kiosk', rateLimit: pinRateLimit } }, async (request, reply) => {
+  app.post(
+    '/kiosk/sign-in',
+    { config: { ...kiosk, rateLimit: pinRateLimit }, schema: { querystring: NoQuery, body: KioskForm({ worker: Text(20), item: Text(20), pin: Text(100) }) } },
+    async (request, reply) => {
     const kiosk = kioskOf(request);
     const workerId = Number(formText(request.body, 'worker'));
     const itemText = formText(request.body, 'item');
-    const itemId = /^\d+$/.test(itemText) ? Number(itemText) : undefined;
+    const itemId = isCanonicalId(itemText) ? Number(itemText) : undefined;
     const workers = await kioskWorkers(db);
     const worker = workers.find((w) => w.id === workerId);
     // The PIN form swaps nothing itself (success updates several regions out of band), so a refusal comes back out of band too.
@@ -197,9 +209,10 @@ export async function kioskRoutes(app: FastifyInstance) {
           ? `That PIN is not right. ${check.triesLeft} ${check.triesLeft === 1 ? 'try' : 'tries'} left before a 15-minute lockout.`
           : `${worker.name} has no PIN yet. Ask an admin to set one.`;
     return render(reply, kiosk, 'kiosk/sign-in', { worker, workers, itemId: itemText, error, oob: true }, check.outcome === 'locked' ? 423 : 422);
-  });
+    },
+  );
 
-  app.post('/kiosk/sign-out', kioskAccess, async (request, reply) => {
+  app.post('/kiosk/sign-out', { config: kiosk, schema: { querystring: NoQuery, body: KioskForm({}) } }, async (request, reply) => {
     const kiosk = kioskOf(request);
     await signOutOperator(db, kiosk);
     kiosk.operator = null;
@@ -207,10 +220,11 @@ export async function kioskRoutes(app: FastifyInstance) {
   });
 
   /** Every action on an item: needs someone signed in, keeps them signed in, answers with the item. */
-  function itemAction(path: string, act: (request: FastifyRequest, kiosk: KioskContext, itemId: number) => Promise<string>) {
-    app.post(`/kiosk/items/:id/${path}`, kioskAccess, async (request, reply) => {
+  function itemAction(path: string, body: object, act: (request: FastifyRequest, kiosk: KioskContext, itemId: number) => Promise<string>) {
+    app.post(`/kiosk/items/:id/${path}`, { config: kiosk, schema: { params: IdParams, querystring: NoQuery, body } }, async (request, reply) => {
       const kiosk = kioskOf(request);
-      const itemId = parseId((request.params as { id: string }).id);
+      const itemId = Number(request.params.id);
+      if (!(await itemExists(db, itemId))) return afterAction(reply, kiosk, itemId, { error: 'That item no longer exists.' }, 404);
       if (!kiosk.operator) {
         return afterAction(reply, kiosk, itemId, { error: 'Nobody is signed in at this kiosk any more. Tap your name and enter your PIN, then try again.', noteDraft: noteDraftOf(request) }, 401);
       }
@@ -233,52 +247,48 @@ export async function kioskRoutes(app: FastifyInstance) {
   const actorOf = (kiosk: KioskContext) => kioskActor(kiosk, kiosk.operator!);
   const workflow = () => app.workflow.get();
 
-  itemAction('start', async (request, kiosk, itemId) => {
+  const StateForm = KioskForm(ItemState);
+  itemAction('start', StateForm, async (request, kiosk, itemId) => {
     const moved = await startItemWork(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request));
     return moved ? `Started: ${moved.label} is now in work, and your time is running.` : 'Started: your time is running.';
   });
-  itemAction('pause', async (_request, kiosk, itemId) => {
+  itemAction('pause', KioskForm({}), async (_request, kiosk, itemId) => {
     const minutes = await stopWork(db, actorOf(kiosk), itemId, 'paused');
     return `Paused after ${fmt.minutes(minutes)}. Tap Start to carry on.`;
   });
-  itemAction('finish', async (_request, kiosk, itemId) => {
+  itemAction('finish', KioskForm({}), async (_request, kiosk, itemId) => {
     const minutes = await stopWork(db, actorOf(kiosk), itemId, 'finished');
     return `Your work is finished: ${fmt.minutes(minutes)} this time.`;
   });
-  itemAction('built', async (request, kiosk, itemId) => {
+  itemAction('built', KioskForm({ ...ItemState, fulfillmentMethod: WorkflowKey }), async (request, kiosk, itemId) => {
     const outcome = await markItemBuilt(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request), formText(request.body, 'fulfillmentMethod'));
     if (outcome.mailQueued) app.mail.nudge();
     const status = (await workflow()).statuses.get(outcome.toStatus)!;
     return `${outcome.label} is ${status.label}.`;
   });
-  itemAction('hold', async (request, kiosk, itemId) => {
+  itemAction('hold', KioskForm({ ...ItemState, reason: Text(10_000), otherReason: Text(10_000) }), async (request, kiosk, itemId) => {
     const reason = formText(request.body, 'reason') || formText(request.body, 'otherReason');
     const outcome = await holdItem(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request), reason);
     return `${outcome.label} is on hold: ${reason.trim()}.`;
   });
-  itemAction('notes', async (request, kiosk, itemId) => {
+  itemAction('resume', StateForm, async (request, kiosk, itemId) => {
+    const outcome = await resumeItem(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request));
+    return `${outcome.label} is back in ${(await workflow()).statuses.get(outcome.toStatus)!.label}.`;
+  });
+  itemAction('notes', KioskForm({ note: Text(20_000) }), async (request, kiosk, itemId) => {
     await addItemNote(db, actorOf(kiosk), itemId, formText(request.body, 'note'));
     return 'Note saved.';
   });
-  itemAction('photos', async (request, kiosk, itemId) => {
+  // Multipart: the photo's bytes are read by the handler, not validated as a form.
+  itemAction('photos', Type.Any({ description: 'multipart/form-data with one photo file' }), async (request, kiosk, itemId) => {
     if (!request.isMultipart()) throw new ValidationError({ photo: 'Take or choose a photo first.' });
-    const file = await request.file();
-    if (!file) throw new ValidationError({ photo: 'Take or choose a photo first.' });
-    let upload: Buffer;
-    try {
-      upload = await file.toBuffer();
-    } catch (error) {
-      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-        throw new ValidationError({ photo: `That photo is over ${photoMaxBytes / 1024 / 1024} MB. Take it again at a lower resolution.` });
-      }
-      throw error;
-    }
+    const upload = await uploadedPhoto(request);
     await attachPhoto(db, actorOf(kiosk), itemId, upload);
     return 'Photo attached.';
   });
 
-  app.get('/kiosk/photos/:id', kioskAccess, async (request, reply) => sendPhoto(db, reply, parseId((request.params as { id: string }).id), 'image'));
-  app.get('/kiosk/photos/:id/thumbnail', kioskAccess, async (request, reply) => sendPhoto(db, reply, parseId((request.params as { id: string }).id), 'thumbnail'));
+  app.get('/kiosk/photos/:id', photoPage, async (request, reply) => sendPhoto(db, reply, Number(request.params.id), 'image'));
+  app.get('/kiosk/photos/:id/thumbnail', photoPage, async (request, reply) => sendPhoto(db, reply, Number(request.params.id), 'thumbnail'));
 
   // Enrolment: public pages (the tablet has no credential yet), rate-limited against guessing.
   const enrolRateLimit = { max: 10, timeWindow: '5 minutes' };
@@ -287,39 +297,58 @@ export async function kioskRoutes(app: FastifyInstance) {
     reply.setCookie(kioskCookie, credential, { path: '/kiosk', httpOnly: true, sameSite: 'strict', secure, maxAge: credentialLifetimeSeconds });
   }
 
-  app.get('/kiosk/enrol', { config: { access: 'public' } }, async (_request, reply) => {
+  app.get('/kiosk/enrol', { config: { access: 'public' }, schema: { querystring: NoQuery } }, async (_request, reply) => {
     return reply.page('kiosk/enrol', { title: 'Set up this tablet as a kiosk', values: { code: '' }, errors: {} });
   });
 
-  app.post('/kiosk/enrol', { config: { access: 'public', rateLimit: enrolRateLimit } }, async (request, reply) => {
+  app.post('/kiosk/enrol', { config: { access: 'public', rateLimit: enrolRateLimit }, schema: { querystring: NoQuery, body: Form({ code: Text(200) }) } }, async (request, reply) => {
     const code = formText(request.body, 'code');
     try {
       const { credential } = await enrolDevice(db, { code }, deviceLabel(request.headers['user-agent']), request.cookies[kioskCookie]);
       await request.session.regenerate();
       giveCredential(reply, credential);
-      return reply.redirect('/kiosk', 303);
+      return reply.seeOther('/kiosk');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return reply.page('kiosk/enrol', { title: 'Set up this tablet as a kiosk', values: { code }, errors: error.fieldErrors }, 422);
     }
   });
 
-  app.get('/kiosk/enrol/:token', { config: { access: 'public' } }, async (request, reply) => {
-    const { token } = request.params as { token: string };
+  app.get('/kiosk/enrol/:token', { config: { access: 'public' }, schema: { params: TokenParams, querystring: NoQuery } }, async (request, reply) => {
+    const { token } = request.params;
     const enrolment = /^[A-Za-z0-9_-]{43}$/.test(token) ? await findEnrolment(db, { linkToken: token }) : undefined;
     return reply.page('kiosk/enrol-link', { title: 'Set up this tablet as a kiosk', token, kioskName: enrolment?.kioskName, errors: {} }, enrolment ? 200 : 410);
   });
 
-  app.post('/kiosk/enrol/:token', { config: { access: 'public', rateLimit: enrolRateLimit } }, async (request, reply) => {
-    const { token } = request.params as { token: string };
+  app.post('/kiosk/enrol/:token', { config: { access: 'public', rateLimit: enrolRateLimit }, schema: { params: TokenParams, querystring: NoQuery, body: Form({}) } }, async (request, reply) => {
+    const { token } = request.params;
     try {
       const { credential } = await enrolDevice(db, { linkToken: token }, deviceLabel(request.headers['user-agent']), request.cookies[kioskCookie]);
       await request.session.regenerate();
       giveCredential(reply, credential);
-      return reply.redirect('/kiosk', 303);
+      return reply.seeOther('/kiosk');
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return reply.page('kiosk/enrol-link', { title: 'Set up this tablet as a kiosk', token, kioskName: undefined, errors: error.fieldErrors }, 410);
     }
   });
+}
+
+/**
+ * The photo's bytes from a multipart upload. A broken upload (a cut connection, a damaged
+ * boundary) is a problem with what arrived, answered beside the photo button, not a server error.
+ */
+async function uploadedPhoto(request: FastifyRequest): Promise<Buffer> {
+  const tooLarge = () => new ValidationError({ photo: `That photo is over ${photoMaxBytes / 1024 / 1024} MB. Take it again at a lower resolution.` });
+  const damaged = () => new ValidationError({ photo: 'The photo did not arrive whole. Take it again.' });
+  try {
+    const file = await request.file();
+    if (!file) throw new ValidationError({ photo: 'Take or choose a photo first.' });
+    return await file.toBuffer();
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
+    throw damaged();
+  }
 }

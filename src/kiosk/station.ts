@@ -57,7 +57,7 @@ export async function stationItems(db: DbOrTx, workflow: Workflow, kiosk: Pick<K
       'li.id',
       'li.order_number as orderNumber',
       'li.position',
-      'o.item_count as itemCount',
+      'o.last_item_number as lastItemNumber',
       'c.name as customerName',
       'li.description',
       'li.quantity',
@@ -74,7 +74,7 @@ export async function stationItems(db: DbOrTx, workflow: Workflow, kiosk: Pick<K
     .orderBy(sql`li.due_date asc nulls last`)
     .orderBy('li.id')
     .execute();
-  const items = rows.slice(0, stationLimit).map(({ position, itemCount, ...row }) => ({ ...row, label: itemLabel(row.orderNumber, position, itemCount) }));
+  const items = rows.slice(0, stationLimit).map(({ position, lastItemNumber, ...row }) => ({ ...row, label: itemLabel(row.orderNumber, position, lastItemNumber) }));
   return { items, more: rows.length > stationLimit };
 }
 
@@ -98,7 +98,7 @@ export async function lookUpCode(db: DbOrTx, typed: string): Promise<ScanResult>
   const items = await db
     .selectFrom('line_items as li')
     .innerJoin('orders as o', 'o.id', 'li.order_id')
-    .select(['li.id', 'li.position', 'o.item_count as itemCount', 'li.description', 'li.status'])
+    .select(['li.id', 'li.position', 'o.last_item_number as lastItemNumber', 'li.description', 'li.status'])
     .where('o.number', '=', orderNumber)
     .orderBy('li.position')
     .execute();
@@ -112,6 +112,6 @@ export async function lookUpCode(db: DbOrTx, typed: string): Promise<ScanResult>
   return {
     kind: 'order',
     orderNumber,
-    items: items.map((i) => ({ id: i.id, label: itemLabel(orderNumber, i.position, i.itemCount), description: i.description, status: i.status })),
+    items: items.map((i) => ({ id: i.id, label: itemLabel(orderNumber, i.position, i.lastItemNumber), description: i.description, status: i.status })),
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import type { OutboxStatus } from '../db/types.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { HttpError } from '../platform/errors.js';
@@ -32,7 +33,7 @@ export async function findMail(db: Db, id: number) {
 
 /** Puts a failed message back in the queue for another round of attempts. */
 export async function retryMail(db: Db, actor: Actor, id: number): Promise<void> {
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     const result = await tx
       .updateTable('outbox')
       .set({ status: 'pending', attempts: 0, next_attempt_at: sql<Date>`now()`, last_error: null })

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { queueNavigation, setQueueSubscription } from '../production/queues.js';
 import { ValidationError } from '../platform/errors.js';
@@ -39,7 +40,7 @@ export async function notificationPreferences(db: DbOrTx, user: { id: number; ro
 export async function saveNotificationPreferences(db: Db, user: { id: number; roles: string[] }, preferences: NotificationPreferences): Promise<void> {
   if (!['none', 'hourly', 'daily'].includes(preferences.digest)) throw new ValidationError({ digest: 'Choose never, hourly or daily.' });
   const queues = await queueNavigation(db, user);
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     await tx.updateTable('users').set({ alert_emails: preferences.alertEmails, queue_digest: preferences.digest }).where('id', '=', user.id).execute();
     for (const queue of queues) {
       const wanted = preferences.ownedQueues.includes(queue.key);
@@ -48,49 +49,102 @@ export async function saveNotificationPreferences(db: Db, user: { id: number; ro
   });
 }
 
-const digestIntervals: Record<Exclude<Digest, 'none'>, string> = { hourly: '1 hour', daily: '1 day' };
+type DigestPeriod = Exclude<Digest, 'none'>;
+const digestPeriods: DigestPeriod[] = ['hourly', 'daily'];
 
-/** Emails each person who asked for a digest what arrived in their queues since the last one. */
-export async function sendQueueDigests(db: Db): Promise<number> {
+export interface DigestClock {
+  now: Date;
+  /** The shop's IANA zone: its hours and calendar days are the digests' slots. */
+  timeZone: string;
+}
+
+interface DigestSlot {
+  /** The start of the shop's hour (hourly) or day (daily) that the clock is in. */
+  current: Date;
+  previous: Date;
+}
+
+interface DigestRecipient {
+  id: number;
+  name: string;
+  email: string;
+  lastSlot: Date | null;
+  roles: string[];
+}
+
+/** date_trunc in the shop's zone, so a daily slot starts at the shop's midnight, summer time or not. */
+async function digestSlots(db: DbOrTx, clock: DigestClock): Promise<Record<DigestPeriod, DigestSlot>> {
+  const now = sql`${clock.now.toISOString()}::timestamptz`;
+  const slots = await sql<{ hour: Date; previousHour: Date; day: Date; previousDay: Date }>`
+    select date_trunc('hour', ${now}, ${clock.timeZone}) as hour,
+           date_trunc('hour', date_trunc('hour', ${now}, ${clock.timeZone}) - interval '1 minute', ${clock.timeZone}) as "previousHour",
+           date_trunc('day', ${now}, ${clock.timeZone}) as day,
+           date_trunc('day', date_trunc('day', ${now}, ${clock.timeZone}) - interval '1 minute', ${clock.timeZone}) as "previousDay"`.execute(db);
+  const row = slots.rows[0]!;
+  return { hourly: { current: row.hour, previous: row.previousHour }, daily: { current: row.day, previous: row.previousDay } };
+}
+
+async function recipientsDue(db: DbOrTx, period: DigestPeriod, slot: DigestSlot): Promise<DigestRecipient[]> {
+  return db
+    .selectFrom('users')
+    .select(['id', 'name', 'email', 'queue_digest_slot as lastSlot', sql<string[]>`array(select role from user_roles where user_id = users.id)`.as('roles')])
+    .where('active', '=', true)
+    .where('queue_digest', '=', period)
+    .where((eb) => eb.or([eb('queue_digest_slot', 'is', null), eb('queue_digest_slot', '<', slot.current)]))
+    .execute();
+}
+
+/** The same "is it due?" test, re-checked atomically: of two app instances, one moves the slot. */
+async function claimDigestSlot(db: DbOrTx, userId: number, slot: DigestSlot): Promise<boolean> {
+  const claimed = await db
+    .updateTable('users')
+    .set({ queue_digest_slot: slot.current })
+    .where('id', '=', userId)
+    .where((eb) => eb.or([eb('queue_digest_slot', 'is', null), eb('queue_digest_slot', '<', slot.current)]))
+    .executeTakeFirst();
+  return Number(claimed.numUpdatedRows) === 1;
+}
+
+/** Arrivals up to the current slot only: the next digest starts there, so none is counted twice. */
+async function arrivalsInOwnedQueues(db: DbOrTx, person: DigestRecipient, since: Date, until: Date) {
+  const counts = await sql<{ key: string; label: string; count: number; arrived: number }>`
+    select q.key, q.label, (select item_count from queue_totals t where t.key = q.key) as count,
+           (select coalesce(sum(per_status.arrived), 0)::int from workflow_statuses ws
+             cross join lateral (select count(*) as arrived from line_items li
+                                  where li.status = ws.key and li.status_entered_at >= ${since} and li.status_entered_at < ${until}) per_status
+             where ws.queue_key = q.key) as arrived
+      from queues q
+      left join queue_subscriptions s on s.queue_key = q.key and s.user_id = ${person.id}
+     where coalesce(s.subscribed, q.owner_roles && ${sql.val(person.roles)}::text[])
+     order by q.position`.execute(db);
+  return counts.rows.filter((row) => row.arrived > 0).map((q) => ({ key: q.key, label: q.label, arrived: q.arrived, waiting: Number(q.count) }));
+}
+
+async function sendDigest(db: Db, person: DigestRecipient, period: DigestPeriod, slot: DigestSlot): Promise<boolean> {
+  return inTransaction(db, async (tx) => {
+    if (!(await claimDigestSlot(tx, person.id, slot))) return false;
+    const queues = await arrivalsInOwnedQueues(tx, person, person.lastSlot ?? slot.previous, slot.current);
+    if (queues.length === 0) return false;
+    await enqueueMail(tx, {
+      template: 'queue-digest',
+      to: person.email,
+      data: { name: person.name, queues, period },
+      idempotencyKey: `queue-digest:${person.id}:${slot.current.toISOString()}`,
+    });
+    return true;
+  });
+}
+
+/**
+ * Emails each person who asked for a digest what arrived in their queues since their last one.
+ * A person is due once per slot (the shop's hour or calendar day the clock is in).
+ */
+export async function sendQueueDigests(db: Db, clock: DigestClock): Promise<number> {
+  const slots = await digestSlots(db, clock);
   let sent = 0;
-  for (const [digest, interval] of Object.entries(digestIntervals)) {
-    const due = await db
-      .selectFrom('users')
-      .select(['id', 'name', 'email', sql<Date | null>`queue_digest_sent_at`.as('since'), sql<string[]>`array(select role from user_roles where user_id = users.id)`.as('roles')])
-      .where('active', '=', true)
-      .where('queue_digest', '=', digest as Digest)
-      .where((eb) => eb.or([eb('queue_digest_sent_at', 'is', null), eb('queue_digest_sent_at', '<=', sql<Date>`now() - ${interval}::interval`)]))
-      .execute();
-    for (const person of due) {
-      const since = person.since ?? new Date(Date.now() - (digest === 'hourly' ? 3600_000 : 86_400_000));
-      const counts = await sql<{ key: string; label: string; count: number; arrived: number }>`
-        select q.key, q.label, (select item_count from queue_totals t where t.key = q.key) as count,
-               (select coalesce(sum(per_status.arrived), 0)::int from workflow_statuses ws
-                 cross join lateral (select count(*) as arrived from line_items li
-                                      where li.status = ws.key and li.status_entered_at > ${since}) per_status
-                 where ws.queue_key = q.key) as arrived
-          from queues q
-          left join queue_subscriptions s on s.queue_key = q.key and s.user_id = ${person.id}
-         where coalesce(s.subscribed, q.owner_roles && ${sql.val(person.roles)}::text[])
-         order by q.position`.execute(db);
-      // The same "is it due?" test, re-checked atomically: only one instance can move the time.
-      const claimed = await db
-        .updateTable('users')
-        .set({ queue_digest_sent_at: sql<Date>`now()` })
-        .where('id', '=', person.id)
-        .where((eb) => eb.or([eb('queue_digest_sent_at', 'is', null), eb('queue_digest_sent_at', '<=', sql<Date>`now() - ${interval}::interval`)]))
-        .executeTakeFirst();
-      // Another app instance got there first.
-      if (Number(claimed.numUpdatedRows) === 0) continue;
-      const queues = counts.rows.filter((row) => row.arrived > 0);
-      if (queues.length === 0) continue;
-      await enqueueMail(db, {
-        template: 'queue-digest',
-        to: person.email,
-        data: { name: person.name, queues: queues.map((q) => ({ key: q.key, label: q.label, arrived: q.arrived, waiting: Number(q.count) })), period: digest },
-        idempotencyKey: `queue-digest:${person.id}:${Date.now()}`,
-      });
-      sent += 1;
+  for (const period of digestPeriods) {
+    for (const person of await recipientsDue(db, period, slots[period])) {
+      if (await sendDigest(db, person, period, slots[period])) sent += 1;
     }
   }
   return sent;

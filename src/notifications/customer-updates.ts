@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { issueToken } from '../platform/tokens.js';
 import { itemLabel } from '../workflow/transition.js';
@@ -61,14 +62,14 @@ export async function sendCustomerUpdates(db: Db): Promise<number> {
   const settings = await db.selectFrom('shop_settings').select(['customer_emails_enabled', 'customer_email_delay_seconds']).executeTakeFirstOrThrow();
   let sent = 0;
   for (const orderId of await dueOrders(db, settings.customer_email_delay_seconds)) {
-    const queued = await db.transaction().execute(async (tx) => {
+    const queued = await inTransaction(db, async (tx) => {
       const updates = await tx.selectFrom('customer_updates').select(['id', 'line_item_id']).where('order_id', '=', orderId).forUpdate().skipLocked().execute();
       if (updates.length === 0) return false;
       await tx.deleteFrom('customer_updates').where('id', 'in', updates.map((u) => u.id)).execute();
       const order = await tx
         .selectFrom('orders')
         .innerJoin('customers', 'customers.id', 'orders.customer_id')
-        .select(['orders.id', 'orders.number', 'orders.item_count', 'orders.customer_emails_muted', 'customers.name', 'customers.email', 'customers.email_updates'])
+        .select(['orders.id', 'orders.number', 'orders.last_item_number', 'orders.customer_emails_muted', 'customers.name', 'customers.email', 'customers.email_updates'])
         .where('orders.id', '=', orderId)
         .executeTakeFirst();
       const current = await tx.selectFrom('shop_settings').select('customer_emails_enabled').executeTakeFirstOrThrow();
@@ -94,7 +95,7 @@ export async function sendCustomerUpdates(db: Db): Promise<number> {
           orderNumber: order.number,
           statusPath: `/status/${token}`,
           items: worthTelling.map((item) => ({
-            label: itemLabel(order.number, item.position, order.item_count),
+            label: itemLabel(order.number, item.position, order.last_item_number),
             description: item.description,
             statusLabel: item.customer_label,
             kind: item.kind,

@@ -10,7 +10,7 @@ export async function orderStatusForToken(db: DbOrTx, token: string) {
   const order = await db
     .selectFrom('orders')
     .innerJoin('customers', 'customers.id', 'orders.customer_id')
-    .select(['orders.id', 'orders.number', 'orders.item_count', 'orders.due_date', 'customers.name'])
+    .select(['orders.id', 'orders.number', 'orders.last_item_number', 'orders.due_date', 'customers.name'])
     .where('orders.id', '=', valid.subjectId)
     .executeTakeFirst();
   if (!order) return undefined;
@@ -26,7 +26,7 @@ export async function orderStatusForToken(db: DbOrTx, token: string) {
     customerName: order.name,
     dueDate: order.due_date,
     items: items.map((item) => ({
-      label: itemLabel(order.number, item.position, order.item_count),
+      label: itemLabel(order.number, item.position, order.last_item_number),
       description: item.description,
       quantity: item.quantity,
       statusLabel: item.customer_label,

@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { NoQuery } from '../platform/schemas.js';
 
 const readinessTimeoutMs = 2000;
 
 export async function operationsRoutes(app: FastifyInstance) {
   const opsConfig = { access: 'public', allowBeforeSetup: true } as const;
 
-  app.get('/healthz', { config: opsConfig }, async (_request, reply) => {
+  app.get('/healthz', { config: opsConfig, schema: { querystring: NoQuery } }, async (_request, reply) => {
     return reply.header('cache-control', 'no-store').send({ status: 'ok' });
   });
 
-  app.get('/readyz', { config: opsConfig }, async (request, reply) => {
+  app.get('/readyz', { config: opsConfig, schema: { querystring: NoQuery } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     try {
       await Promise.race([

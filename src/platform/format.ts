@@ -47,7 +47,20 @@ export function minutes(total: number): string {
   return `${Math.floor(total / 60)} h ${String(total % 60).padStart(2, '0')} min`;
 }
 
+/** "Due date: Dec 1, 2026 → Dec 3, 2026; Quantity: 2 → 3", from the changes an edit event records. */
+export function changeList(changes: unknown): string {
+  if (!Array.isArray(changes)) return '';
+  return (changes as { field: string; from: string; to: string }[]).map((change) => `${change.field}: ${shorten(change.from)} → ${shorten(change.to)}`).join('; ');
+}
+
+function shorten(value: string): string {
+  if (value === '') return '(empty)';
+  return value.length > 80 ? `${value.slice(0, 79)}…` : value;
+}
+
 const eventWords: Record<string, (particulars: Record<string, unknown>) => string> = {
+  edited: (p) => `edited the item: ${changeList(p.changes)}`,
+  added: () => 'added the item to the order',
   'work-started': () => 'started work',
   'work-paused': (p) => `paused work after ${minutes(Number(p.minutes ?? 0))}`,
   'work-finished': (p) => `finished their work (${minutes(Number(p.minutes ?? 0))})`,

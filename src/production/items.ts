@@ -1,6 +1,10 @@
 import type { DbOrTx } from '../db/database.js';
 import { itemLabel } from '../workflow/transition.js';
 
+export async function itemExists(db: DbOrTx, itemId: number): Promise<boolean> {
+  return (await db.selectFrom('line_items').select('id').where('id', '=', itemId).executeTakeFirst()) !== undefined;
+}
+
 /** One line item with its order, customer, references and full history, newest first. */
 export async function itemDetail(db: DbOrTx, itemId: number) {
   const item = await db
@@ -30,7 +34,7 @@ export async function itemDetail(db: DbOrTx, itemId: number) {
       'line_items.expected_work_minutes as expectedWorkMinutes',
       'orders.number as orderNumber',
       'orders.notes as orderNotes',
-      'orders.item_count as itemCount',
+      'orders.last_item_number as lastItemNumber',
       'customers.id as customerId',
       'customers.name as customerName',
       'machines.name as machine',
@@ -41,7 +45,7 @@ export async function itemDetail(db: DbOrTx, itemId: number) {
     .executeTakeFirst();
   if (!item) return undefined;
   const history = await itemHistory(db, [itemId]);
-  return { item, label: itemLabel(item.orderNumber, item.position, item.itemCount), history };
+  return { item, label: itemLabel(item.orderNumber, item.position, item.lastItemNumber), history };
 }
 
 export async function itemHistory(db: DbOrTx, itemIds: number[]) {

@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import type { Database } from '../db/types.js';
 import type { FieldErrors } from '../platform/errors.js';
+import { isCalendarDate, isCanonicalId } from '../platform/schemas.js';
 
 export const queuePageSize = 50;
 export const queueSorts = ['due', 'order', 'age'] as const;
@@ -20,11 +21,9 @@ export interface QueueFilter {
   after?: string;
 }
 
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-
 function idParam(value: unknown): number | undefined | null {
   if (value === undefined || value === '') return undefined;
-  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : null;
+  return typeof value === 'string' && isCanonicalId(value) ? Number(value) : null;
 }
 
 /** Reads a queue's filters from the query string; unusable values are reported, not guessed. */
@@ -39,7 +38,7 @@ export function parseQueueFilter(query: Record<string, unknown>): { filter: Queu
   for (const [param, key] of [['due_from', 'dueFrom'], ['due_to', 'dueTo']] as const) {
     const value = query[param];
     if (value === undefined || value === '') continue;
-    if (typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(value))) filter[key] = value;
+    if (typeof value === 'string' && isCalendarDate(value)) filter[key] = value;
     else errors[param] = 'Enter a date like 2026-12-31.';
   }
   if (filter.dueFrom && filter.dueTo && filter.dueFrom > filter.dueTo) errors.due_to = 'The end date is before the start date.';
@@ -49,7 +48,7 @@ export function parseQueueFilter(query: Record<string, unknown>): { filter: Queu
     if ((queueSorts as readonly string[]).includes(query.sort)) filter.sort = query.sort as QueueSort;
     else errors.sort = 'Sort by due date, order or time in status.';
   }
-  if (typeof query.after === 'string' && query.after !== '') filter.after = query.after;
+  if (typeof query.after === 'string' && query.after !== '' && query.after.length <= 200) filter.after = query.after;
   return { filter, errors };
 }
 
@@ -78,6 +77,7 @@ export interface QueueRow {
   itemCount: number;
   customerId: number;
   customerName: string;
+  customerCompany: string;
   description: string;
   quantity: number;
   machine: string | null;
@@ -104,15 +104,29 @@ function encodeCursor(sort: QueueSort, row: QueueRow): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
+const int4Max = 2_147_483_647;
+const isRowNumber = (value: unknown): value is number => Number.isInteger(value) && (value as number) > 0 && (value as number) <= int4Max;
+/** status_entered_at as PostgreSQL writes timestamptz::text, e.g. "2026-11-22 14:03:07.123456+00". */
+const enteredKeyPattern = /^(\d{4}-\d{2}-\d{2}) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-5])(:[0-5]\d)?$/;
+
+/**
+ * The position a "next page" link carries. Anyone can edit a link, so every part is checked to
+ * be what PostgreSQL will accept for its column; anything else starts from the top.
+ */
 function decodeCursor(sort: QueueSort, cursor: string): Cursor | undefined {
+  let key: unknown;
   try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (!Array.isArray(key) || key.length !== 2 || typeof key[1] !== 'number') return undefined;
-    if (sort === 'due' && (key[0] === null || (typeof key[0] === 'string' && isoDate.test(key[0])))) return key as Cursor;
-    if (sort === 'order' && typeof key[0] === 'number') return key as Cursor;
-    if (sort === 'age' && typeof key[0] === 'string' && !Number.isNaN(Date.parse(key[0]))) return key as Cursor;
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through: an unreadable cursor starts from the top
+    return undefined;
+  }
+  if (!Array.isArray(key) || key.length !== 2 || !isRowNumber(key[1])) return undefined;
+  const [position] = key as unknown[];
+  if (sort === 'due' && (position === null || (typeof position === 'string' && isCalendarDate(position)))) return key as Cursor;
+  if (sort === 'order' && isRowNumber(position)) return key as Cursor;
+  if (sort === 'age' && typeof position === 'string') {
+    const day = enteredKeyPattern.exec(position)?.[1];
+    if (day && isCalendarDate(day)) return key as Cursor;
   }
   return undefined;
 }
@@ -204,10 +218,11 @@ export async function queuePage(db: DbOrTx, statuses: readonly string[], filter:
       'page.order_id as orderId',
       'page.order_number as orderNumber',
       'page.position',
-      'orders.item_count as itemCount',
+      'orders.last_item_number as itemCount',
       'page.customer_id as customerId',
       // Looked up per row: joined, PostgreSQL hashed all customers to find fifty (0.4 ms of 0.9).
       (eb) => eb.selectFrom('customers').select('customers.name').whereRef('customers.id', '=', 'page.customer_id').$asScalar().as('customerName'),
+      (eb) => eb.selectFrom('customers').select('customers.company').whereRef('customers.id', '=', 'page.customer_id').$asScalar().as('customerCompany'),
       'page.description',
       'page.quantity',
       'machines.name as machine',

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 
 /** "99+" is as much as anyone needs to know, and counting further costs every page view. */
 export const newCountCap = 100;
@@ -114,7 +115,7 @@ export async function queueCounts(db: DbOrTx): Promise<Record<string, number>> {
  * instance folds at a time.
  */
 export async function foldQueueChanges(db: Db): Promise<number> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const locked = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext('traveler:fold-queue-changes')) as locked`.execute(tx);
     if (!locked.rows[0]?.locked) return 0;
     const result = await sql<{ folded: number }>`

@@ -1,9 +1,13 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { CurrentUser } from '../platform/auth.js';
 import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formList, formText, isHtmx } from '../platform/forms.js';
 import * as fmt from '../platform/format.js';
 import { can } from '../platform/permissions.js';
+import { localPath } from '../platform/redirects.js';
+import { BigIdParams, Form, IdParams, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
 import { fulfillmentMethods, transitionsFor, type Workflow } from '../workflow/definition.js';
 import { transitionItem } from '../workflow/transition.js';
 import { bulkMove, resolveTarget, type BulkResult } from './bulk.js';
@@ -11,27 +15,23 @@ import { itemDetail } from './items.js';
 import { filterParams, parseQueueFilter, queuePage, type QueueFilter } from './queue-query.js';
 import { ChangeNumbers, loadNavigation, queueNavigation, recordQueueVisit, visitIsStale } from './queues.js';
 import { queueRowsHtml } from './queue-rows-html.js';
-import { deleteSavedView, saveView } from './saved-views.js';
+import { deleteSavedView, normalisedViewQuery, saveView } from './saved-views.js';
 import { queueFilterChoices } from './filter-choices.js';
 import { itemNotes } from './item-notes.js';
 import { itemPhotos, sendPhoto } from './item-photos.js';
 import { timeWorkedOn, totalMinutes } from './work-logs.js';
 
-function parseId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404);
-  return id;
-}
-
-/** Only paths back into Traveler, so a form cannot send someone elsewhere. */
-function safeReturn(value: string, fallback: string): string {
-  return /^\/(?![/\\])/.test(value) ? value : fallback;
-}
-
 function queueUrl(key: string, filter: QueueFilter): string {
   const params = filterParams(filter).toString();
   return `/queues/${key}${params ? `?${params}` : ''}`;
 }
+
+const transitionFields = {
+  fulfillmentMethod: WorkflowKey,
+  reason: Text(10_000),
+  carrier: Text(1000),
+  tracking: Text(5000),
+};
 
 function transitionInput(body: unknown) {
   return {
@@ -42,13 +42,39 @@ function transitionInput(body: unknown) {
   };
 }
 
-export async function productionRoutes(app: FastifyInstance) {
+const QueueFilterQuery = Query({
+  machine: Text(30),
+  material: Text(30),
+  customer: Text(30),
+  assignee: Text(30),
+  due_from: Text(30),
+  due_to: Text(30),
+  overdue: Text(10),
+  q: Text(1000),
+  sort: Text(20),
+  after: Text(1000),
+  seq: Text(30),
+});
+
+const TransitionForm = Form({ version: Version, from: WorkflowKey, to: WorkflowKey, returnTo: ReturnPath, queue: WorkflowKey, ...transitionFields });
+const BulkForm = Form({ item: Repeated(Text(40), 500), to: WorkflowKey, returnTo: ReturnPath, ...transitionFields });
+const SaveViewForm = Form({ name: Text(1000), query: Text(4096) });
+
+interface ItemForm {
+  to: string;
+  errors: FieldErrors;
+  values: Record<string, string | undefined>;
+  returnTo: string;
+}
+
+export async function productionRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
-  const viewQueues = { config: { access: 'queues:view' } } as const;
   const choiceLists = app.filterChoices;
   const changeNumbers = new ChangeNumbers(db);
   const { queuePages } = app;
-  const moveItems = { config: { access: 'items:move' } } as const;
+  const viewQueues = { access: 'queues:view' } as const;
+  const moveItems = { access: 'items:move' } as const;
 
   async function findQueue(key: string) {
     const workflow = await app.workflow.get();
@@ -92,14 +118,14 @@ export async function productionRoutes(app: FastifyInstance) {
     };
   }
 
-  app.get('/queues', viewQueues, async (request, reply) => {
+  app.get('/queues', { config: viewQueues, schema: { querystring: NoQuery } }, async (request, reply) => {
     const nav = await queueNavigation(db, request.user!);
     const first = nav.find((queue) => queue.owned) ?? nav[0];
-    return reply.redirect(first ? `/queues/${first.key}` : '/', 303);
+    return reply.seeOther(first ? `/queues/${first.key}` : '/');
   });
 
-  app.get('/queues/:key', viewQueues, async (request, reply) => {
-    const { key } = request.params as { key: string };
+  app.get('/queues/:key', { config: viewQueues, schema: { params: QueueKeyParams, querystring: QueueFilterQuery } }, async (request, reply) => {
+    const { key } = request.params;
     const { workflow, queue } = await findQueue(key);
     const query = request.query as Record<string, unknown>;
     const { filter, errors } = parseQueueFilter(query);
@@ -119,25 +145,25 @@ export async function productionRoutes(app: FastifyInstance) {
   });
 
   // Polled every few seconds by open queue pages: unchanged costs one lookup and no rendering.
-  app.get('/queues/:key/changes', viewQueues, async (request, reply) => {
-    const { key } = request.params as { key: string };
+  app.get('/queues/:key/changes', { config: viewQueues, schema: { params: QueueKeyParams, querystring: QueueFilterQuery } }, async (request, reply) => {
+    const { key } = request.params;
     const query = request.query as Record<string, unknown>;
-    const seen = typeof query.seq === 'string' && /^\d+$/.test(query.seq) ? Number(query.seq) : -1;
+    const seen = typeof query.seq === 'string' && /^\d{1,15}$/.test(query.seq) ? Number(query.seq) : -1;
     const current = await changeNumbers.get(key);
     if (current === undefined) throw new HttpError(404);
-    if (current === seen) return reply.code(204).header('cache-control', 'no-store').send();
+    if (current === seen) return reply.code(204).send();
     const { workflow } = await findQueue(key);
     const { filter } = parseQueueFilter(query);
     const queueNav = await queueNavigation(db, request.user!);
     const table = await queueTableData(request.user!, workflow, key, filter, queueNav.find((q) => q.key === key)!.changeSeq);
-    return reply.header('cache-control', 'no-store').fragment('production/queue-refresh', { ...table, queueNav, currentQueue: key });
+    return reply.fragment('production/queue-refresh', { ...table, queueNav, currentQueue: key });
   });
 
-  app.post('/items/:id/transitions', moveItems, async (request, reply) => {
-    const itemId = parseId((request.params as { id: string }).id);
+  app.post('/items/:id/transitions', { config: moveItems, schema: { params: IdParams, querystring: NoQuery, body: TransitionForm } }, async (request, reply) => {
+    const itemId = Number(request.params.id);
     const body = request.body;
     const workflow = await app.workflow.get();
-    const returnTo = safeReturn(formText(body, 'returnTo'), `/items/${itemId}`);
+    const returnTo = localPath(formText(body, 'returnTo'), `/items/${itemId}`);
     const htmx = isHtmx(request);
     const fromStatus = formText(body, 'from');
     const input = transitionInput(body);
@@ -153,21 +179,25 @@ export async function productionRoutes(app: FastifyInstance) {
       const message = `${outcome.label} → ${workflow.statuses.get(outcome.toStatus)!.label}`;
       if (!htmx) {
         request.session.flash = message;
-        return reply.redirect(returnTo, 303);
+        return reply.seeOther(returnTo);
       }
       const queueNav = await queueNavigation(db, request.user!);
       return reply.fragment('production/transition-result', { itemId, message, queueNav, currentQueue: formText(body, 'queue') });
     } catch (error) {
-      if (!(error instanceof ValidationError) || htmx) throw error;
-      return itemPage(request, reply, itemId, { to: formText(body, 'to'), errors: error.fieldErrors, values: input, returnTo }, 422);
+      // On the item page, a refusal shows the page as it is now, with what the person typed kept.
+      const refused = error instanceof ValidationError || (error instanceof HttpError && error.statusCode < 500 && error.statusCode !== 404);
+      if (htmx || !refused) throw error;
+      const errors = error instanceof ValidationError ? error.fieldErrors : { form: error.message };
+      const statusCode = error instanceof ValidationError ? 422 : (error as HttpError).statusCode;
+      return itemPage(request, reply, itemId, { to: formText(body, 'to'), errors, values: input, returnTo }, statusCode);
     }
   });
 
-  app.post('/queues/:key/bulk', moveItems, async (request, reply) => {
-    const { key } = request.params as { key: string };
+  app.post('/queues/:key/bulk', { config: moveItems, schema: { params: QueueKeyParams, querystring: NoQuery, body: BulkForm } }, async (request, reply) => {
+    const { key } = request.params;
     const { workflow } = await findQueue(key);
     const body = request.body;
-    const returnTo = safeReturn(formText(body, 'returnTo'), `/queues/${key}`);
+    const returnTo = localPath(formText(body, 'returnTo'), `/queues/${key}`);
     const selected = formList(body, 'item');
     let results: BulkResult[] = [];
     let problem: string | undefined;
@@ -177,7 +207,7 @@ export async function productionRoutes(app: FastifyInstance) {
     if (results.some((result) => result.mailQueued)) app.mail.nudge();
     if (!isHtmx(request)) {
       request.session.flash = problem ?? results.map((r) => `${r.label}: ${r.message}`).join(' · ');
-      return reply.redirect(returnTo, 303);
+      return reply.seeOther(returnTo);
     }
     const { filter } = parseQueueFilter(Object.fromEntries(new URL(returnTo, 'http://x').searchParams));
     const queueNav = await queueNavigation(db, request.user!);
@@ -185,10 +215,10 @@ export async function productionRoutes(app: FastifyInstance) {
     return reply.fragment('production/bulk-result', { ...table, queueNav, currentQueue: key, results, problem });
   });
 
-  app.post('/queues/:key/views', viewQueues, async (request, reply) => {
-    const { key } = request.params as { key: string };
+  app.post('/queues/:key/views', { config: viewQueues, schema: { params: QueueKeyParams, querystring: NoQuery, body: SaveViewForm } }, async (request, reply) => {
+    const { key } = request.params;
     await findQueue(key);
-    const query = formText(request.body, 'query');
+    const query = normalisedViewQuery(formText(request.body, 'query'));
     try {
       await saveView(db, request.user!.id, key, formText(request.body, 'name'), query);
       request.session.flash = 'View saved.';
@@ -196,23 +226,22 @@ export async function productionRoutes(app: FastifyInstance) {
       if (!(error instanceof ValidationError)) throw error;
       request.session.flash = Object.values(error.fieldErrors).join(' ');
     }
-    return reply.redirect(`/queues/${key}${query ? `?${query}` : ''}`, 303);
+    return reply.seeOther(`/queues/${key}${query ? `?${query}` : ''}`);
   });
 
-  app.post('/queues/:key/views/:id/delete', viewQueues, async (request, reply) => {
-    const { key, id } = request.params as { key: string; id: string };
-    await deleteSavedView(db, request.user!.id, parseId(id));
-    request.session.flash = 'Saved view removed.';
-    return reply.redirect(`/queues/${key}`, 303);
-  });
+  app.post(
+    '/queues/:key/views/:id/delete',
+    { config: viewQueues, schema: { params: Type.Object({ key: QueueKeyParams.properties.key, id: IdParams.properties.id }), querystring: NoQuery, body: Form({}) } },
+    async (request, reply) => {
+      const { key, id } = request.params;
+      await findQueue(key);
+      await deleteSavedView(db, request.user!.id, Number(id));
+      request.session.flash = 'Saved view removed.';
+      return reply.seeOther(`/queues/${key}`);
+    },
+  );
 
-  async function itemPage(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    itemId: number,
-    form: { to: string; errors: FieldErrors; values: Record<string, string | undefined>; returnTo: string },
-    statusCode = 200,
-  ) {
+  async function itemPage(request: FastifyRequest, reply: FastifyReply, itemId: number, form: ItemForm, statusCode = 200) {
     const workflow = await app.workflow.get();
     const detail = await itemDetail(db, itemId);
     if (!detail) throw new HttpError(404, 'That item does not exist.');
@@ -226,17 +255,15 @@ export async function productionRoutes(app: FastifyInstance) {
     );
   }
 
-  app.get('/items/:id', { config: { access: 'orders:view' } }, async (request, reply) => {
-    const itemId = parseId((request.params as { id: string }).id);
-    const query = request.query as Record<string, unknown>;
-    const to = typeof query.to === 'string' ? query.to : '';
-    const returnTo = safeReturn(typeof query.return === 'string' ? query.return : '', `/items/${itemId}`);
-    return itemPage(request, reply, itemId, { to, errors: {}, values: {}, returnTo });
+  app.get('/items/:id', { config: { access: 'orders:view' }, schema: { params: IdParams, querystring: Query({ to: WorkflowKey, return: ReturnPath }) } }, async (request, reply) => {
+    const itemId = Number(request.params.id);
+    const returnTo = localPath(request.query.return, `/items/${itemId}`);
+    return itemPage(request, reply, itemId, { to: request.query.to ?? '', errors: {}, values: {}, returnTo });
   });
 
   for (const size of ['image', 'thumbnail'] as const) {
-    app.get(size === 'image' ? '/photos/:id' : '/photos/:id/thumbnail', { config: { access: 'orders:view' } }, async (request, reply) =>
-      sendPhoto(db, reply, parseId((request.params as { id: string }).id), size),
+    app.get(size === 'image' ? '/photos/:id' : '/photos/:id/thumbnail', { config: { access: 'orders:view' }, schema: { params: BigIdParams, querystring: NoQuery } }, async (request, reply) =>
+      sendPhoto(db, reply, Number(request.params.id), size),
     );
   }
 }

@@ -1,19 +1,24 @@
 import type { DbOrTx } from '../db/database.js';
 import { ValidationError } from '../platform/errors.js';
+import { parseUrlencoded } from '../platform/input.js';
 import { filterParams, parseQueueFilter } from './queue-query.js';
 
 // A person's saved views of a queue are read with the navigation (loadNavigation in queues.ts).
 
-/** Saves the current filters under a name; the query is normalised so only known filters are kept. */
+/** The filters of a queue's query string, spelled the one way the queue page writes them; unknown or unusable filters are left out. */
+export function normalisedViewQuery(query: string): string {
+  const { filter } = parseQueueFilter(parseUrlencoded(query.replace(/^\?/, '')));
+  return filterParams(filter, { after: undefined }).toString();
+}
+
+/** Saves a queue's filters (as normalisedViewQuery spells them) under a name. */
 export async function saveView(db: DbOrTx, userId: number, queueKey: string, name: string, query: string): Promise<void> {
   if (name === '') throw new ValidationError({ name: 'Name the view, e.g. “Acrylic on the router”.' });
   if (name.length > 60) throw new ValidationError({ name: 'Use at most 60 characters for the name.' });
-  const { filter, errors } = parseQueueFilter(Object.fromEntries(new URLSearchParams(query)));
-  if (Object.keys(errors).length > 0) throw new ValidationError({ query: 'Fix the filters before saving them.' });
-  const normalised = filterParams(filter, { after: undefined }).toString();
+  if (query === '') throw new ValidationError({ query: 'Choose some filters first: a view without filters is the queue itself.' });
   await db
     .insertInto('saved_views')
-    .values({ user_id: userId, queue_key: queueKey, name, query: normalised })
+    .values({ user_id: userId, queue_key: queueKey, name, query })
     .execute()
     .catch((error: { code?: string }) => {
       if (error.code === '23505') throw new ValidationError({ name: `You already have a view called “${name}” here.` });

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import type { Actor } from '../events/record.js';
 import { recordEvent } from '../events/record.js';
 import { ConflictError, ValidationError, type FieldErrors } from '../platform/errors.js';
@@ -47,7 +48,7 @@ export async function updateShopSettings(
 ): Promise<ShopSettings> {
   const errors = validateShopSettings(input);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const updated = await tx
       .updateTable('shop_settings')
       .set({

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import type { FulfillmentMethod, TransitionRequirement } from '../db/types.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { enqueueMail } from '../mail/outbox.js';
@@ -50,8 +51,9 @@ export class ItemConflictError extends ConflictError {
   }
 }
 
-export function itemLabel(orderNumber: number, position: number, itemCount: number): string {
-  return `${orderNumber} · ${position}/${itemCount}`;
+/** "1042 · 2/4": an item's number is its own for life; after the slash, the highest number the order has given. */
+export function itemLabel(orderNumber: number, position: number, lastItemNumber: number): string {
+  return `${orderNumber} · ${position}/${lastItemNumber}`;
 }
 
 const trackingUrlPattern = /^https?:\/\/\S+$/i;
@@ -100,7 +102,7 @@ async function lastChangedBy(db: DbOrTx, itemId: number): Promise<string | null>
  * salesperson when the status asks for it.
  */
 export async function transitionItem(db: Db, actor: TransitionActor, request: TransitionRequest): Promise<TransitionOutcome> {
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const item = await tx
       .selectFrom('line_items')
       .innerJoin('orders', 'orders.id', 'line_items.order_id')
@@ -115,7 +117,7 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
         'line_items.fulfillment_method',
         'line_items.description',
         'orders.number as orderNumber',
-        'orders.item_count as itemCount',
+        'orders.last_item_number as lastItemNumber',
         'orders.salesperson_id as salespersonId',
         'orders.total as orderTotal',
         'orders.customer_emails_muted as muted',
@@ -126,7 +128,7 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
       .forUpdate(['line_items', 'orders'])
       .executeTakeFirst();
     if (!item) throw new HttpError(404, 'That item no longer exists.');
-    const label = itemLabel(item.orderNumber, item.position, item.itemCount);
+    const label = itemLabel(item.orderNumber, item.position, item.lastItemNumber);
 
     // Where it is, where it should go, and the transition between them, in one query.
     const found = await tx
