@@ -1,21 +1,25 @@
 import { formList, formText } from '../platform/forms.js';
 import type { ItemInput, OrderInput } from './orders.js';
 
-const itemFields = ['itemId', 'description', 'quantity', 'unitPrice', 'machineId', 'materialId', 'fulfillmentMethod', 'dueDate', 'assigneeId', 'notes', 'expectedHours'] as const;
+const itemFields = ['itemId', 'number', 'description', 'quantity', 'unitPrice', 'machineId', 'materialId', 'fulfillmentMethod', 'dueDate', 'assigneeId', 'notes', 'expectedHours'] as const;
 
 export interface ItemRow extends ItemInput {
   /** Empty for a new row; the line item's id when editing. */
   itemId: string;
+  /** The item's number in its order, shown on the form only (new rows get theirs when saved). */
+  number?: string;
 }
 
 export interface OrderForm extends Omit<OrderInput, 'items'> {
   items: ItemRow[];
   version: string;
   muted: boolean;
+  /** Ticked when saving is to remove the existing items left out of the form. */
+  confirmRemoval: boolean;
 }
 
 export function blankItemRow(defaults: Partial<ItemRow> = {}): ItemRow {
-  return { itemId: '', description: '', quantity: '1', unitPrice: '', machineId: '', materialId: '', fulfillmentMethod: 'pickup', dueDate: '', assigneeId: '', notes: '', expectedHours: '', ...defaults };
+  return { itemId: '', number: '', description: '', quantity: '1', unitPrice: '', machineId: '', materialId: '', fulfillmentMethod: 'pickup', dueDate: '', assigneeId: '', notes: '', expectedHours: '', ...defaults };
 }
 
 function isBlank(row: ItemRow): boolean {
@@ -39,6 +43,7 @@ export function readOrderForm(body: unknown): { form: OrderForm; action: { kind:
     notes: formText(body, 'notes'),
     version: formText(body, 'version'),
     muted: formText(body, 'muted') === '1',
+    confirmRemoval: formText(body, 'confirmRemoval') === '1',
     items,
   };
   const button = formText(body, 'action');

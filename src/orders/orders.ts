@@ -1,9 +1,13 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import type { FulfillmentMethod } from '../db/types.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { isFulfillmentMethod } from '../workflow/definition.js';
+import * as fmt from '../platform/format.js';
+import { isCalendarDate, isCanonicalId } from '../platform/schemas.js';
+import { fulfillmentMethods, isFulfillmentMethod } from '../workflow/definition.js';
+import { itemLabel } from '../workflow/transition.js';
 
 export const initialStatus = 'pending';
 export const maxItemsPerOrder = 200;
@@ -51,18 +55,14 @@ export interface ValidOrder {
   items: ValidItem[];
 }
 
-const isoDate = /^\d{4}-\d{2}-\d{2}$/;
-
 function parseDate(value: string): string | null | undefined {
   if (value === '') return null;
-  if (!isoDate.test(value)) return undefined;
-  const date = new Date(`${value}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value ? undefined : value;
+  return isCalendarDate(value) ? value : undefined;
 }
 
 function parseId(value: string): number | null | undefined {
   if (value === '') return null;
-  return /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : undefined;
+  return isCanonicalId(value) ? Number(value) : undefined;
 }
 
 export function parseMoneyToCents(value: string): number | undefined {
@@ -153,8 +153,9 @@ async function checkReferences(db: DbOrTx, order: ValidOrder): Promise<FieldErro
   return errors;
 }
 
-export function searchTextFor(orderNumber: number, customerName: string, description: string): string {
-  return `${orderNumber} ${customerName} ${description}`.toLowerCase();
+/** What the queue's free-text search matches: order number, customer, company and description. */
+export function searchTextFor(orderNumber: number, customer: { name: string; company: string }, description: string): string {
+  return [String(orderNumber), customer.name, customer.company, description].filter((part) => part !== '').join(' ').toLowerCase();
 }
 
 /** The columns an order takes from the order form; the total is the sum of its lines. */
@@ -171,9 +172,8 @@ function orderColumns(order: ValidOrder) {
 }
 
 /** The columns a line item takes from the order form. */
-function lineItemColumns(item: ValidItem, position: number, orderNumber: number, customerId: number, customerName: string) {
+function lineItemColumns(item: ValidItem, orderNumber: number, customerId: number, customer: { name: string; company: string }) {
   return {
-    position,
     description: item.description,
     quantity: item.quantity,
     unit_price: centsToMoney(item.unitPriceCents),
@@ -185,7 +185,7 @@ function lineItemColumns(item: ValidItem, position: number, orderNumber: number,
     notes: item.notes,
     expected_work_minutes: item.expectedWorkMinutes,
     customer_id: customerId,
-    search_text: searchTextFor(orderNumber, customerName, item.description),
+    search_text: searchTextFor(orderNumber, customer, item.description),
     updated_at: new Date(),
   };
 }
@@ -195,24 +195,29 @@ export interface CreatedOrder {
   number: number;
 }
 
-/** Creates an order and its line items; every item starts in the first status on its own. */
+async function customerOf(db: DbOrTx, customerId: number) {
+  return db.selectFrom('customers').select(['name', 'company']).where('id', '=', customerId).executeTakeFirstOrThrow();
+}
+
+/** Creates an order and its line items, numbered 1..n; every item starts in the first status on its own. */
 export async function createOrder(db: Db, actor: Actor, input: OrderInput & { muted?: boolean }): Promise<CreatedOrder> {
   const { order, errors } = validateOrder(input);
   if (!order) throw new ValidationError(errors);
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const referenceErrors = await checkReferences(tx, order);
     if (Object.keys(referenceErrors).length > 0) throw new ValidationError(referenceErrors);
     const created = await tx
       .insertInto('orders')
-      .values({ ...orderColumns(order), customer_emails_muted: input.muted ?? false, updated_at: new Date() })
+      .values({ ...orderColumns(order), last_item_number: order.items.length, customer_emails_muted: input.muted ?? false, updated_at: new Date() })
       .returning(['id', 'number'])
       .executeTakeFirstOrThrow();
-    const customer = await tx.selectFrom('customers').select('name').where('id', '=', order.customerId).executeTakeFirstOrThrow();
+    const customer = await customerOf(tx, order.customerId);
     await tx
       .insertInto('line_items')
       .values(
         order.items.map((item, index) => ({
-          ...lineItemColumns(item, index + 1, created.number, order.customerId, customer.name),
+          ...lineItemColumns(item, created.number, order.customerId, customer),
+          position: index + 1,
           order_id: created.id,
           status: initialStatus,
           order_number: created.number,
@@ -242,37 +247,93 @@ export interface OrderUpdate extends OrderInput {
   muted: boolean;
   /** Parallel to items: the existing line item's id, or null for a new one. */
   itemIds: (number | null)[];
+  /** The person ticked that the items left out of the form are to be removed. */
+  confirmRemoval?: boolean;
 }
 
+/** One changed field, as the history shows it: "Due date: Dec 1, 2026 → Dec 3, 2026". */
+export interface FieldChange {
+  field: string;
+  from: string;
+  to: string;
+}
+
+type Names = Map<string, string>;
+
+/** Names of the people, customers, machines and materials an edit mentions, as they are now. */
+async function namesFor(db: DbOrTx, ids: { users: number[]; customers: number[]; machines: number[]; materials: number[] }): Promise<Names> {
+  const names: Names = new Map();
+  const load = async (table: 'users' | 'customers' | 'machines' | 'materials', list: number[]) => {
+    const unique = [...new Set(list)];
+    if (unique.length === 0) return;
+    for (const row of await db.selectFrom(table).select(['id', 'name']).where('id', 'in', unique).execute()) names.set(`${table}:${row.id}`, row.name);
+  };
+  await Promise.all([load('users', ids.users), load('customers', ids.customers), load('machines', ids.machines), load('materials', ids.materials)]);
+  return names;
+}
+
+function changes(pairs: [string, string, string][]): FieldChange[] {
+  return pairs.filter(([, from, to]) => from !== to).map(([field, from, to]) => ({ field, from, to }));
+}
+
+const nameOr = (names: Names, table: string, id: number | null, none: string) => (id === null ? none : (names.get(`${table}:${id}`) ?? `#${id}`));
+const dateOrNone = (value: string | null) => (value ? fmt.date(value) : 'none');
+const methodLabel = (key: string) => fulfillmentMethods.find((method) => method.key === key)?.label ?? key;
+const hours = (minutes: number | null) => (minutes === null ? 'none' : `${Math.round((minutes / 60) * 100) / 100} h`);
+
 /**
- * Saves an edited order. Existing items keep their status and history; new rows start
- * pending; a row removed from the form is deleted only while it is still pending. Items
- * are renumbered 1..n so labels stay "order · i/n".
+ * Saves an edited order. Existing items keep their number, status and history; new rows get the
+ * next numbers; a row left out of the form is removed only while it is still pending, only once
+ * the person confirms, and leaves a gap in the numbering. Every change is an event: the order's
+ * own fields on the order, each item's on the item, additions and removals on both.
  */
 export async function updateOrder(db: Db, actor: Actor, orderId: number, input: OrderUpdate): Promise<void> {
   const { order, errors } = validateOrder(input);
   if (!order) throw new ValidationError(errors);
-  await db.transaction().execute(async (tx) => {
-    const current = await tx.selectFrom('orders').select(['id', 'number', 'version', 'item_count']).where('id', '=', orderId).forUpdate().executeTakeFirst();
+  await inTransaction(db, async (tx) => {
+    // Items before their order: the lock order every transaction keeps (src/db/transaction.ts).
+    await tx.selectFrom('line_items').select('id').where('order_id', '=', orderId).orderBy('id').forUpdate().execute();
+    const current = await tx
+      .selectFrom('orders')
+      .select(['id', 'number', 'version', 'last_item_number', 'customer_id', 'salesperson_id', 'due_date', 'notes', 'customer_emails_muted'])
+      .where('id', '=', orderId)
+      .forUpdate()
+      .executeTakeFirst();
     if (!current) throw new HttpError(404, 'There is no such order.');
-    if (current.version !== input.version) {
-      throw new ConflictError(`Order ${current.number} was changed by someone else while you were editing. Nothing was saved; open it again to see their changes.`);
-    }
+    if (current.version !== input.version) throw new OrderConflictError(current.number);
     const referenceErrors = await checkReferences(tx, order);
     if (Object.keys(referenceErrors).length > 0) throw new ValidationError(referenceErrors);
 
     const existing = await tx
       .selectFrom('line_items')
       .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
-      .select(['line_items.id', 'line_items.position', 'line_items.status', 'line_items.fulfillment_method', 'workflow_statuses.label', 'workflow_statuses.queue_key', 'workflow_statuses.fulfillment_method as statusMethod'])
+      .select([
+        'line_items.id',
+        'line_items.position',
+        'line_items.status',
+        'line_items.description',
+        'line_items.quantity',
+        'line_items.unit_price',
+        'line_items.machine_id',
+        'line_items.material_id',
+        'line_items.fulfillment_method',
+        'line_items.due_date',
+        'line_items.assignee_id',
+        'line_items.notes',
+        'line_items.expected_work_minutes',
+        'workflow_statuses.label',
+        'workflow_statuses.queue_key',
+        'workflow_statuses.fulfillment_method as statusMethod',
+      ])
       .where('line_items.order_id', '=', orderId)
       .execute();
     const byId = new Map(existing.map((row) => [row.id, row]));
+    const label = (position: number) => itemLabel(current.number, position, current.last_item_number);
     const itemErrors: FieldErrors = {};
     input.itemIds.forEach((id, index) => {
       if (id === null) return;
       const row = byId.get(id);
-      if (!row) itemErrors[`items.${index}.description`] = 'This item does not belong to this order.';
+      if (!row) itemErrors[`items.${index}.description`] = 'This item does not belong to this order (any more).';
       else if (row.statusMethod !== null && row.statusMethod !== order.items[index]!.fulfillmentMethod) {
         itemErrors[`items.${index}.fulfillmentMethod`] = `Already ${row.label}: send it back to work to change how it is fulfilled.`;
       }
@@ -281,32 +342,73 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
     const removed = existing.filter((row) => !kept.has(row.id));
     const blocked = removed.filter((row) => row.status !== initialStatus);
     if (blocked.length > 0) {
-      itemErrors.items = `${blocked.map((row) => `${current.number} · ${row.position}/${current.item_count} (${row.label})`).join(', ')} cannot be removed once work has started; cancel it from its queue instead.`;
+      itemErrors.items = `${blocked.map((row) => `${label(row.position)} (${row.label})`).join(', ')} cannot be removed once work has started; cancel it from its queue instead.`;
+    } else if (removed.length > 0 && !input.confirmRemoval) {
+      itemErrors.confirmRemoval = `Saving removes ${removed.map((row) => `${label(row.position)} “${row.description}”`).join(', ')}. Its number stays unused, so printed travelers never point at another item. Tick the box to confirm.`;
     }
     if (Object.keys(itemErrors).length > 0) throw new ValidationError(itemErrors);
 
-    const customer = await tx.selectFrom('customers').select('name').where('id', '=', order.customerId).executeTakeFirstOrThrow();
-    if (removed.length > 0) {
-      await tx.deleteFrom('line_items').where('id', 'in', removed.map((row) => row.id)).execute();
-      await adjustQueueCount(tx, initialStatus, -removed.length);
+    const names = await namesFor(tx, {
+      users: [current.salesperson_id, order.salespersonId, ...existing.map((row) => row.assignee_id), ...order.items.map((item) => item.assigneeId)].filter((id): id is number => id !== null),
+      customers: [current.customer_id, order.customerId],
+      machines: [...existing.map((row) => row.machine_id), ...order.items.map((item) => item.machineId)].filter((id): id is number => id !== null),
+      materials: [...existing.map((row) => row.material_id), ...order.items.map((item) => item.materialId)].filter((id): id is number => id !== null),
+    });
+    const customer = await customerOf(tx, order.customerId);
+
+    for (const row of removed) {
+      await tx.deleteFrom('line_items').where('id', '=', row.id).execute();
+      const removal = { itemId: row.id, label: label(row.position), description: row.description, quantity: row.quantity };
+      await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: row.id, action: 'removed', particulars: { orderId, ...removal } });
+      await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'item-removed', particulars: removal });
     }
-    // Move every kept item out of the way first: (order_id, position) is unique.
-    await tx.updateTable('line_items').set({ position: sql<number>`position + 100000` }).where('order_id', '=', orderId).execute();
+    if (removed.length > 0) await adjustQueueCount(tx, initialStatus, -removed.length);
+
     const touchedQueues = new Set<string>();
-    let added = 0;
+    let lastItemNumber = current.last_item_number;
+    const added: { id: number; position: number; description: string }[] = [];
     for (const [index, item] of order.items.entries()) {
       const id = input.itemIds[index] ?? null;
-      const fields = lineItemColumns(item, index + 1, current.number, order.customerId, customer.name);
+      const fields = lineItemColumns(item, current.number, order.customerId, customer);
       if (id === null) {
-        await tx.insertInto('line_items').values({ ...fields, order_id: orderId, status: initialStatus, order_number: current.number }).execute();
-        added += 1;
-      } else {
-        await tx.updateTable('line_items').set({ ...fields, version: sql<number>`version + 1` }).where('id', '=', id).execute();
-        const queue = byId.get(id)!.queue_key;
-        if (queue) touchedQueues.add(queue);
+        lastItemNumber += 1;
+        const inserted = await tx
+          .insertInto('line_items')
+          .values({ ...fields, position: lastItemNumber, order_id: orderId, status: initialStatus, order_number: current.number })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        added.push({ id: inserted.id, position: lastItemNumber, description: item.description });
+        continue;
+      }
+      const before = byId.get(id)!;
+      const itemChanges = changes([
+        ['Description', before.description, item.description],
+        ['Quantity', String(before.quantity), String(item.quantity)],
+        ['Unit price', fmt.money(before.unit_price), fmt.money(centsToMoney(item.unitPriceCents))],
+        ['Machine', nameOr(names, 'machines', before.machine_id, 'none'), nameOr(names, 'machines', item.machineId, 'none')],
+        ['Material', nameOr(names, 'materials', before.material_id, 'none'), nameOr(names, 'materials', item.materialId, 'none')],
+        ['Fulfillment', methodLabel(before.fulfillment_method), methodLabel(item.fulfillmentMethod)],
+        ['Due date', dateOrNone(before.due_date), dateOrNone(item.dueDate)],
+        ['Assignee', nameOr(names, 'users', before.assignee_id, 'nobody'), nameOr(names, 'users', item.assigneeId, 'nobody')],
+        ['Notes', before.notes, item.notes],
+        ['Expected work', hours(before.expected_work_minutes), hours(item.expectedWorkMinutes)],
+      ]);
+      const customerChanged = current.customer_id !== order.customerId;
+      if (itemChanges.length === 0 && !customerChanged) continue;
+      await tx.updateTable('line_items').set({ ...fields, version: sql<number>`version + 1` }).where('id', '=', id).execute();
+      if (before.queue_key) touchedQueues.add(before.queue_key);
+      if (itemChanges.length > 0) {
+        await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: id, action: 'edited', particulars: { orderId, label: label(before.position), changes: itemChanges } });
       }
     }
-    if (added > 0) await adjustQueueCount(tx, initialStatus, added);
+    if (added.length > 0) {
+      await adjustQueueCount(tx, initialStatus, added.length);
+      for (const item of added) {
+        const addedLabel = itemLabel(current.number, item.position, lastItemNumber);
+        await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: item.id, action: 'added', particulars: { orderId, label: addedLabel } });
+        await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'item-added', particulars: { itemId: item.id, label: addedLabel, description: item.description } });
+      }
+    }
     if (touchedQueues.size > 0) await tx.insertInto('queue_changes').values([...touchedQueues].map((key) => ({ queue_key: key, delta: 0 }))).execute();
 
     const columns = orderColumns(order);
@@ -314,17 +416,32 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
       .updateTable('orders')
       .set({
         ...columns,
+        last_item_number: lastItemNumber,
         customer_emails_muted: input.muted,
         version: sql<number>`version + 1`,
         updated_at: sql<Date>`now()`,
       })
       .where('id', '=', orderId)
       .execute();
+    const orderChanges = changes([
+      ['Customer', nameOr(names, 'customers', current.customer_id, 'none'), nameOr(names, 'customers', order.customerId, 'none')],
+      ['Salesperson', nameOr(names, 'users', current.salesperson_id, 'nobody'), nameOr(names, 'users', order.salespersonId, 'nobody')],
+      ['Due date', dateOrNone(current.due_date), dateOrNone(order.dueDate)],
+      ['Notes', current.notes, order.notes],
+      ['Customer emails', current.customer_emails_muted ? 'muted' : 'on', input.muted ? 'muted' : 'on'],
+    ]);
     await recordEvent(tx, actor, {
       subjectType: 'order',
       subjectId: orderId,
       action: 'updated',
-      particulars: { items: order.items.length, added, removed: removed.length, total: columns.total, muted: input.muted },
+      particulars: { items: order.items.length, added: added.length, removed: removed.length, total: columns.total, muted: input.muted, changes: orderChanges },
     });
   });
+}
+
+/** Someone saved the order while this person was editing it; their edit is shown beside the saved one. */
+export class OrderConflictError extends ConflictError {
+  constructor(readonly orderNumber: number) {
+    super(`Order ${orderNumber} was changed by someone else while you were editing. Nothing was saved. Their version is shown beside yours; press Save again to apply your changes on top of theirs.`);
+  }
 }

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../db/database.js';
+import type { OrderForm } from './order-form.js';
 
 export async function findOrder(db: DbOrTx, orderId: number) {
   return db
@@ -12,6 +13,7 @@ export async function findOrder(db: DbOrTx, orderId: number) {
       'orders.notes',
       'orders.total',
       'orders.item_count as itemCount',
+      'orders.last_item_number as lastItemNumber',
       'orders.customer_emails_muted as muted',
       'orders.version',
       'orders.created_at as createdAt',
@@ -113,4 +115,50 @@ export async function orderFormChoices(db: DbOrTx) {
     db.selectFrom('materials').select(['id', 'name']).where('active', '=', true).orderBy('name').execute(),
   ]);
   return { customers, people, salespeople: people.filter((p) => p.isSales), machines, materials };
+}
+
+/** The order as saved, in the order form's terms, with who saved it last and when. */
+export async function savedOrderForm(db: DbOrTx, orderId: number): Promise<{ form: OrderForm; savedBy: string | null; savedAt: Date }> {
+  const [order, items, lastEdit] = await Promise.all([
+    db
+      .selectFrom('orders')
+      .select(['customer_id', 'salesperson_id', 'due_date', 'notes', 'version', 'customer_emails_muted', 'updated_at'])
+      .where('id', '=', orderId)
+      .executeTakeFirstOrThrow(),
+    db.selectFrom('line_items').selectAll().where('order_id', '=', orderId).orderBy('position').execute(),
+    db
+      .selectFrom('events')
+      .leftJoin('users', 'users.id', 'events.actor_user_id')
+      .select(['users.name', 'events.actor_via'])
+      .where('events.subject_type', '=', 'order')
+      .where('events.subject_id', '=', orderId)
+      .orderBy('events.id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+  ]);
+  const optional = (id: number | null) => (id === null ? '' : String(id));
+  const form: OrderForm = {
+    customerId: String(order.customer_id),
+    salespersonId: optional(order.salesperson_id),
+    dueDate: order.due_date ?? '',
+    notes: order.notes,
+    version: String(order.version),
+    muted: order.customer_emails_muted,
+    confirmRemoval: false,
+    items: items.map((item) => ({
+      itemId: String(item.id),
+      number: String(item.position),
+      description: item.description,
+      quantity: String(item.quantity),
+      unitPrice: String(item.unit_price),
+      machineId: optional(item.machine_id),
+      materialId: optional(item.material_id),
+      fulfillmentMethod: item.fulfillment_method,
+      dueDate: item.due_date ?? '',
+      assigneeId: optional(item.assignee_id),
+      notes: item.notes,
+      expectedHours: item.expected_work_minutes ? String(Math.round((item.expected_work_minutes / 60) * 100) / 100) : '',
+    })),
+  };
+  return { form, savedBy: lastEdit ? (lastEdit.name ?? lastEdit.actor_via) : null, savedAt: order.updated_at };
 }

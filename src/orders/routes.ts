@@ -1,31 +1,68 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { isHtmx } from '../platform/forms.js';
+import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
+import { formText, isHtmx } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
+import { Form, IdParams, isCanonicalId, NoQuery, Query, Repeated, Text } from '../platform/schemas.js';
 import { renderHtml } from '../platform/views.js';
-import { itemHistory } from '../production/items.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
-import { jobTravelers } from './traveler.js';
 import { fulfillmentMethods } from '../workflow/definition.js';
+import { orderEventText, orderHistory } from './history.js';
 import { blankItemRow, filledRows, readOrderForm, type ItemRow, type OrderForm } from './order-form.js';
-import { createOrder, maxItemsPerOrder, updateOrder } from './orders.js';
-import { findOrder, listOrders, orderFormChoices, orderItems } from './queries.js';
-
-function parseId(raw: string): number {
-  const id = Number(raw);
-  if (!Number.isSafeInteger(id) || id <= 0) throw new HttpError(404);
-  return id;
-}
+import { createOrder, maxItemsPerOrder, OrderConflictError, updateOrder } from './orders.js';
+import { findOrder, listOrders, orderFormChoices, orderItems, savedOrderForm } from './queries.js';
+import { jobTravelers } from './traveler.js';
 
 const spareRows = 2;
+const rowsAtMost = maxItemsPerOrder + spareRows + 10;
 
-export async function orderRoutes(app: FastifyInstance) {
+const OrderFormBody = Form({
+  customerId: Text(20),
+  salespersonId: Text(20),
+  dueDate: Text(30),
+  notes: Text(50_000),
+  version: Text(20),
+  muted: Text(10),
+  action: Text(30),
+  confirmRemoval: Text(10),
+  item_itemId: Repeated(Text(20), rowsAtMost),
+  item_number: Repeated(Text(20), rowsAtMost),
+  item_description: Repeated(Text(5000), rowsAtMost),
+  item_quantity: Repeated(Text(30), rowsAtMost),
+  item_unitPrice: Repeated(Text(30), rowsAtMost),
+  item_machineId: Repeated(Text(20), rowsAtMost),
+  item_materialId: Repeated(Text(20), rowsAtMost),
+  item_fulfillmentMethod: Repeated(Text(30), rowsAtMost),
+  item_dueDate: Repeated(Text(30), rowsAtMost),
+  item_assigneeId: Repeated(Text(20), rowsAtMost),
+  item_notes: Repeated(Text(20_000), rowsAtMost),
+  item_expectedHours: Repeated(Text(30), rowsAtMost),
+});
+
+interface FormTarget {
+  orderId?: number;
+  orderNumber?: number;
+}
+
+export async function orderRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
-  const viewOrders = { config: { access: 'orders:view' } } as const;
-  const manageOrders = { config: { access: 'orders:manage' } } as const;
+  const viewOrders = { access: 'orders:view' } as const;
+  const manageOrders = { access: 'orders:manage' } as const;
+
+  async function loadOrder(orderId: number) {
+    const order = await findOrder(db, orderId);
+    if (!order) throw new HttpError(404, 'There is no such order.');
+    return order;
+  }
 
   /** The order form, whole: as a page, or as the region htmx swaps when rows are added or removed. */
-  async function formReply(request: FastifyRequest, reply: FastifyReply, form: OrderForm, options: { orderId?: number; orderNumber?: number; errors?: FieldErrors; statusCode?: number }) {
+  async function formReply(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: OrderForm,
+    options: FormTarget & { errors?: FieldErrors; statusCode?: number; theirs?: Awaited<ReturnType<typeof savedOrderForm>> },
+  ) {
     const choices = await orderFormChoices(db);
     const data = {
       title: options.orderNumber ? `Edit order ${options.orderNumber}` : 'New order',
@@ -37,13 +74,14 @@ export async function orderRoutes(app: FastifyInstance) {
       orderNumber: options.orderNumber,
       action: options.orderId ? `/orders/${options.orderId}` : '/orders',
       maxItems: maxItemsPerOrder,
+      theirs: options.theirs,
     };
     if (isHtmx(request)) return reply.fragment('orders/order-form', data, options.statusCode ?? 200);
     return reply.page('orders/edit', { ...data, wide: true }, options.statusCode ?? 200);
   }
 
   /** Add/remove row buttons re-render the form; the save button saves. */
-  async function handleForm(request: FastifyRequest, reply: FastifyReply, save: (form: OrderForm, rows: ItemRow[]) => Promise<number>, target: { orderId?: number; orderNumber?: number }) {
+  async function handleForm(request: FastifyRequest, reply: FastifyReply, save: (form: OrderForm, rows: ItemRow[]) => Promise<number>, target: FormTarget) {
     const { form, action } = readOrderForm(request.body);
     if (action.kind === 'add') {
       form.items.push(blankItemRow({ dueDate: form.dueDate }));
@@ -58,52 +96,54 @@ export async function orderRoutes(app: FastifyInstance) {
     const saving = { ...form, items: rows.length > 0 ? rows : form.items.slice(0, 1) };
     try {
       const orderId = await save(form, rows);
-      const location = `/orders/${orderId}`;
       request.session.flash = target.orderId ? 'Order saved.' : 'Order created. Its items are now in the Pending queue.';
-      if (isHtmx(request)) return reply.header('HX-Redirect', location).code(204).send();
-      return reply.redirect(location, 303);
+      if (isHtmx(request)) return reply.htmxRedirect(`/orders/${orderId}`);
+      return reply.seeOther(`/orders/${orderId}`);
     } catch (error) {
-      if (error instanceof ConflictError) return formReply(request, reply, saving, { ...target, errors: { form: error.message }, statusCode: 409 });
+      if (error instanceof OrderConflictError && target.orderId) {
+        // Their saved version beside this person's, and the form now based on theirs: saving again
+        // applies this person's edit on top, deliberately, instead of failing again.
+        const theirs = await savedOrderForm(db, target.orderId);
+        return formReply(request, reply, { ...saving, version: theirs.form.version }, { ...target, errors: { form: error.message }, statusCode: 409, theirs });
+      }
       if (!(error instanceof ValidationError)) throw error;
       return formReply(request, reply, saving, { ...target, errors: error.fieldErrors, statusCode: 422 });
     }
   }
 
-  app.get('/orders', viewOrders, async (request, reply) => {
-    const query = request.query as { q?: string; before?: string };
-    const text = typeof query.q === 'string' && query.q.trim() !== '' ? query.q.trim().slice(0, 100) : undefined;
-    const before = typeof query.before === 'string' && /^\d+$/.test(query.before) ? Number(query.before) : undefined;
-    const page = await listOrders(db, { text, beforeNumber: before });
+  app.get('/orders', { config: viewOrders, schema: { querystring: Query({ q: Text(1000), before: Text(30) }) } }, async (request, reply) => {
+    const { q, before } = request.query;
+    const text = q !== undefined && q.trim() !== '' ? q.trim().slice(0, 100) : undefined;
+    const beforeNumber = before !== undefined && isCanonicalId(before) ? Number(before) : undefined;
+    const page = await listOrders(db, { text, beforeNumber });
     return reply.page('orders/list', { title: 'Orders', ...page, text: text ?? '', canManage: can(request.user!.roles, 'orders:manage') });
   });
 
-  app.get('/orders/new', manageOrders, async (request, reply) => {
-    const query = request.query as { customer?: string };
+  app.get('/orders/new', { config: manageOrders, schema: { querystring: Query({ customer: Text(30) }) } }, async (request, reply) => {
+    const { customer } = request.query;
     const form: OrderForm = {
-      customerId: typeof query.customer === 'string' && /^\d+$/.test(query.customer) ? query.customer : '',
+      customerId: customer !== undefined && isCanonicalId(customer) ? customer : '',
       salespersonId: request.user!.roles.includes('sales') ? String(request.user!.id) : '',
       dueDate: '',
       notes: '',
       version: '',
       muted: false,
+      confirmRemoval: false,
       items: Array.from({ length: 1 + spareRows }, () => blankItemRow()),
     };
     return formReply(request, reply, form, {});
   });
 
-  app.post('/orders', manageOrders, async (request, reply) => {
-    return handleForm(request, reply, async (form, rows) => {
-      const created = await createOrder(db, { userId: request.user!.id }, { ...form, items: rows });
-      return created.id;
-    }, {});
+  app.post('/orders', { config: manageOrders, schema: { querystring: NoQuery, body: OrderFormBody } }, async (request, reply) => {
+    return handleForm(request, reply, async (form, rows) => (await createOrder(db, { userId: request.user!.id }, { ...form, items: rows })).id, {});
   });
 
-  app.get('/orders/:id', viewOrders, async (request, reply) => {
-    const orderId = parseId((request.params as { id: string }).id);
-    const order = await findOrder(db, orderId);
-    if (!order) throw new HttpError(404, 'There is no such order.');
+  app.get('/orders/:id', { config: viewOrders, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
+    const orderId = Number(request.params.id);
+    const order = await loadOrder(orderId);
     const [items, workflow] = await Promise.all([orderItems(db, orderId), app.workflow.get()]);
-    const [history, worked] = await Promise.all([itemHistory(db, items.map((item) => item.id)), timeWorkedOn(db, items.map((item) => item.id))]);
+    const itemIds = items.map((item) => item.id);
+    const [history, worked] = await Promise.all([orderHistory(db, orderId, itemIds), timeWorkedOn(db, itemIds)]);
     const workedByPerson = new Map<string, number>();
     for (const times of worked.values()) for (const time of times) workedByPerson.set(time.name, (workedByPerson.get(time.name) ?? 0) + time.minutes);
     return reply.page('orders/order', {
@@ -111,6 +151,7 @@ export async function orderRoutes(app: FastifyInstance) {
       order,
       items,
       history,
+      orderEventText,
       worked,
       workedByPerson: [...workedByPerson.entries()].sort((a, b) => a[0].localeCompare(b[0])),
       totalMinutes,
@@ -122,60 +163,39 @@ export async function orderRoutes(app: FastifyInstance) {
   });
 
   // One printed sheet per order: a block per item with its QR code and barcode for the kiosks' scanners.
-  app.get('/orders/:id/traveler', viewOrders, async (request, reply) => {
-    const orderId = parseId((request.params as { id: string }).id);
-    const order = await findOrder(db, orderId);
-    if (!order) throw new HttpError(404, 'There is no such order.');
+  app.get('/orders/:id/traveler', { config: viewOrders, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
+    const orderId = Number(request.params.id);
+    const order = await loadOrder(orderId);
     const items = await jobTravelers(order.number, await orderItems(db, orderId));
     const html = renderHtml('orders/traveler', { order, items, shopName: app.shopName(), fulfillmentMethods, printedAt: new Date() });
     return reply.type('text/html; charset=utf-8').send(html);
   });
 
-  app.get('/orders/:id/edit', manageOrders, async (request, reply) => {
-    const orderId = parseId((request.params as { id: string }).id);
-    const order = await findOrder(db, orderId);
-    if (!order) throw new HttpError(404, 'There is no such order.');
-    const items = await db.selectFrom('line_items').selectAll().where('order_id', '=', orderId).orderBy('position').execute();
-    const salesperson = await db.selectFrom('orders').select('salesperson_id').where('id', '=', orderId).executeTakeFirstOrThrow();
-    const form: OrderForm = {
-      customerId: String(order.customerId),
-      salespersonId: salesperson.salesperson_id ? String(salesperson.salesperson_id) : '',
-      dueDate: order.dueDate ?? '',
-      notes: order.notes,
-      version: String(order.version),
-      muted: order.muted,
-      items: [
-        ...items.map((item) => ({
-          itemId: String(item.id),
-          description: item.description,
-          quantity: String(item.quantity),
-          unitPrice: String(item.unit_price),
-          machineId: item.machine_id ? String(item.machine_id) : '',
-          materialId: item.material_id ? String(item.material_id) : '',
-          fulfillmentMethod: item.fulfillment_method,
-          dueDate: item.due_date ?? '',
-          assigneeId: item.assignee_id ? String(item.assignee_id) : '',
-          notes: item.notes,
-          expectedHours: item.expected_work_minutes ? String(Math.round((item.expected_work_minutes / 60) * 100) / 100) : '',
-        })),
-        blankItemRow({ dueDate: order.dueDate ?? '' }),
-      ],
-    };
+  app.get('/orders/:id/edit', { config: manageOrders, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
+    const orderId = Number(request.params.id);
+    const order = await loadOrder(orderId);
+    const { form } = await savedOrderForm(db, orderId);
+    form.items.push(blankItemRow({ dueDate: form.dueDate }));
     return formReply(request, reply, form, { orderId, orderNumber: order.number });
   });
 
-  app.post('/orders/:id', manageOrders, async (request, reply) => {
-    const orderId = parseId((request.params as { id: string }).id);
-    const order = await findOrder(db, orderId);
-    if (!order) throw new HttpError(404, 'There is no such order.');
-    return handleForm(request, reply, async (form, rows) => {
-      await updateOrder(db, { userId: request.user!.id }, orderId, {
-        ...form,
-        items: rows,
-        itemIds: rows.map((row) => (/^\d+$/.test(row.itemId) ? Number(row.itemId) : null)),
-        version: Number(form.version),
-      });
-      return orderId;
-    }, { orderId, orderNumber: order.number });
+  app.post('/orders/:id', { config: manageOrders, schema: { params: IdParams, querystring: NoQuery, body: OrderFormBody } }, async (request, reply) => {
+    const orderId = Number(request.params.id);
+    const order = await loadOrder(orderId);
+    return handleForm(
+      request,
+      reply,
+      async (form, rows) => {
+        await updateOrder(db, { userId: request.user!.id }, orderId, {
+          ...form,
+          items: rows,
+          itemIds: rows.map((row) => (row.itemId === '' ? null : isCanonicalId(row.itemId) ? Number(row.itemId) : 0)),
+          version: Number(formText(request.body, 'version')),
+          confirmRemoval: form.confirmRemoval,
+        });
+        return orderId;
+      },
+      { orderId, orderNumber: order.number },
+    );
   });
 }

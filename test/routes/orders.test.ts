@@ -5,6 +5,7 @@ import { placeOrder, seedShop } from '../helpers/shop.js';
 
 const row = (fields: Record<string, string>) => ({
   item_itemId: '',
+  item_number: '',
   item_description: '',
   item_quantity: '1',
   item_unitPrice: '',
@@ -95,22 +96,43 @@ t.test('editing an order: change, add and remove items; started items cannot be 
   t.equal(removeStarted.statusCode, 422);
   t.match(removeStarted.body, /cannot be removed once work has started; cancel it from its queue instead/);
 
-  const saved = await client.post(
-    `/orders/${order.id}`,
-    orderForm(header, [{ item_itemId: a, item_description: 'A, bigger', item_quantity: '3' }, { item_itemId: c, item_description: 'C' }, { item_description: 'D (new)' }]),
-  );
+  const edited = orderForm(header, [{ item_itemId: a, item_number: '1', item_description: 'A, bigger', item_quantity: '3' }, { item_itemId: c, item_number: '3', item_description: 'C' }, { item_description: 'D (new)' }]);
+  const unconfirmed = await client.post(`/orders/${order.id}`, edited);
+  t.equal(unconfirmed.statusCode, 422, 'leaving an item out asks before removing it');
+  t.match(unconfirmed.body, /Saving removes 1001 · 2\/3 “B”\. Its number stays unused/);
+  t.match(unconfirmed.body, /name="confirmRemoval" value="1"/, 'with a box to confirm');
+  t.match(unconfirmed.body, /value="A, bigger"/, 'and the edit kept');
+  t.equal((await db.selectFrom('line_items').select('id').where('order_id', '=', order.id).execute()).length, 3, 'nothing was removed yet');
+
+  const saved = await client.post(`/orders/${order.id}`, { ...edited, confirmRemoval: '1' });
   t.equal(saved.statusCode, 303);
   const items = await db.selectFrom('line_items').select(['id', 'position', 'description', 'status', 'quantity']).where('order_id', '=', order.id).orderBy('position').execute();
-  t.same(items.map((i) => [i.position, i.description, i.status]), [[1, 'A, bigger', 'in_progress'], [2, 'C', 'pending'], [3, 'D (new)', 'pending']], 'renumbered 1..3, statuses kept');
+  t.same(items.map((i) => [i.position, i.description, i.status]), [[1, 'A, bigger', 'in_progress'], [3, 'C', 'pending'], [4, 'D (new)', 'pending']], 'items keep their numbers; the new one gets the next; 2 stays a gap');
   t.equal(items[0]!.quantity, 3);
   t.match((await production.get('/queues/wip')).body, /A, bigger/, 'the queue shows the edit on the next view');
   const counts = await queueCounts(db);
   t.equal(counts.pending, 2, 'B removed, D added');
   t.equal(counts.wip, 1);
 
+  const orderPage = await client.get(`/orders/${order.id}`);
+  t.match(orderPage.body, /1001 · 2\/4<\/span><\/td>\s*<td[^>]*><small class="muted">Removed from the order/, 'the removed item is a visible gap');
+  t.match(orderPage.body, /1001 · 4\/4/, 'labels count to the highest number');
+  t.match(orderPage.body, /removed item 1001 · 2\/3 “B”/, 'the removal is in the order history');
+  t.match(orderPage.body, /added item 1001 · 4\/4 “D \(new\)”/, 'so is the addition');
+  t.match(orderPage.body, /edited the item: Description: A → A, bigger; Quantity: 1 → 3/, 'and the item edit, field by field');
+  const removedEvent = await db.selectFrom('events').selectAll().where('subject_type', '=', 'line_item').where('subject_id', '=', Number(b)).where('action', '=', 'removed').executeTakeFirst();
+  t.ok(removedEvent, 'the removed item has its own removal event');
+
   const stale = await client.post(`/orders/${order.id}`, orderForm(header, [{ item_itemId: a, item_description: 'A' }]));
   t.equal(stale.statusCode, 409, 'an edit based on an old version is a conflict');
   t.match(stale.body, /was changed by someone else while you were editing/);
+  t.match(stale.body, /id="their-version"/, 'their saved version is shown beside the edit');
+  t.match(stale.body, /A, bigger/, 'with what they saved');
+  const newVersion = stale.body.match(/name="version" value="(\d+)"/)![1]!;
+  t.not(newVersion, version, 'the form now builds on their version');
+  const reapplied = await client.post(`/orders/${order.id}`, orderForm({ ...header, version: newVersion }, [{ item_itemId: a, item_description: 'A' }, { item_itemId: c, item_description: 'C' }, { item_itemId: String(items[2]!.id), item_description: 'D (new)' }]));
+  t.equal(reapplied.statusCode, 303, 'saving again applies the edit on top of theirs');
+  t.equal((await db.selectFrom('line_items').select('description').where('id', '=', Number(a)).executeTakeFirstOrThrow()).description, 'A');
 });
 
 t.test('customers, machines and materials', async (t) => {

@@ -1,0 +1,52 @@
+import type { DbOrTx } from '../db/database.js';
+import * as fmt from '../platform/format.js';
+
+/** An order's history: its own events (created, edited, items added or removed) and its items', newest first. */
+export async function orderHistory(db: DbOrTx, orderId: number, itemIds: number[]) {
+  return db
+    .selectFrom('events')
+    .leftJoin('users', 'users.id', 'events.actor_user_id')
+    .select([
+      'events.id',
+      'events.subject_type as subjectType',
+      'events.subject_id as subjectId',
+      'events.occurred_at as occurredAt',
+      'users.name as actorName',
+      'events.actor_via as actorVia',
+      'events.action',
+      'events.from_status as fromStatus',
+      'events.to_status as toStatus',
+      'events.note',
+      'events.particulars',
+    ])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('events.subject_type', '=', 'order'), eb('events.subject_id', '=', orderId)]),
+        // An item's addition and removal are told by the order's own events.
+        ...(itemIds.length > 0 ? [eb.and([eb('events.subject_type', '=', 'line_item'), eb('events.subject_id', 'in', itemIds), eb('events.action', 'not in', ['added', 'removed'])])] : []),
+      ]),
+    )
+    .orderBy('events.id', 'desc')
+    .limit(500)
+    .execute();
+}
+
+export type OrderHistoryEntry = Awaited<ReturnType<typeof orderHistory>>[number];
+
+/** What an order-level event says: "created the order (3 items, $1,200.00)", "removed item 1042 · 2/4 “Banner”". */
+export function orderEventText(action: string, particulars: Record<string, unknown>): string {
+  switch (action) {
+    case 'created':
+      return `created the order (${String(particulars.items)} ${particulars.items === 1 ? 'item' : 'items'}, ${fmt.money(String(particulars.total ?? 0))})`;
+    case 'updated': {
+      const listed = fmt.changeList(particulars.changes);
+      return listed ? `edited the order: ${listed}` : 'saved the order';
+    }
+    case 'item-added':
+      return `added item ${String(particulars.label)} “${String(particulars.description)}”`;
+    case 'item-removed':
+      return `removed item ${String(particulars.label)} “${String(particulars.description)}” (its number stays unused)`;
+    default:
+      return action.replaceAll('-', ' ');
+  }
+}
