@@ -8,7 +8,7 @@ import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../
 import { emailPattern } from '../platform/forms.js';
 import { isRole, type Role } from '../platform/permissions.js';
 import { endSessionsOfUser } from '../platform/session-store.js';
-import { findValidToken, issueToken, markTokenUsed, revokeTokens } from '../platform/tokens.js';
+import { findValidToken, issueToken, markTokenUsed, revokeAllTokensOf, revokeTokens } from '../platform/tokens.js';
 import { validateShopSettings } from '../settings/settings.js';
 import { decoy, hashSecret, passwordProblem, verifySecret } from './passwords.js';
 
@@ -237,7 +237,12 @@ export async function updateUser(db: Db, actor: Actor, userId: number, input: Us
       action: before.active && !input.active ? 'deactivated' : !before.active && input.active ? 'reactivated' : 'updated',
       particulars: { name: input.name, email: input.email, roles: input.roles, previousRoles: before.roles },
     });
-    if (!input.active) await endSessionsOfUser(tx, userId);
+    // A deactivated person keeps no way in: no session, and no emailed link that a later
+    // reactivation would bring back to life.
+    if (!input.active) {
+      await endSessionsOfUser(tx, userId);
+      await revokeAllTokensOf(tx, 'user', userId);
+    }
   });
 }
 
@@ -313,8 +318,9 @@ export async function resetPasswordWithToken(db: Db, token: string, password: st
   const weak = passwordProblem(password);
   if (weak) throw new ValidationError({ password: weak });
   const valid = await findValidToken(db, token, passwordResetPurpose);
-  if (!valid) throw new HttpError(404, 'This link has expired or was already used. Ask for a new one.');
+  const active = valid?.subjectType === 'user' ? await db.selectFrom('users').select('id').where('id', '=', valid.subjectId).where('active', '=', true).executeTakeFirst() : undefined;
+  if (!valid || !active) throw new HttpError(404, 'This link has expired or was already used. Ask for a new one.');
   if (!(await markTokenUsed(db, valid.id))) throw new HttpError(404, 'This link was already used. Ask for a new one.');
-  await setPassword(db, { userId: valid.subjectId, via: 'password reset link' }, valid.subjectId, password);
-  return valid.subjectId;
+  await setPassword(db, { userId: active.id, via: 'password reset link' }, active.id, password);
+  return active.id;
 }

@@ -38,6 +38,23 @@ export interface ValidToken {
   subjectId: number;
 }
 
+export type TokenProblem = 'unknown' | 'expired' | 'revoked' | 'used';
+
+/** Why a link does not work, so the page can say what is true: no such link, expired, withdrawn or used. */
+export async function tokenProblem(db: DbOrTx, token: string, purpose: string): Promise<TokenProblem | undefined> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return 'unknown';
+  const row = await db
+    .selectFrom('access_tokens')
+    .select([sql<boolean>`expires_at <= now()`.as('expired'), 'revoked_at', 'used_at'])
+    .where('token_hash', '=', hashToken(token))
+    .where('purpose', '=', purpose)
+    .executeTakeFirst();
+  if (!row) return 'unknown';
+  if (row.revoked_at) return 'revoked';
+  if (row.used_at) return 'used';
+  return row.expired ? 'expired' : undefined;
+}
+
 /** The token's subject if it is for this purpose, unexpired, unrevoked and unused. */
 export async function findValidToken(db: DbOrTx, token: string, purpose: string): Promise<ValidToken | undefined> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
@@ -61,6 +78,18 @@ export async function markTokenUsed(db: DbOrTx, tokenId: number): Promise<boolea
     .where('used_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Every unused link of every purpose for this subject stops working (e.g. a person deactivated). */
+export async function revokeAllTokensOf(db: DbOrTx, subjectType: string, subjectId: number): Promise<void> {
+  await db
+    .updateTable('access_tokens')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('subject_type', '=', subjectType)
+    .where('subject_id', '=', subjectId)
+    .where('revoked_at', 'is', null)
+    .where('used_at', 'is', null)
+    .execute();
 }
 
 export async function revokeTokens(db: DbOrTx, purpose: string, subjectType: string, subjectId: number): Promise<void> {
