@@ -289,6 +289,14 @@ async function alertSalesperson(db: DbOrTx, item: CompletedItem): Promise<{ orde
     .executeTakeFirstOrThrow();
   const orderCompleted = Number(stillOpen.count) === 0;
   if (item.salespersonId === null) return { orderCompleted, mailQueued: false };
+  // An item reopened and completed again was already reported: payment was asked for once.
+  const alreadyAlerted = await db
+    .selectFrom('alerts')
+    .select('id')
+    .where('line_item_id', '=', item.itemId)
+    .where('kind', 'in', ['item-completed', 'order-completed'])
+    .executeTakeFirst();
+  if (alreadyAlerted) return { orderCompleted, mailQueued: false };
 
   const message = orderCompleted
     ? `Order ${item.orderNumber} is complete: every item is done (last: ${item.label} ${item.statusLabel.toLowerCase()}). Order total ${money.format(Number(item.orderTotal))}: collect the final payment.`
