@@ -302,6 +302,18 @@ t.test('every kiosk action is recorded as the employee, via the kiosk', async (t
   const holdEvent = (await eventsOf(db, second!.id)).find((e) => e.toStatus === 'on_hold');
   t.same([holdEvent?.note, holdEvent?.via], ['Quality problem', 'kiosk Router bay']);
 
+  const heldPanel = await tablet.get(`/kiosk/items/${second!.id}`);
+  t.match(heldPanel.body, new RegExp(`hx-post="/kiosk/items/${second!.id}/resume"`), 'a held item offers Resume at the kiosk');
+  t.notMatch(heldPanel.body, /Put on hold…/, 'and no second hold');
+  const resumed = await tablet.post(`/kiosk/items/${second!.id}/resume`, { status: 'on_hold', version: String((await itemState(db, second!.id)).version) });
+  t.equal(resumed.statusCode, 200);
+  t.match(resumed.body, /is back in Pending/);
+  t.same([(await itemState(db, second!.id)).status, (await itemState(db, second!.id)).hold_reason], ['pending', null], 'back where it was before the hold');
+  const resumeEvent = (await eventsOf(db, second!.id)).find((e) => e.fromStatus === 'on_hold');
+  t.same([resumeEvent?.toStatus, resumeEvent?.via], ['pending', 'kiosk Router bay'], 'an event as the worker, via the kiosk');
+  const notHeld = await tablet.post(`/kiosk/items/${second!.id}/resume`, { status: 'pending', version: String((await itemState(db, second!.id)).version) });
+  t.equal(notHeld.statusCode, 422, 'resuming an item that is not on hold is refused');
+
   const { client: office } = await signedInClient(app, db, ['production']);
   const itemPage = await office.get(`/items/${first!.id}`);
   t.match(itemPage.body, /Time worked/);

@@ -109,6 +109,45 @@ t.test('transitions that need input are completed on the item page, with errors 
   t.match(history.body, /Waiting for the customer’s logo/);
 });
 
+t.test('a move refused on the item page shows the page as it is now, with what was typed kept', async (t) => {
+  const { app, db, shop, client } = await setup(t);
+  const order = await placeOrder(db, shop, [{}]);
+  const item = order.items[0]!;
+  await client.get(`/items/${item.id}?to=on_hold`);
+  const { client: someoneElse } = await signedInClient(app, db, ['production']);
+  await someoneElse.get('/queues/pending');
+  await someoneElse.post(`/items/${item.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
+
+  const stale = await client.post(`/items/${item.id}/transitions`, { version: '1', from: 'pending', to: 'on_hold', reason: 'Logo file is corrupt', returnTo: '/queues/pending' });
+  t.equal(stale.statusCode, 409, 'a conflict');
+  t.match(stale.body, /was changed by Test production \d+ a moment ago and is now “Work in progress”/, 'saying who changed it and what it is now');
+  t.match(stale.body, /<h1><span class="item-label">/, 'on the item page, not a dead end');
+  t.match(stale.body, /value="Logo file is corrupt"/, 'the typed reason is kept');
+  t.match(stale.body, /name="version" value="2"/, 'the forms now carry the current version');
+  t.match(stale.body, /href="\/queues\/pending">← Back/, 'and the way back');
+  const retried = await client.post(`/items/${item.id}/transitions`, { version: '2', from: 'in_progress', to: 'on_hold', reason: 'Logo file is corrupt', returnTo: '/queues/pending' });
+  t.equal(retried.statusCode, 303, 'submitting again applies it to the current state');
+
+  const impossible = await client.post(`/items/${item.id}/transitions`, { version: '3', from: 'on_hold', to: 'picked_up' });
+  t.equal(impossible.statusCode, 422, 'a move that cannot be made from here is explained on the page');
+  t.match(impossible.body, /cannot go to “Picked up” from there/);
+});
+
+t.test('search and the Customer column include the customer’s company', async (t) => {
+  const { db, shop, client } = await setup(t);
+  await placeOrder(db, shop, [{ description: 'Menu board' }]);
+  const byCompany = await client.get('/queues/pending?q=diaz%20bakery');
+  t.match(byCompany.body, /Menu board/, 'found by the company name');
+  t.match(byCompany.body, /Diaz Bakery/, 'the company is shown with the customer');
+  await db.updateTable('customers').set({ company: 'Diaz Patisserie' }).execute();
+  const { client: sales } = await signedInClient(client.app, db, ['sales']);
+  const form = await sales.get(`/customers/${shop.customerId}`);
+  const version = form.body.match(/name="version" value="(\d+)"/)![1]!;
+  await sales.post(`/customers/${shop.customerId}`, { name: 'Rosa Diaz', company: 'Diaz Catering', email: '', phone: '', address: '', version });
+  t.match((await client.get('/queues/pending?q=catering')).body, /Menu board/, 'a renamed company is searchable at once');
+  t.notMatch((await client.get('/queues/pending?q=bakery')).body, /Menu board/);
+});
+
 t.test('bulk moves report each item; the ones that can move, move', async (t) => {
   const { db, shop, client } = await setup(t);
   const order = await placeOrder(db, shop, [{}, {}, {}]);
