@@ -1,10 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import * as fmt from '../platform/format.js';
+import { can } from '../platform/permissions.js';
 import { NoQuery } from '../platform/schemas.js';
-import { dashboardSummary, describeActivity } from './summary.js';
+import { dashboardSummary, describeActivity, type ActivityLine } from './summary.js';
 
 export async function dashboardRoutes(app: FastifyInstance) {
   app.get('/', { config: { access: 'dashboard:view' }, schema: { querystring: NoQuery } }, async (request, reply) => {
-    return reply.page('dashboard/index', { title: 'Dashboard', summary: await dashboardSummary(app.db, request.user!, fmt.today()), describeActivity });
+    const user = request.user!;
+    const roles = user.roles;
+    return reply.page('dashboard/index', {
+      title: 'Dashboard',
+      summary: await dashboardSummary(app.db, user, fmt.today()),
+      describeActivity: (line: ActivityLine) => describeActivity(line, roles),
+      canOpenItems: can(roles, 'orders:view'),
+      canViewQueues: can(roles, 'queues:view'),
+      roles,
+    });
   });
 }
