@@ -26,8 +26,8 @@ export async function buildLargeShop(db: Db, log: (message: string) => void): Pr
       select 'Customer ' || n, 'Company ' || (n % 977), 'customer' || n || '@bench.test', now() from generate_series(1, 5000) n;
   `);
   await step('250,000 orders', sql`
-    insert into orders (number, customer_id, salesperson_id, due_date, total, item_count, updated_at)
-      select 1000 + n, 1 + (n * 7919) % 5000, null, current_date + ((n % 60) - 30), 400, ${itemsPerOrder}, now()
+    insert into orders (number, customer_id, salesperson_id, due_date, total, item_count, last_item_number, updated_at)
+      select 1000 + n, 1 + (n * 7919) % 5000, null, current_date + ((n % 60) - 30), 400, ${itemsPerOrder}, ${itemsPerOrder}, now()
         from generate_series(1, ${benchOrders}) n
   `);
   await step('order numbers continue after the last one', sql`select setval('order_number_seq', ${1000 + benchOrders})`);

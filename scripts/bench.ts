@@ -19,6 +19,7 @@ import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/d
 import { migrateToLatest } from '../src/db/migrate.js';
 import { projectRoot } from '../src/paths.js';
 import * as fmt from '../src/platform/format.js';
+import { NoQuery } from '../src/platform/schemas.js';
 import { hashToken } from '../src/platform/tokens.js';
 import { queuePage } from '../src/production/queue-query.js';
 import { foldQueueChanges, queueChangeSeq } from '../src/production/queues.js';
@@ -105,7 +106,7 @@ await uncachedApp.listen({ host: '127.0.0.1', port: uncachedPort });
 const uncachedUrl = `http://127.0.0.1:${uncachedPort}`;
 // The baseline: the same query the queue page runs, returned as JSON, with no session, no
 // permission check and no template.
-app.get('/bench/baseline', { config: { access: 'public' } }, async (_request, reply) => {
+app.get('/bench/baseline', { config: { access: 'public' }, schema: { querystring: NoQuery } }, async (_request, reply) => {
   const page = await queuePage(db, ['pending'], { sort: 'due' }, fmt.today());
   return reply.send(page.rows);
 });
