@@ -8,7 +8,7 @@ import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../
 import { emailPattern } from '../platform/forms.js';
 import { isRole, type Role } from '../platform/permissions.js';
 import { endSessionsOfUser } from '../platform/session-store.js';
-import { findValidToken, issueToken, markTokenUsed, revokeAllTokensOf, revokeTokens } from '../platform/tokens.js';
+import { findValidToken, issueToken, markTokenUsed, revokeTokens } from '../platform/tokens.js';
 import { validateShopSettings } from '../settings/settings.js';
 import { decoy, hashSecret, passwordProblem, verifySecret } from './passwords.js';
 
@@ -241,7 +241,7 @@ export async function updateUser(db: Db, actor: Actor, userId: number, input: Us
     // reactivation would bring back to life.
     if (!input.active) {
       await endSessionsOfUser(tx, userId);
-      await revokeAllTokensOf(tx, 'user', userId);
+      await revokeTokens(tx, { type: 'user', id: userId });
     }
   });
 }
@@ -257,7 +257,7 @@ export async function setPassword(db: Db, actor: Actor, userId: number, password
       .where('id', '=', userId)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw new HttpError(404);
-    await revokeTokens(tx, passwordResetPurpose, 'user', userId);
+    await revokeTokens(tx, { type: 'user', id: userId }, passwordResetPurpose);
     await recordEvent(tx, actor, { subjectType: 'user', subjectId: userId, action: 'password-set' });
     await endSessionsOfUser(tx, userId, keepSessionId);
   });
@@ -279,7 +279,7 @@ export async function sendPasswordReset(db: Db, actor: Actor, userId: number): P
     const user = await tx.selectFrom('users').select(['id', 'name', 'email', 'active']).where('id', '=', userId).executeTakeFirst();
     if (!user) throw new HttpError(404);
     if (!user.active) throw new ValidationError({ reset: `${user.name} is deactivated; reactivate the account first.` });
-    await revokeTokens(tx, passwordResetPurpose, 'user', user.id);
+    await revokeTokens(tx, { type: 'user', id: user.id }, passwordResetPurpose);
     const { token } = await issueToken(tx, {
       purpose: passwordResetPurpose,
       subjectType: 'user',

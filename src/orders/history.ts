@@ -1,24 +1,10 @@
 import type { DbOrTx } from '../db/database.js';
+import { eventsWithActors } from '../events/history.js';
 import * as fmt from '../platform/format.js';
 
 /** An order's history: its own events (created, edited, items added or removed) and its items', newest first. */
 export async function orderHistory(db: DbOrTx, orderId: number, itemIds: number[]) {
-  return db
-    .selectFrom('events')
-    .leftJoin('users', 'users.id', 'events.actor_user_id')
-    .select([
-      'events.id',
-      'events.subject_type as subjectType',
-      'events.subject_id as subjectId',
-      'events.occurred_at as occurredAt',
-      'users.name as actorName',
-      'events.actor_via as actorVia',
-      'events.action',
-      'events.from_status as fromStatus',
-      'events.to_status as toStatus',
-      'events.note',
-      'events.particulars',
-    ])
+  return eventsWithActors(db)
     .where((eb) =>
       eb.or([
         eb.and([eb('events.subject_type', '=', 'order'), eb('events.subject_id', '=', orderId)]),
@@ -26,8 +12,6 @@ export async function orderHistory(db: DbOrTx, orderId: number, itemIds: number[
         ...(itemIds.length > 0 ? [eb.and([eb('events.subject_type', '=', 'line_item'), eb('events.subject_id', 'in', itemIds), eb('events.action', 'not in', ['added', 'removed'])])] : []),
       ]),
     )
-    .orderBy('events.id', 'desc')
-    .limit(500)
     .execute();
 }
 

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../db/database.js';
+import { lastActor } from '../events/history.js';
 import type { OrderForm } from './order-form.js';
 
 export async function findOrder(db: DbOrTx, orderId: number) {
@@ -126,15 +127,7 @@ export async function savedOrderForm(db: DbOrTx, orderId: number): Promise<{ for
       .where('id', '=', orderId)
       .executeTakeFirstOrThrow(),
     db.selectFrom('line_items').selectAll().where('order_id', '=', orderId).orderBy('position').execute(),
-    db
-      .selectFrom('events')
-      .leftJoin('users', 'users.id', 'events.actor_user_id')
-      .select(['users.name', 'events.actor_via'])
-      .where('events.subject_type', '=', 'order')
-      .where('events.subject_id', '=', orderId)
-      .orderBy('events.id', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
+    lastActor(db, 'order', orderId),
   ]);
   const optional = (id: number | null) => (id === null ? '' : String(id));
   const form: OrderForm = {
@@ -160,5 +153,5 @@ export async function savedOrderForm(db: DbOrTx, orderId: number): Promise<{ for
       expectedHours: item.expected_work_minutes ? String(Math.round((item.expected_work_minutes / 60) * 100) / 100) : '',
     })),
   };
-  return { form, savedBy: lastEdit ? (lastEdit.name ?? lastEdit.actor_via) : null, savedAt: order.updated_at };
+  return { form, savedBy: lastEdit, savedAt: order.updated_at };
 }

@@ -80,25 +80,14 @@ export async function markTokenUsed(db: DbOrTx, tokenId: number): Promise<boolea
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Every unused link of every purpose for this subject stops working (e.g. a person deactivated). */
-export async function revokeAllTokensOf(db: DbOrTx, subjectType: string, subjectId: number): Promise<void> {
+/** Unused links for this subject stop working: of one purpose, or (a person deactivated) of every purpose. */
+export async function revokeTokens(db: DbOrTx, subject: { type: string; id: number }, purpose?: string): Promise<void> {
   await db
     .updateTable('access_tokens')
     .set({ revoked_at: sql<Date>`now()` })
-    .where('subject_type', '=', subjectType)
-    .where('subject_id', '=', subjectId)
-    .where('revoked_at', 'is', null)
-    .where('used_at', 'is', null)
-    .execute();
-}
-
-export async function revokeTokens(db: DbOrTx, purpose: string, subjectType: string, subjectId: number): Promise<void> {
-  await db
-    .updateTable('access_tokens')
-    .set({ revoked_at: sql<Date>`now()` })
-    .where('purpose', '=', purpose)
-    .where('subject_type', '=', subjectType)
-    .where('subject_id', '=', subjectId)
+    .where('subject_type', '=', subject.type)
+    .where('subject_id', '=', subject.id)
+    .$if(purpose !== undefined, (q) => q.where('purpose', '=', purpose!))
     .where('revoked_at', 'is', null)
     .where('used_at', 'is', null)
     .execute();

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../db/database.js';
+import { eventsWithActors } from '../events/history.js';
 import { itemLabel } from '../workflow/transition.js';
 
 export async function itemExists(db: DbOrTx, itemId: number): Promise<boolean> {
@@ -50,24 +51,5 @@ export async function itemDetail(db: DbOrTx, itemId: number) {
 
 export async function itemHistory(db: DbOrTx, itemIds: number[]) {
   if (itemIds.length === 0) return [];
-  return db
-    .selectFrom('events')
-    .leftJoin('users', 'users.id', 'events.actor_user_id')
-    .select([
-      'events.id',
-      'events.subject_id as itemId',
-      'events.occurred_at as occurredAt',
-      'users.name as actorName',
-      'events.actor_via as actorVia',
-      'events.action',
-      'events.from_status as fromStatus',
-      'events.to_status as toStatus',
-      'events.note',
-      'events.particulars',
-    ])
-    .where('events.subject_type', '=', 'line_item')
-    .where('events.subject_id', 'in', itemIds)
-    .orderBy('events.id', 'desc')
-    .limit(500)
-    .execute();
+  return eventsWithActors(db).where('events.subject_type', '=', 'line_item').where('events.subject_id', 'in', itemIds).execute();
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { FulfillmentMethod, TransitionRequirement } from '../db/types.js';
+import { lastActor } from '../events/history.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
@@ -82,19 +83,6 @@ function validateInput(requires: TransitionRequirement[], request: TransitionReq
   return errors;
 }
 
-async function lastChangedBy(db: DbOrTx, itemId: number): Promise<string | null> {
-  const row = await db
-    .selectFrom('events')
-    .leftJoin('users', 'users.id', 'events.actor_user_id')
-    .select(['users.name', 'events.actor_via'])
-    .where('events.subject_type', '=', 'line_item')
-    .where('events.subject_id', '=', itemId)
-    .orderBy('events.id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row ? (row.name ?? row.actor_via) : null;
-}
-
 /**
  * The one way a line item changes status. In one transaction: checks the version the person
  * saw, the transition and their role, the input the transition requires; moves the item;
@@ -156,7 +144,7 @@ export async function transitionItem(db: Db, actor: TransitionActor, request: Tr
     const from = { key: item.status, label: found.fromLabel, kind: found.fromKind, queue_key: found.fromQueue };
 
     if (item.version !== request.expectedVersion) {
-      throw new ItemConflictError(label, from.label, item.version, await lastChangedBy(tx, item.id));
+      throw new ItemConflictError(label, from.label, item.version, await lastActor(tx, 'line_item', item.id));
     }
     if (found.toKey === null) throw new HttpError(422, `There is no status “${request.toStatus}”.`);
     const to = { key: found.toKey, label: found.toLabel!, kind: found.toKind!, queue_key: found.toQueue, customer_email: found.toCustomerEmail, fulfillment_method: found.toMethod };

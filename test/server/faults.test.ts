@@ -1,22 +1,12 @@
-import pg from 'pg';
 import t from 'tap';
 import { createUser } from '../helpers/app.js';
-import { databaseUrl, freshDatabase } from '../helpers/database.js';
+import { freshDatabase, withAdminClient } from '../helpers/database.js';
 import { HttpSession, pollUntil, startServerProcess } from '../helpers/server-process.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
 
 const internals = /\bat [\w.<>]+ \(|\.ts:\d+|node_modules|Error: /;
 
-/** An administrator's connection to the test's PostgreSQL server, outside the app's pool. */
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl('postgres') });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const admin = withAdminClient;
 
 function terminateBackends(database: string) {
   return admin((client) => client.query('select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]));
