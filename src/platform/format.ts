@@ -93,3 +93,6 @@ export function date(value: string | null | undefined): string {
   }
   return formatted;
 }
+
+/** For templates: a value a date input can show (anything else is given back as text to correct). */
+export { isCalendarDate } from './schemas.js';

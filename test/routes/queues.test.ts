@@ -97,7 +97,7 @@ t.test('transitions that need input are completed on the item page, with errors 
   t.match(page.body, /name="reason"/);
   const missing = await client.post(`/items/${item.id}/transitions`, { version: '1', from: 'pending', to: 'on_hold', reason: '', returnTo: '/queues/pending' });
   t.equal(missing.statusCode, 422);
-  t.match(missing.body, /id="field-reason-error"[^>]*>Say why, so the next person knows\./);
+  t.match(missing.body, /id="on_hold-reason-error"[^>]*>Say why, so the next person knows\./);
   const held = await client.post(`/items/${item.id}/transitions`, { version: '1', from: 'pending', to: 'on_hold', reason: 'Waiting for the customer’s logo', returnTo: '/queues/pending' });
   t.equal(held.statusCode, 303);
   t.equal(held.headers.location, '/queues/pending');
