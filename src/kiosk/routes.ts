@@ -2,7 +2,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { ConflictError, HttpError, ValidationError } from '../platform/errors.js';
+import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formText, isHtmx } from '../platform/forms.js';
 import { BigIdParams, Form, IdParams, isCanonicalId, NoQuery, Query, Text, TokenParams, Version, WorkflowKey } from '../platform/schemas.js';
 import * as fmt from '../platform/format.js';
@@ -37,6 +37,14 @@ declare module 'fastify' {
 }
 
 const kiosk = { access: 'kiosk' } as const;
+
+/** What the tablet is told after an action: a message, a problem (in the toast, and beside its field), the note being typed. */
+interface ActionAnswer {
+  error?: string;
+  message?: string;
+  noteDraft?: string;
+  fieldErrors?: FieldErrors;
+}
 const holdReasons = ['Quality problem', 'Missing material', 'Machine down', 'Waiting for artwork or customer'];
 const credentialLifetimeSeconds = 400 * 24 * 3600; // the longest browsers keep a cookie
 
@@ -106,7 +114,7 @@ export async function kioskRoutes(fastify: FastifyInstance) {
     return numbers.join('-');
   }
 
-  async function itemPanel(kiosk: KioskContext, itemId: number, extra: { error?: string; message?: string; noteDraft?: string } = {}) {
+  async function itemPanel(kiosk: KioskContext, itemId: number, extra: ActionAnswer = {}) {
     const detail = await itemDetail(db, itemId);
     if (!detail) return { missing: true as const, ...extra };
     const workflow = await app.workflow.get();
@@ -133,7 +141,7 @@ export async function kioskRoutes(fastify: FastifyInstance) {
   }
 
   /** The answer to anything the worker did: the item, and the header and queue brought up to date. */
-  async function afterAction(reply: FastifyReply, kiosk: KioskContext, itemId: number | undefined, extra: { error?: string; message?: string; noteDraft?: string } = {}, statusCode = 200) {
+  async function afterAction(reply: FastifyReply, kiosk: KioskContext, itemId: number | undefined, extra: ActionAnswer = {}, statusCode = 200) {
     const [panel, station] = await Promise.all([itemId !== undefined ? itemPanel(kiosk, itemId, extra) : undefined, stationData(kiosk)]);
     return render(reply, kiosk, 'kiosk/after-action', { panel, ...station, message: extra.message, error: extra.error }, statusCode);
   }
@@ -236,7 +244,8 @@ export async function kioskRoutes(fastify: FastifyInstance) {
         const message = problemMessage(error);
         if (message === undefined) throw error;
         const status = error instanceof ConflictError ? 409 : 422;
-        return afterAction(reply, kiosk, itemId, { error: message, noteDraft: noteDraftOf(request) }, status);
+        const fieldErrors = error instanceof ValidationError ? error.fieldErrors : undefined;
+        return afterAction(reply, kiosk, itemId, { error: message, noteDraft: noteDraftOf(request), fieldErrors }, status);
       }
     });
   }

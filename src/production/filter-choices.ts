@@ -23,7 +23,7 @@ export type FilterChoiceLists = ReturnType<typeof filterChoiceLists>;
 export async function queueFilterChoices(db: DbOrTx, lists: FilterChoiceLists, filter: QueueFilter) {
   const [cached, customer] = await Promise.all([
     lists.get(),
-    filter.customerId ? db.selectFrom('customers').select(['id', 'name']).where('id', '=', filter.customerId).executeTakeFirst() : undefined,
+    filter.customerId ? db.selectFrom('customers').select(['id', 'name', 'company']).where('id', '=', filter.customerId).executeTakeFirst() : undefined,
   ]);
   return { ...cached, customer };
 }

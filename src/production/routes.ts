@@ -6,6 +6,7 @@ import { HttpError, ValidationError, type FieldErrors } from '../platform/errors
 import { formList, formText, isHtmx } from '../platform/forms.js';
 import * as fmt from '../platform/format.js';
 import { can } from '../platform/permissions.js';
+import { parseUrlencoded } from '../platform/input.js';
 import { localPath } from '../platform/redirects.js';
 import { BigIdParams, Form, IdParams, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
 import { fulfillmentMethods, transitionsFor, type Workflow } from '../workflow/definition.js';
@@ -124,10 +125,9 @@ export async function productionRoutes(fastify: FastifyInstance) {
     return reply.seeOther(first ? `/queues/${first.key}` : '/');
   });
 
-  app.get('/queues/:key', { config: viewQueues, schema: { params: QueueKeyParams, querystring: QueueFilterQuery } }, async (request, reply) => {
-    const { key } = request.params;
+  /** A queue page; `saveView` carries a refused "Save this view" back beside its field. */
+  async function queuePageReply(request: FastifyRequest, reply: FastifyReply, key: string, query: Record<string, unknown>, saveView?: { name: string; errors: FieldErrors }) {
     const { workflow, queue } = await findQueue(key);
-    const query = request.query as Record<string, unknown>;
     const { filter, errors } = parseQueueFilter(query);
     const { queueNav, unreadAlerts, savedViews } = await loadNavigation(db, request.user!, true, key);
     const here = queueNav.find((q) => q.key === key)!;
@@ -137,12 +137,17 @@ export async function productionRoutes(fastify: FastifyInstance) {
       visitIsStale(here.lastSeenAt) ? recordQueueVisit(db, request.user!.id, key) : undefined,
     ]);
     const bulkActions = [...new Map(queue.statuses.flatMap((status) => transitionsFor(workflow, status, request.user!.roles)).map((t) => [t.label === 'Mark BUILT' ? 'built' : t.to, t])).entries()];
+    const refused = Object.keys(errors).length > 0 || saveView !== undefined;
     return reply.page(
       'production/queue',
-      { title: queue.label, wide: true, currentQueue: key, queueNav, unreadAlerts, ...table, choices, savedViews, filterErrors: errors, rawQuery: query, bulkActions },
-      Object.keys(errors).length > 0 ? 422 : 200,
+      { title: queue.label, wide: true, currentQueue: key, queueNav, unreadAlerts, ...table, choices, savedViews, filterErrors: errors, rawQuery: query, bulkActions, saveView },
+      refused ? 422 : 200,
     );
-  });
+  }
+
+  app.get('/queues/:key', { config: viewQueues, schema: { params: QueueKeyParams, querystring: QueueFilterQuery } }, async (request, reply) =>
+    queuePageReply(request, reply, request.params.key, request.query as Record<string, unknown>),
+  );
 
   // Polled every few seconds by open queue pages: unchanged costs one lookup and no rendering.
   app.get('/queues/:key/changes', { config: viewQueues, schema: { params: QueueKeyParams, querystring: QueueFilterQuery } }, async (request, reply) => {
@@ -219,13 +224,14 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const { key } = request.params;
     await findQueue(key);
     const query = normalisedViewQuery(formText(request.body, 'query'));
+    const name = formText(request.body, 'name');
     try {
-      await saveView(db, request.user!.id, key, formText(request.body, 'name'), query);
-      request.session.flash = 'View saved.';
+      await saveView(db, request.user!.id, key, name, query);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      request.session.flash = Object.values(error.fieldErrors).join(' ');
+      return queuePageReply(request, reply, key, parseUrlencoded(query), { name, errors: error.fieldErrors });
     }
+    request.session.flash = `View “${name}” saved.`;
     return reply.seeOther(`/queues/${key}${query ? `?${query}` : ''}`);
   });
 

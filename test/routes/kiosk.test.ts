@@ -246,6 +246,9 @@ t.test('every kiosk action is recorded as the employee, via the kiosk', async (t
   const tooLong = await tablet.post(`/kiosk/items/${first!.id}/notes`, { note: longNote });
   t.equal(tooLong.statusCode, 422);
   t.ok(tooLong.body.includes(longNote), 'a refused note is handed back, not lost');
+  t.match(tooLong.body, /id="note-error" class="field-error">Keep the note under 2000 characters/, 'with the reason beside the note');
+  const multiline = await tablet.post(`/kiosk/items/${second!.id}/notes`, { note: `${'y'.repeat(1000)}\r\n${'z'.repeat(999)}` });
+  t.match(multiline.body, /Note saved/, 'a line break a browser sends as CR LF counts once, as the box counted it');
   const noted = await tablet.post(`/kiosk/items/${first!.id}/notes`, { note: 'Edge chipped <b>here</b>' });
   t.match(noted.body, /Note saved/);
   t.match(noted.body, /Edge chipped &lt;b&gt;here&lt;\/b&gt;/, 'notes are shown escaped');
@@ -272,6 +275,7 @@ t.test('every kiosk action is recorded as the employee, via the kiosk', async (t
   const noReason = await tablet.post(`/kiosk/items/${second!.id}/hold`, { status: 'pending', version: String(second!.version), reason: '' });
   t.equal(noReason.statusCode, 422);
   t.match(noReason.body, /Say why/);
+  t.match(noReason.body, /<details class="hold-choices" open>[\s\S]*id="other-reason-error" class="field-error">Say why/, 'the reason is asked for beside its field, with the choices open');
   const held = await tablet.post(`/kiosk/items/${second!.id}/hold`, { status: 'pending', version: String(second!.version), reason: 'Quality problem' });
   t.match(held.body, /on hold: Quality problem/);
   t.same([(await itemState(db, second!.id)).status, (await itemState(db, second!.id)).hold_reason], ['on_hold', 'Quality problem']);

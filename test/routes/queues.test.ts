@@ -283,10 +283,12 @@ t.test('filters in the URL, bad filter values, saved views', async (t) => {
   t.notMatch(filtered.body, /Printer job/);
   t.match(filtered.body, new RegExp(`<option value="${shop.machines.router}" selected>CNC router`), 'the form shows the filter in use');
 
-  const bad = await client.get('/queues/pending?due_from=yesterday&machine=router');
+  const bad = await client.get('/queues/pending?due_from=yesterday&machine=router&sort=random');
   t.equal(bad.statusCode, 422);
-  t.match(bad.body, /Enter a date like 2026-12-31\./);
-  t.match(bad.body, /value="yesterday"/, 'the bad value is kept');
+  t.match(bad.body, /id="filter-due_from-error">Enter a date like 2026-12-31\./);
+  t.match(bad.body, /type="text" name="due_from" value="yesterday"/, 'the bad value is kept, in a field that can hold it');
+  t.match(bad.body, /id="filter-machine-error">Choose from the list\./, 'every bad filter says so beside itself');
+  t.match(bad.body, /id="filter-sort-error">Sort by due date, order or time in status\./);
 
   const query = `machine=${shop.machines.router}&material=${shop.materials.acrylic}`;
   const saved = await client.post('/queues/pending/views', { name: 'Acrylic on the router', query });
@@ -294,8 +296,10 @@ t.test('filters in the URL, bad filter values, saved views', async (t) => {
   const withView = await client.get('/queues/pending');
   t.match(withView.body, new RegExp(`href="/queues/pending\\?${query.replace('&', '&amp;')}">Acrylic on the router</a>`));
   const duplicate = await client.post('/queues/pending/views', { name: 'acrylic on the router', query });
-  t.equal(duplicate.statusCode, 303);
-  t.match((await client.get('/queues/pending')).body, /You already have a view called/);
+  t.equal(duplicate.statusCode, 422, 'a name already used is refused on the page');
+  t.match(duplicate.body, /<small class="field-error" id="save-view-error">You already have a view called “acrylic on the router” here\.<\/small>/, 'beside the name field');
+  t.match(duplicate.body, /name="name"[^>]*value="acrylic on the router"/, 'with the name kept');
+  t.match(duplicate.body, new RegExp(`<option value="${shop.machines.router}" selected>CNC router`), 'and the filters still applied');
   const view = await db.selectFrom('saved_views').select('id').executeTakeFirstOrThrow();
   await client.post(`/queues/pending/views/${view.id}/delete`);
   t.equal((await db.selectFrom('saved_views').select('id').execute()).length, 0);
