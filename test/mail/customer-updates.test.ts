@@ -133,12 +133,13 @@ t.test('a bad or expired status link shows a clear page and nothing of the order
 
   const bad = await client.get('/status/not-a-real-token-at-all-xxxxxxxxxxxxxxxxxxxxxxxx');
   t.equal(bad.statusCode, 404);
-  t.match(bad.body, /This link has expired/);
+  t.match(bad.body, /This link is not valid/, 'a made-up link is not called expired');
   t.notMatch(bad.body, /Secret project/);
 
   await db.updateTable('access_tokens').set({ expires_at: sql<Date>`now() - interval '1 second'` }).where('purpose', '=', 'order-status').execute();
   const expired = await client.get(path);
-  t.equal(expired.statusCode, 404, 'an expired link no longer works');
+  t.equal(expired.statusCode, 410, 'an expired link no longer works');
+  t.match(expired.body, /This link has expired/);
   t.notMatch(expired.body, /Secret project/);
 
   const { token } = await import('../../src/platform/tokens.js').then((m) => m.issueToken(db, { purpose: 'password-reset', subjectType: 'order', subjectId: order.id, lifetimeMs: 60_000, createdBy: null }));
