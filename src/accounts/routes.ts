@@ -80,19 +80,22 @@ export async function accountRoutes(fastify: FastifyInstance) {
     return reply.page('accounts/login', { title: 'Sign in', values: { email: '' }, next, errors: {} });
   });
 
-  // Besides five tries per account and address, one address may not try many accounts (password spraying).
-  const signInsFromOneAddress = app.createRateLimit({ max: 30, timeWindow: '15 minutes', keyGenerator: (request) => `sign-in-address|${request.ip}` });
+  // Besides five tries per account and address, one address may not keep guessing across many
+  // accounts (password spraying). Only failures count: a whole shift signing in from the office's
+  // one address at 7 am is not an attack.
+  const failedSignInsFromOneAddress = app.createRateLimit({ max: 20, timeWindow: '15 minutes', keyGenerator: (request) => `failed-sign-ins|${request.ip}` });
 
   app.post('/login', { config: { access: 'public', rateLimit: loginRateLimit }, schema: { querystring: NoQuery, body: LoginForm } }, async (request, reply) => {
-    const fromThisAddress = await signInsFromOneAddress(request);
-    if (!fromThisAddress.isAllowed && fromThisAddress.isExceeded) {
-      throw new HttpError(429, 'Too many sign-in attempts from your network. Wait 15 minutes and try again, or ask an administrator.');
+    const failures = await failedSignInsFromOneAddress(request, { increment: false });
+    if (!failures.isAllowed && failures.remaining === 0) {
+      throw new HttpError(429, 'Too many failed sign-ins from your network. Wait 15 minutes and try again, or ask an administrator.');
     }
     const email = formText(request.body, 'email');
     const next = safeNextPath(formText(request.body, 'next'));
     const password = formSecret(request.body, 'password');
     const userId = email && password ? await authenticate(db, email, password) : undefined;
     if (userId === undefined) {
+      await failedSignInsFromOneAddress(request);
       request.log.info({ email }, 'sign-in refused');
       return reply.page(
         'accounts/login',

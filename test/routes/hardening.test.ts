@@ -1,6 +1,6 @@
 import t from 'tap';
 import { NoQuery } from '../../src/platform/schemas.js';
-import { buildTestApp, Client, signedInClient } from '../helpers/app.js';
+import { buildTestApp, Client, createUser, signedInClient } from '../helpers/app.js';
 import { createStation, enrolTablet, givePin } from '../helpers/kiosk.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
 
@@ -212,6 +212,11 @@ t.test('signed-in pages are not cached; sign-in attempts are limited per address
   const login = await visitor.get('/login');
   t.match(String(login.headers['set-cookie']), /Secure/, 'with an https BASE_URL the session cookie is Secure even over a plain-http hop');
 
+  const shift = await Promise.all(Array.from({ length: 25 }, (_, n) => createUser(db, ['production'], { email: `shift${n}@shop.test` })));
+  for (const person of shift) {
+    const signedIn = await new Client(app).signIn(person.email, person.password);
+    t.equal(signedIn.statusCode, 303, `a whole shift signs in from one address (${person.email})`);
+  }
   let limited = 0;
   for (let attempt = 0; attempt < 40; attempt++) {
     const response = await visitor.post('/login', { email: `spray${attempt}@shop.test`, password: 'Summer2026!!' });
