@@ -254,16 +254,20 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const actions = transitionsFor(workflow, detail.item.status, request.user!.roles);
     const [times, notes, photos] = await Promise.all([timeWorkedOn(db, [itemId]), itemNotes(db, itemId), itemPhotos(db, itemId)]);
     const worked = times.get(itemId) ?? [];
+    // Back leads where the person came from; opened directly, to the item's queue (or its order once it has left the queues).
+    const queueKey = workflow.statuses.get(detail.item.status)?.queueKey;
+    const ownPage = `/items/${itemId}`;
+    const back = form.returnTo && form.returnTo !== ownPage ? form.returnTo : queueKey && can(request.user!.roles, 'queues:view') ? `/queues/${queueKey}` : `/orders/${detail.item.orderId}`;
     return reply.page(
       'production/item',
-      { title: `${detail.label} ${detail.item.description}`, ...detail, worked, workedTotal: totalMinutes(worked), notes, photos, actions, form, statuses: workflow.statuses, fulfillmentMethods, canMove: can(request.user!.roles, 'items:move') },
+      { title: `${detail.label} ${detail.item.description}`, ...detail, worked, workedTotal: totalMinutes(worked), notes, photos, actions, form, back, statuses: workflow.statuses, fulfillmentMethods, canMove: can(request.user!.roles, 'items:move') },
       statusCode,
     );
   }
 
   app.get('/items/:id', { config: { access: 'orders:view' }, schema: { params: IdParams, querystring: Query({ to: WorkflowKey, return: ReturnPath }) } }, async (request, reply) => {
     const itemId = Number(request.params.id);
-    const returnTo = localPath(request.query.return, `/items/${itemId}`);
+    const returnTo = localPath(request.query.return, '');
     return itemPage(request, reply, itemId, { to: request.query.to ?? '', errors: {}, values: {}, returnTo });
   });
 

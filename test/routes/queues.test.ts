@@ -127,6 +127,9 @@ t.test('a move refused on the item page shows the page as it is now, with what w
   t.match(stale.body, /href="\/queues\/pending">← Back/, 'and the way back');
   const retried = await client.post(`/items/${item.id}/transitions`, { version: '2', from: 'in_progress', to: 'on_hold', reason: 'Logo file is corrupt', returnTo: '/queues/pending' });
   t.equal(retried.statusCode, 303, 'submitting again applies it to the current state');
+  t.match((await client.get(`/items/${item.id}`)).body, /<a href="\/queues\/on_hold">← Back<\/a>/, 'opened directly, Back leads to the queue the item is in');
+  const fromQueue = await client.get('/queues/on_hold?sort=age');
+  t.match(fromQueue.body, new RegExp(`href="/items/${item.id}\\?return=%2Fqueues%2Fon_hold%3Fsort%3Dage"`), 'a queue row opens its item with the way back, filters and all');
 
   const impossible = await client.post(`/items/${item.id}/transitions`, { version: '3', from: 'on_hold', to: 'picked_up' });
   t.equal(impossible.statusCode, 422, 'a move that cannot be made from here is explained on the page');
