@@ -442,6 +442,6 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
 /** Someone saved the order while this person was editing it; their edit is shown beside the saved one. */
 export class OrderConflictError extends ConflictError {
   constructor(readonly orderNumber: number) {
-    super(`Order ${orderNumber} was changed by someone else while you were editing. Nothing was saved. Their version is shown beside yours; press Save again to apply your changes on top of theirs.`);
+    super(`Order ${orderNumber} was changed by someone else while you were editing. Nothing was saved yet: the form below now holds your edit on top of their version. Check it (fields you both changed are marked), then press Save.`);
   }
 }

@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../db/database.js';
 import { lastActor } from '../events/history.js';
-import type { OrderForm } from './order-form.js';
+import { baseOf, type OrderForm } from './order-form.js';
 
 export async function findOrder(db: DbOrTx, orderId: number) {
   return db
@@ -153,5 +153,6 @@ export async function savedOrderForm(db: DbOrTx, orderId: number): Promise<{ for
       expectedHours: item.expected_work_minutes ? String(Math.round((item.expected_work_minutes / 60) * 100) / 100) : '',
     })),
   };
+  form.base = baseOf(form);
   return { form, savedBy: lastEdit, savedAt: order.updated_at };
 }

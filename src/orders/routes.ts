@@ -8,7 +8,7 @@ import { renderHtml } from '../platform/views.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { fulfillmentMethods } from '../workflow/definition.js';
 import { orderEventText, orderHistory } from './history.js';
-import { blankItemRow, filledRows, readOrderForm, type ItemRow, type OrderForm } from './order-form.js';
+import { blankItemRow, filledRows, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
 import { createOrder, maxItemsPerOrder, OrderConflictError, updateOrder } from './orders.js';
 import { findOrder, listOrders, orderFormChoices, orderItems, savedOrderForm } from './queries.js';
 import { jobTravelers } from './traveler.js';
@@ -22,6 +22,7 @@ const OrderFormBody = Form({
   dueDate: Text(30),
   notes: Text(50_000),
   version: Text(20),
+  base: Text(500_000),
   muted: Text(10),
   action: Text(30),
   confirmRemoval: Text(10),
@@ -61,7 +62,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
     request: FastifyRequest,
     reply: FastifyReply,
     form: OrderForm,
-    options: FormTarget & { errors?: FieldErrors; statusCode?: number; theirs?: Awaited<ReturnType<typeof savedOrderForm>> },
+    options: FormTarget & { errors?: FieldErrors; statusCode?: number; theirs?: Awaited<ReturnType<typeof savedOrderForm>>; merged?: ConflictMerge; notice?: string },
   ) {
     const choices = await orderFormChoices(db);
     const data = {
@@ -75,6 +76,9 @@ export async function orderRoutes(fastify: FastifyInstance) {
       action: options.orderId ? `/orders/${options.orderId}` : '/orders',
       maxItems: maxItemsPerOrder,
       theirs: options.theirs,
+      differences: options.merged?.differences ?? {},
+      mergeNotes: options.merged?.notes ?? [],
+      notice: options.notice,
     };
     if (isHtmx(request)) return reply.fragment('orders/order-form', data, options.statusCode ?? 200);
     return reply.page('orders/edit', { ...data, wide: true }, options.statusCode ?? 200);
@@ -87,10 +91,12 @@ export async function orderRoutes(fastify: FastifyInstance) {
       form.items.push(blankItemRow({ dueDate: form.dueDate }));
       return formReply(request, reply, form, target);
     }
+    if (action.kind === 'refresh') return formReply(request, reply, form, target);
     if (action.kind === 'remove') {
-      form.items.splice(action.index, 1);
+      const [removed] = form.items.splice(action.index, 1);
       if (form.items.length === 0) form.items.push(blankItemRow());
-      return formReply(request, reply, form, target);
+      const notice = removed?.itemId ? `Item ${removed.number || ''} “${removed.description}” will be removed when you save; you will be asked to confirm.` : undefined;
+      return formReply(request, reply, form, { ...target, notice });
     }
     const rows = filledRows(form);
     const saving = { ...form, items: rows.length > 0 ? rows : form.items.slice(0, 1) };
@@ -101,10 +107,9 @@ export async function orderRoutes(fastify: FastifyInstance) {
       return reply.seeOther(`/orders/${orderId}`);
     } catch (error) {
       if (error instanceof OrderConflictError && target.orderId) {
-        // Their saved version beside this person's, and the form now based on theirs: saving again
-        // applies this person's edit on top, deliberately, instead of failing again.
         const theirs = await savedOrderForm(db, target.orderId);
-        return formReply(request, reply, { ...saving, version: theirs.form.version }, { ...target, errors: { form: error.message }, statusCode: 409, theirs });
+        const merged = mergeAfterConflict(saving, theirs.form);
+        return formReply(request, reply, merged.form, { ...target, errors: { form: error.message }, statusCode: 409, theirs, merged });
       }
       if (!(error instanceof ValidationError)) throw error;
       return formReply(request, reply, saving, { ...target, errors: error.fieldErrors, statusCode: 422 });

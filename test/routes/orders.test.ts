@@ -135,6 +135,56 @@ t.test('editing an order: change, add and remove items; started items cannot be 
   t.equal((await db.selectFrom('line_items').select('description').where('id', '=', Number(a)).executeTakeFirstOrThrow()).description, 'A');
 });
 
+/** The fields a browser would send from a rendered form: inputs, checked boxes, textareas and selected options. */
+function formFields(html: string): Record<string, string[]> {
+  const form = html.slice(html.indexOf('<form id="order-form"'), html.indexOf('</form>', html.indexOf('<form id="order-form"')));
+  const fields: Record<string, string[]> = {};
+  const add = (name: string, value: string) => (fields[name] ??= []).push(value.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>'));
+  for (const [tag] of form.matchAll(/<input\b[^>]*>/g)) {
+    const name = /\bname="([^"]+)"/.exec(tag)?.[1];
+    if (!name || name === 'action' || name === '_csrf') continue;
+    if (/type="checkbox"/.test(tag) && !/\bchecked\b/.test(tag)) continue;
+    add(name, /\bvalue="([^"]*)"/.exec(tag)?.[1] ?? '');
+  }
+  for (const [, name, text] of form.matchAll(/<textarea\b[^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g)) add(name!, text!);
+  for (const [, name, options] of form.matchAll(/<select\b[^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    add(name!, /<option value="([^"]*)" selected>/.exec(options!)?.[1] ?? /<option value="([^"]*)"/.exec(options!)?.[1] ?? '');
+  }
+  return fields;
+}
+
+t.test('two people edit one order: changes only one of them made are kept, and what both changed is theirs to choose', async (t) => {
+  const { app, db } = await buildTestApp(t);
+  const shop = await seedShop(db);
+  const order = await placeOrder(db, shop, [{ description: 'Menu board', dueDate: '2026-12-01' }, { description: 'Door decal', quantity: '2' }]);
+  const [menu, decal] = order.items.map((item) => String(item.id)) as [string, string];
+  const { client: first } = await signedInClient(app, db, ['sales']);
+  const { client: second } = await signedInClient(app, db, ['sales']);
+  const firstForm = formFields((await first.get(`/orders/${order.id}/edit`)).body);
+  const secondForm = formFields((await second.get(`/orders/${order.id}/edit`)).body);
+  t.ok(secondForm.base?.[0], 'the form carries the order as it was opened');
+
+  const edit = (fields: Record<string, string[]>, change: (fields: Record<string, string[]>) => void) => {
+    const copy = structuredClone(fields);
+    change(copy);
+    return { ...copy, action: 'save' };
+  };
+  t.equal((await first.post(`/orders/${order.id}`, edit(firstForm, (f) => { f.item_description![0] = 'Menu board (red)'; f.item_dueDate![0] = '2026-12-03'; }))).statusCode, 303, 'the first edit is saved');
+
+  const late = await second.post(`/orders/${order.id}`, edit(secondForm, (f) => { f.item_quantity![1] = '5'; f.notes = ['Rush job']; f.item_dueDate![0] = '2026-12-05'; }));
+  t.equal(late.statusCode, 409, 'the second is a conflict');
+  t.match(late.body, /1 change of theirs to fields you had not touched is now in your form/);
+  t.match(late.body, /value="Menu board \(red\)"/, 'their change to a field this person left alone is taken');
+  t.match(late.body, /name="item_quantity" value="5"/, 'this person\'s own change is kept');
+  t.match(late.body, /class="their-value">Saved version: Dec 3, 2026</, 'a field both changed keeps this person\'s value and shows the saved one');
+  t.match(late.body, /1 field was changed by both of you/);
+
+  t.equal((await second.post(`/orders/${order.id}`, { ...formFields(late.body), action: 'save' })).statusCode, 303, 'saving the merged form succeeds');
+  const items = await db.selectFrom('line_items').select(['id', 'description', 'quantity', 'due_date']).where('order_id', '=', order.id).orderBy('position').execute();
+  t.same(items.map((i) => [String(i.id), i.description, i.quantity, i.due_date]), [[menu, 'Menu board (red)', 1, '2026-12-05'], [decal, 'Door decal', 5, null]], 'nothing the first person did was lost that the second did not choose to change');
+  t.equal((await db.selectFrom('orders').select('notes').where('id', '=', order.id).executeTakeFirstOrThrow()).notes, 'Rush job');
+});
+
 t.test('customers, machines and materials', async (t) => {
   const { app, db } = await buildTestApp(t);
   const { client: sales } = await signedInClient(app, db, ['sales']);
