@@ -14,6 +14,9 @@ export interface ActivityLine {
   subjectId: number;
   action: string;
   subjectName: string | null;
+  actorUserId: number | null;
+  /** The customer of the order or item the line is about. */
+  customerName: string | null;
   orderNumber: number | null;
   itemLabel: string | null;
   toStatusLabel: string | null;
@@ -58,20 +61,25 @@ const verbs: Record<string, string> = {
 export function describeActivity(line: ActivityLine, roles: readonly string[] = []): ActivityText {
   const linkIf = (permission: Permission, href: string) => (can(roles, permission) ? href : undefined);
   if (line.action === 'signed-in') return { text: 'signed in' };
+  const forCustomer = line.customerName ? `for ${line.customerName}` : undefined;
   if (line.action === 'status-changed' && line.itemLabel && line.toStatusLabel) {
-    return { text: 'moved', subject: line.itemLabel, href: linkIf('orders:view', `/items/${line.subjectId}`), after: `to ${line.toStatusLabel}` };
+    return { text: 'moved', subject: line.itemLabel, href: linkIf('orders:view', `/items/${line.subjectId}`), after: `to ${line.toStatusLabel}${line.customerName ? ` (${line.customerName})` : ''}` };
   }
   const verb = verbs[line.action] ?? line.action.replaceAll('-', ' ');
   switch (line.subjectType) {
     case 'order':
-      return { text: verb, subject: line.orderNumber ? `order ${line.orderNumber}` : `an order that was removed`, href: line.orderNumber ? linkIf('orders:view', `/orders/${line.subjectId}`) : undefined };
+      return { text: verb, subject: line.orderNumber ? `order ${line.orderNumber}` : `an order that was removed`, href: line.orderNumber ? linkIf('orders:view', `/orders/${line.subjectId}`) : undefined, after: forCustomer };
     case 'line_item':
-      return { text: verb, subject: line.itemLabel ?? 'an item', href: line.action === 'removed' ? undefined : linkIf('orders:view', `/items/${line.subjectId}`) };
+      return { text: verb, subject: line.itemLabel ?? 'an item', href: line.action === 'removed' ? undefined : linkIf('orders:view', `/items/${line.subjectId}`), after: line.customerName ? `(${line.customerName})` : undefined };
     case 'customer':
       return { text: verb, subject: `customer ${line.subjectName ?? `#${line.subjectId}`}`, href: linkIf('customers:manage', `/customers/${line.subjectId}`) };
     case 'user':
+      // "set a new password for Nina" reads oddly when Nina did it herself.
+      if (line.actorUserId === line.subjectId && line.action === 'password-set') return { text: 'set a new password' };
       return { text: verb, subject: line.subjectName ?? `user #${line.subjectId}`, href: linkIf('users:manage', `/admin/users/${line.subjectId}`) };
     case 'kiosk':
+      // A tablet acting as its own kiosk: "Router bay enrolled a tablet", not "… for kiosk Router bay".
+      if (line.actorVia === `kiosk ${line.subjectName}`) return { text: verb.replace(/ (for|at|of)$/, '') };
       return { text: verb, subject: `kiosk ${line.subjectName ?? `#${line.subjectId}`}`, href: line.subjectName ? linkIf('kiosks:manage', `/admin/kiosks/${line.subjectId}`) : undefined };
     case 'machine':
     case 'material':
@@ -226,10 +234,15 @@ export async function dashboardSummary(db: Db, user: CurrentUser, today: string)
     .leftJoin('customers as subject_customer', (join) => join.onRef('subject_customer.id', '=', 'events.subject_id').on('events.subject_type', '=', 'customer'))
     .leftJoin('kiosks as subject_kiosk', (join) => join.onRef('subject_kiosk.id', '=', 'events.subject_id').on('events.subject_type', '=', 'kiosk'))
     .leftJoin('orders as subject_order', (join) => join.onRef('subject_order.id', '=', 'events.subject_id').on('events.subject_type', '=', 'order'))
+    .leftJoin('line_items as subject_item', (join) => join.onRef('subject_item.id', '=', 'events.subject_id').on('events.subject_type', '=', 'line_item'))
+    .leftJoin('customers as order_customer', 'order_customer.id', 'subject_order.customer_id')
+    .leftJoin('customers as item_customer', 'item_customer.id', 'subject_item.customer_id')
     .leftJoin('workflow_statuses as to_status', 'to_status.key', 'events.to_status')
     .select([
       sql<string | null>`coalesce(subject_user.name, subject_customer.name, subject_kiosk.name, events.particulars->>'name')`.as('subjectName'),
       'subject_order.number as orderNumber',
+      sql<string | null>`coalesce(order_customer.name, item_customer.name)`.as('customerName'),
+      'events.actor_user_id as actorUserId',
       'to_status.label as toStatusLabel',
       sql<string | null>`events.particulars->>'label'`.as('itemLabel'),
       'events.id',

@@ -430,12 +430,15 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
       ['Notes', current.notes, order.notes],
       ['Customer emails', current.customer_emails_muted ? 'muted' : 'on', input.muted ? 'muted' : 'on'],
     ]);
-    await recordEvent(tx, actor, {
-      subjectType: 'order',
-      subjectId: orderId,
-      action: 'updated',
-      particulars: { items: order.items.length, added: added.length, removed: removed.length, total: columns.total, muted: input.muted, changes: orderChanges },
-    });
+    // Item edits, additions and removals are events of their own; this one is for the order's own fields.
+    if (orderChanges.length > 0) {
+      await recordEvent(tx, actor, {
+        subjectType: 'order',
+        subjectId: orderId,
+        action: 'updated',
+        particulars: { items: order.items.length, added: added.length, removed: removed.length, total: columns.total, muted: input.muted, changes: orderChanges },
+      });
+    }
   });
 }
 

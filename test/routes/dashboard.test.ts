@@ -46,7 +46,7 @@ t.test("the owner's start page: the whole shop at a glance, and activity that na
   t.match(page.body, /id="shop-on-hold" class="attention"><p class="stat">1<\/p>/);
   t.match(page.body, /id="shop-orders"><p class="stat">1<\/p>/, 'new orders this week');
   t.match(page.body, /<a href="\/queues\/pending">Pending<\/a><\/td><td class="number">2<\/td><td class="number"><a href="\/queues\/pending\?overdue=1" class="overdue-flag">2<\/a>/, 'each queue with its late items');
-  t.match(page.body, new RegExp(`created <a href="/orders/${order.id}">order ${order.number}</a>`), 'order events name the order and link to it');
+  t.match(page.body, new RegExp(`created <a href="/orders/${order.id}">order ${order.number}</a> for Rosa Diaz`), 'order events name the order, link to it and say whose it is');
   t.match(page.body, /created <a href="\/customers\/\d+">customer Rosa Diaz<\/a>/);
   t.match(page.body, new RegExp(`moved <a href="/items/${order.items[2]!.id}">${order.number} · 3/3</a> to On hold`));
 });
