@@ -32,7 +32,7 @@ export function parseQueueFilter(query: Record<string, unknown>): { filter: Queu
   const filter: QueueFilter = { sort: 'due' };
   for (const [param, key] of [['machine', 'machineId'], ['material', 'materialId'], ['customer', 'customerId'], ['assignee', 'assigneeId']] as const) {
     const id = idParam(query[param]);
-    if (id === null) errors[param] = 'Choose from the list.';
+    if (id === null) errors[param] = param === 'customer' ? 'That customer link is damaged.' : 'Choose from the list.';
     else if (id !== undefined) filter[key] = id;
   }
   for (const [param, key] of [['due_from', 'dueFrom'], ['due_to', 'dueTo']] as const) {

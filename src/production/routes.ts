@@ -137,6 +137,10 @@ export async function productionRoutes(fastify: FastifyInstance) {
       visitIsStale(here.lastSeenAt) ? recordQueueVisit(db, request.user!.id, key) : undefined,
     ]);
     const bulkActions = [...new Map(queue.statuses.flatMap((status) => transitionsFor(workflow, status, request.user!.roles)).map((t) => [t.label === 'Mark BUILT' ? 'built' : t.to, t])).entries()];
+    // A link can name a machine, material or customer that no longer exists: say so, or the empty queue would puzzle.
+    if (filter.machineId && !choices.machines.some((m) => m.id === filter.machineId)) errors.machine = 'That machine is not in the list (any more).';
+    if (filter.materialId && !choices.materials.some((m) => m.id === filter.materialId)) errors.material = 'That material is not in the list (any more).';
+    if (filter.customerId && !choices.customer) errors.customer = 'That customer does not exist (any more).';
     const refused = Object.keys(errors).length > 0 || saveView !== undefined;
     return reply.page(
       'production/queue',

@@ -292,6 +292,10 @@ t.test('filters in the URL, bad filter values, saved views', async (t) => {
   t.match(bad.body, /type="text" name="due_from" value="yesterday"/, 'the bad value is kept, in a field that can hold it');
   t.match(bad.body, /id="filter-machine-error">Choose from the list\./, 'every bad filter says so beside itself');
   t.match(bad.body, /id="filter-sort-error">Sort by due date, order or time in status\./);
+  const gone = await client.get('/queues/pending?machine=999999&customer=888888');
+  t.equal(gone.statusCode, 422, 'a filter naming what does not exist is not just an empty queue');
+  t.match(gone.body, /id="filter-machine-error">That machine is not in the list \(any more\)\./);
+  t.match(gone.body, /That customer does not exist \(any more\)\./);
 
   const query = `machine=${shop.machines.router}&material=${shop.materials.acrylic}`;
   const saved = await client.post('/queues/pending/views', { name: 'Acrylic on the router', query });
