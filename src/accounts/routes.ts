@@ -37,7 +37,8 @@ async function signIn(request: FastifyRequest, userId: number): Promise<void> {
   request.session.userId = userId;
 }
 
-const loginRateLimit = {
+/** Per account and address: for forms that send mail or check a password (a PIN change, a reset request). */
+const perAccountRateLimit = {
   max: 5,
   timeWindow: '5 minutes',
   keyGenerator: (request: FastifyRequest) => `${request.ip}|${formText(request.body, 'email').toLowerCase()}`,
@@ -80,14 +81,21 @@ export async function accountRoutes(fastify: FastifyInstance) {
     return reply.page('accounts/login', { title: 'Sign in', values: { email: '' }, next, errors: {} });
   });
 
-  // Besides five tries per account and address, one address may not keep guessing across many
-  // accounts (password spraying). Only failures count: a whole shift signing in from the office's
-  // one address at 7 am is not an attack.
+  // Failed sign-ins are limited per account and address (guessing one password) and per address
+  // across accounts (password spraying). Only failures count: a shared office computer or a whole
+  // shift signing in from the office's one address at 7 am is not an attack.
+  const failedSignInsForAccount = app.createRateLimit({ max: 5, timeWindow: '5 minutes', keyGenerator: (request) => `failed-sign-ins|${perAccountRateLimit.keyGenerator(request)}` });
   const failedSignInsFromOneAddress = app.createRateLimit({ max: 20, timeWindow: '15 minutes', keyGenerator: (request) => `failed-sign-ins|${request.ip}` });
+  const exhausted = async (limiter: typeof failedSignInsForAccount, request: FastifyRequest) => {
+    const seen = await limiter(request, { increment: false });
+    return !seen.isAllowed && seen.remaining === 0;
+  };
 
-  app.post('/login', { config: { access: 'public', rateLimit: loginRateLimit }, schema: { querystring: NoQuery, body: LoginForm } }, async (request, reply) => {
-    const failures = await failedSignInsFromOneAddress(request, { increment: false });
-    if (!failures.isAllowed && failures.remaining === 0) {
+  app.post('/login', { config: { access: 'public' }, schema: { querystring: NoQuery, body: LoginForm } }, async (request, reply) => {
+    if (await exhausted(failedSignInsForAccount, request)) {
+      throw new HttpError(429, 'Too many failed sign-ins for this account. Wait 5 minutes and try again, or use “Forgot password”.');
+    }
+    if (await exhausted(failedSignInsFromOneAddress, request)) {
       throw new HttpError(429, 'Too many failed sign-ins from your network. Wait 15 minutes and try again, or ask an administrator.');
     }
     const email = formText(request.body, 'email');
@@ -95,7 +103,7 @@ export async function accountRoutes(fastify: FastifyInstance) {
     const password = formSecret(request.body, 'password');
     const userId = email && password ? await authenticate(db, email, password) : undefined;
     if (userId === undefined) {
-      await failedSignInsFromOneAddress(request);
+      await Promise.all([failedSignInsForAccount(request), failedSignInsFromOneAddress(request)]);
       request.log.info({ email }, 'sign-in refused');
       return reply.page(
         'accounts/login',
@@ -122,7 +130,7 @@ export async function accountRoutes(fastify: FastifyInstance) {
   });
 
   // The password is asked for so that someone passing an unlocked desk cannot set a PIN.
-  app.post('/account/pin', { config: { access: 'signed-in', rateLimit: loginRateLimit }, schema: { querystring: NoQuery, body: PinForm } }, async (request, reply) => {
+  app.post('/account/pin', { config: { access: 'signed-in', rateLimit: perAccountRateLimit }, schema: { querystring: NoQuery, body: PinForm } }, async (request, reply) => {
     const userId = request.user!.id;
     try {
       const row = await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
@@ -154,7 +162,7 @@ export async function accountRoutes(fastify: FastifyInstance) {
     return reply.page('accounts/forgot-password', { title: 'Forgot your password?', values: { email: '' }, errors: {}, sent: false });
   });
 
-  app.post('/password-reset', { config: { access: 'public', rateLimit: loginRateLimit }, schema: { querystring: NoQuery, body: EmailForm } }, async (request, reply) => {
+  app.post('/password-reset', { config: { access: 'public', rateLimit: perAccountRateLimit }, schema: { querystring: NoQuery, body: EmailForm } }, async (request, reply) => {
     const email = formText(request.body, 'email');
     if (!emailPattern.test(email)) {
       return reply.page('accounts/forgot-password', { title: 'Forgot your password?', values: { email }, errors: { email: 'Enter the email address you sign in with.' }, sent: false }, 422);

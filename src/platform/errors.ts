@@ -37,7 +37,7 @@ const defaultMessages: Record<number, string> = {
   413: 'That upload is too large.',
   414: 'That address is too long. Go back and try again.',
   415: 'That kind of request is not accepted here.',
-  429: 'Too many attempts. Wait a minute and try again.',
+  429: 'Too many attempts. Wait a few minutes and try again.',
   500: 'Something went wrong on our side. It has been logged; please try again.',
   503: 'The database cannot be reached right now. Nothing was lost; try again in a moment.',
 };

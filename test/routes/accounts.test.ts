@@ -136,9 +136,15 @@ t.test('sign-in attempts are rate limited', async (t) => {
   t.same(statuses, [422, 422, 422, 422, 422, 429], 'the sixth try within five minutes is refused');
   const blocked = await client.post('/login', { email: user.email, password: user.password });
   t.equal(blocked.statusCode, 429, 'even the right password waits');
-  t.match(blocked.body, /Too many attempts/);
+  t.match(blocked.body, /Too many failed sign-ins for this account\. Wait 5 minutes/, 'saying how long');
   const otherAccount = await createUser(db, ['sales']);
   t.equal((await client.post('/login', { email: otherAccount.email, password: otherAccount.password })).statusCode, 303, 'other accounts are unaffected');
+
+  const shared = await createUser(db, ['production']);
+  for (let day = 0; day < 8; day++) {
+    const desk = new Client(app);
+    t.equal((await desk.signIn(shared.email, shared.password)).statusCode, 303, `a shared office computer signs the same person in again (${day + 1})`);
+  }
 });
 
 t.test('the first-run page can start the shop with demo data', async (t) => {
