@@ -12,6 +12,7 @@ import { setPin } from './pins.js';
 import {
   authenticate,
   changeOwnPassword,
+  noteSignIn,
   requestPasswordReset,
   resetPasswordWithToken,
   setupFirstAdmin,
@@ -63,6 +64,7 @@ export async function accountRoutes(fastify: FastifyInstance) {
       const userId = await setupFirstAdmin(db, { ...values, password: formSecret(request.body, 'password') });
       await app.refreshShopName();
       await signIn(request, userId);
+      await noteSignIn(db, userId, 'first-run setup');
       request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is ready.`;
       if (formText(request.body, 'demo') === '1') {
         const demo = await seedDemoShop(db);
@@ -185,6 +187,7 @@ export async function accountRoutes(fastify: FastifyInstance) {
       const userId = await resetPasswordWithToken(db, token, formSecret(request.body, 'password'));
       app.forgetSessions();
       await signIn(request, userId);
+      await noteSignIn(db, userId, 'password link');
       request.session.flash = 'Your new password is set.';
       return reply.seeOther('/');
     } catch (error) {

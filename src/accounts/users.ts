@@ -110,9 +110,14 @@ export async function authenticate(db: Db, email: string, password: string): Pro
     .executeTakeFirst();
   const matches = await verifySecret(user?.password_hash ?? (await decoy()), password);
   if (!user || !matches || !user.active) return undefined;
-  await db.updateTable('users').set({ last_login_at: sql<Date>`now()` }).where('id', '=', user.id).execute();
-  await recordEvent(db, { userId: user.id }, { subjectType: 'user', subjectId: user.id, action: 'signed-in' });
+  await noteSignIn(db, user.id);
   return user.id;
+}
+
+/** A sign-in, however it came about (password, first-run setup, a set-password link): "Last sign-in" and the history say so. */
+export async function noteSignIn(db: Db, userId: number, via?: string): Promise<void> {
+  await db.updateTable('users').set({ last_login_at: sql<Date>`now()` }).where('id', '=', userId).execute();
+  await recordEvent(db, { userId, ...(via ? { via } : {}) }, { subjectType: 'user', subjectId: userId, action: 'signed-in' });
 }
 
 export async function listRoles(db: DbOrTx) {

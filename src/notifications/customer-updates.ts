@@ -113,3 +113,12 @@ export async function sendCustomerUpdates(db: Db): Promise<number> {
   }
   return sent;
 }
+
+/** Whether this order's customer hears about it, and if not, the one reason that says why. */
+export function customerEmailsState(order: { muted: boolean; customerEmail: string; customerWantsEmail: boolean }, shopSendsThem: boolean): string {
+  if (!shopSendsThem) return 'Off: customer emails are switched off for the whole shop (Admin → Settings)';
+  if (order.muted) return 'Muted for this order';
+  if (!order.customerWantsEmail) return 'Off: the customer asked not to get order emails';
+  if (order.customerEmail === '') return 'Off: the customer has no email address';
+  return `On: updates go to ${order.customerEmail}`;
+}

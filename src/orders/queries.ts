@@ -22,6 +22,7 @@ export async function findOrder(db: DbOrTx, orderId: number) {
       'customers.name as customerName',
       'customers.company as customerCompany',
       'customers.email as customerEmail',
+      'customers.email_updates as customerWantsEmail',
       'customers.phone as customerPhone',
       'salesperson.name as salespersonName',
     ])

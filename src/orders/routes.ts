@@ -11,7 +11,10 @@ import { orderEventText, orderHistory } from './history.js';
 import { blankItemRow, filledRows, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
 import { createOrder, maxItemsPerOrder, OrderConflictError, updateOrder } from './orders.js';
 import { findOrder, listOrders, orderFormChoices, orderItems, savedOrderForm } from './queries.js';
+import { customerEmailsState } from '../notifications/customer-updates.js';
+import { getShopSettings } from '../settings/settings.js';
 import { jobTravelers } from './traveler.js';
+
 
 const spareRows = 2;
 const rowsAtMost = maxItemsPerOrder + spareRows + 10;
@@ -146,7 +149,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
   app.get('/orders/:id', { config: viewOrders, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
     const orderId = Number(request.params.id);
     const order = await loadOrder(orderId);
-    const [items, workflow] = await Promise.all([orderItems(db, orderId), app.workflow.get()]);
+    const [items, workflow, settings] = await Promise.all([orderItems(db, orderId), app.workflow.get(), getShopSettings(db)]);
     const itemIds = items.map((item) => item.id);
     const [history, worked] = await Promise.all([orderHistory(db, orderId, itemIds), timeWorkedOn(db, itemIds)]);
     const workedByPerson = new Map<string, number>();
@@ -164,6 +167,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
       queues: new Map(workflow.queues.map((queue) => [queue.key, queue.label])),
       fulfillmentMethods,
       canManage: can(request.user!.roles, 'orders:manage'),
+      customerEmails: customerEmailsState(order, settings.customerEmailsEnabled),
     });
   });
 

@@ -160,4 +160,6 @@ t.test('the first-run page can start the shop with demo data', async (t) => {
   const queue = await client.get('/queues/pending');
   t.equal(queue.statusCode, 200, 'the new admin can open the queues');
   t.match(queue.body, /class="item-label"/);
+  const owner = await db.selectFrom('users').select('last_login_at').where('email', '=', 'tess@trial.test').executeTakeFirstOrThrow();
+  t.ok(owner.last_login_at, 'signing in through the setup page counts as a sign-in');
 });

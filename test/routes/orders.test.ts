@@ -71,6 +71,10 @@ t.test('sales enters an order with several items; each starts pending on its own
   t.equal((await queueCounts(db)).pending, 2);
   const page = await client.get(`/orders/${order.id}`);
   t.match(page.body, /1001 · 1\/2/);
+  t.match(page.body, /id="customer-emails">Muted for this order</, 'the order says whether its customer hears about it');
+  await db.updateTable('orders').set({ customer_emails_muted: false }).execute();
+  await db.updateTable('customers').set({ email_updates: false }).execute();
+  t.match((await client.get(`/orders/${order.id}`)).body, /id="customer-emails">Off: the customer asked not to get order emails</, 'and if not, why');
   t.match(page.body, /\$2,600\.00/);
   const list = await client.get('/orders?q=rosa');
   t.match(list.body, new RegExp(`id="order-${order.id}"`));
