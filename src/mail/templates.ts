@@ -56,7 +56,7 @@ export const mailTemplates = {
   'order-update': {
     subject: (data: OrderUpdateData, context: MailContext) =>
       data.items.length === 1
-        ? `${context.shopName}: your ${data.items[0]!.description} (order ${data.orderNumber}) is ${data.items[0]!.statusLabel.toLowerCase()}`
+        ? `${context.shopName}: ${data.items[0]!.description} (order ${data.orderNumber}): ${data.items[0]!.statusLabel}`
         : `${context.shopName}: updates on ${data.items.length} items of your order ${data.orderNumber}`,
   },
   'queue-digest': {
@@ -83,7 +83,7 @@ export interface RenderedMail {
 /** One Eta source gives the HTML; the plain-text part is derived from it, so the two never drift. */
 export function renderMail(template: MailTemplateName, data: Record<string, unknown>, context: MailContext): RenderedMail {
   const subject = (mailTemplates[template].subject as (d: unknown, c: MailContext) => string)(data, context);
-  const html = renderView(`mail/${template}`, { ...data, subject, shopName: context.shopName, baseUrl: context.baseUrl });
+  const html = renderView(`mail/${template}`, { ...data, subject, shopName: context.shopName, baseUrl: context.baseUrl, replyTo: context.replyTo });
   const text = convert(html, {
     wordwrap: 78,
     selectors: [

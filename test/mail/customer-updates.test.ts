@@ -48,7 +48,7 @@ t.test('several items of one order changing together make one email, with a stat
   t.equal(mail!.subject, `Acme Signs: updates on 3 items of your order ${order.number}`);
   const text = mail!.text ?? '';
   t.match(text, /Lobby sign[\s\S]*Built, installation being scheduled[\s\S]*We will contact you to schedule the installation\./);
-  t.match(text, /Window vinyl[\s\S]*Ready for pickup[\s\S]*It is ready for you to pick up\./);
+  t.match(text, /Window vinyl[\s\S]*Ready for pickup[\s\S]*Bring your order number when you come to pick it up\./);
   t.match(text, /Yard signs[\s\S]*Built, ships soon/);
   t.notMatch(text, /Banner/, 'items that did not change are not in the email');
 
