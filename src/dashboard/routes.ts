@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import * as fmt from '../platform/format.js';
 import { can } from '../platform/permissions.js';
+import { unreachableLinksWarning } from '../platform/public-address.js';
 import { NoQuery } from '../platform/schemas.js';
 import { dashboardSummary, describeActivity, type ActivityLine } from './summary.js';
 
@@ -15,6 +16,7 @@ export async function dashboardRoutes(app: FastifyInstance) {
       canOpenItems: can(roles, 'orders:view'),
       canViewQueues: can(roles, 'queues:view'),
       roles,
+      linksWarning: can(roles, 'settings:manage') ? unreachableLinksWarning(app.config.baseUrl, request.hostname) : undefined,
     });
   });
 }

@@ -4,6 +4,7 @@ import QRCode from 'qrcode';
 import { Type } from 'typebox';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formList, formText } from '../platform/forms.js';
+import { unreachableLinksWarning } from '../platform/public-address.js';
 import { EmptyForm, Form, Id, IdParams, isCanonicalId, NoQuery, Repeated, Text, Version } from '../platform/schemas.js';
 import { startEnrolment } from './devices.js';
 import { createKiosk, defaultKioskQueues, deleteKiosk, findKiosk, listDevices, listKiosks, revokeDevice, updateKiosk, type KioskInput, type KioskSummary } from './kiosks.js';
@@ -107,7 +108,8 @@ export async function kioskAdminRoutes(fastify: FastifyInstance) {
     const link = `${app.config.baseUrl}/kiosk/enrol/${enrolment.linkToken}`;
     const qrSvg = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     reply.header('cache-control', 'no-store');
-    return editPage(reply, kiosk, { ...kiosk }, {}, 200, { enrolment: { code: enrolment.code, link, expiresAt: enrolment.expiresAt, qrSvg } });
+    const linksWarning = unreachableLinksWarning(app.config.baseUrl, request.hostname);
+    return editPage(reply, kiosk, { ...kiosk }, {}, 200, { enrolment: { code: enrolment.code, link, expiresAt: enrolment.expiresAt, qrSvg }, linksWarning });
   });
 
   app.post(

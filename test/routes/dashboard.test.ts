@@ -41,6 +41,7 @@ t.test("the owner's start page: the whole shop at a glance, and activity that na
   const { client: admin } = await signedInClient(app, db, ['admin']);
   const page = await admin.get('/');
   t.match(page.body, /The shop at a glance/);
+  t.notMatch(page.body, /id="links-warning"/, 'a real public address: no warning');
   t.match(page.body, /id="shop-open"><p class="stat">2<\/p>/, 'items in the works');
   t.match(page.body, /id="shop-overdue" class="attention"><p class="stat">2<\/p>/, 'what is late');
   t.match(page.body, /id="shop-on-hold" class="attention"><p class="stat">1<\/p>/);
@@ -76,4 +77,14 @@ t.test('people whose modules are still to come are told what they can do now', a
   t.match((await service.get('/')).body, /Nothing is assigned to you right now\./);
   const { client: sales } = await signedInClient(app, db, ['sales']);
   t.notMatch((await sales.get('/')).body, /What you can do in Traveler today/, 'desk roles have their queues instead');
+});
+
+t.test('an owner reaching Traveler over the network while BASE_URL says localhost is told links will not work', async (t) => {
+  const { app, db } = await buildTestApp(t, { config: { baseUrl: 'http://localhost:3000' } });
+  const { client: admin } = await signedInClient(app, db, ['admin']);
+  t.notMatch((await admin.get('/', { host: 'localhost:3000' })).body, /id="links-warning"/, 'on this machine itself all is well');
+  const fromTheLan = await admin.get('/', { host: '192.168.1.20:3000' });
+  t.match(fromTheLan.body, /id="links-warning">Links in emails and the kiosk QR code point at http:\/\/localhost:3000, which other devices cannot open\. Set BASE_URL to the address people use \(for example http:\/\/192\.168\.1\.20:3000\)/);
+  const { client: sales } = await signedInClient(app, db, ['sales']);
+  t.notMatch((await sales.get('/', { host: '192.168.1.20:3000' })).body, /id="links-warning"/, 'only those who can act on it are told');
 });
