@@ -95,6 +95,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number } = {}): P
   const actor = { userId: admin.id, via: 'demo data' };
   const salespeople = [...userIds.values()].filter((u) => u.roles.includes('sales'));
   const builders = [...userIds.values()].filter((u) => u.roles.includes('production'));
+  const installer = userIds.get('jake@demo.traveler')!;
 
   const machineIds = new Map<string, number>();
   for (const name of ['CNC router', 'Large-format printer', 'Laser engraver', 'Vinyl cutter']) {
@@ -141,15 +142,16 @@ export async function seedDemoShop(db: Db, options: { orders?: number } = {}): P
     const orderDue = Math.floor(random() * 40) - 10;
     const lines: ItemInput[] = Array.from({ length: itemCount }, () => {
       const product = pick(products);
+      const method = pick(methods);
       return {
         description: product.description,
         quantity: String(1 + Math.floor(random() * 6)),
         unitPrice: String(product.price),
         machineId: String(machineIds.get(product.machine)),
         materialId: String(materialIds.get(product.material)),
-        fulfillmentMethod: pick(methods),
+        fulfillmentMethod: method,
         dueDate: isoDate(orderDue + Math.floor(random() * 5)),
-        assigneeId: random() < 0.6 ? String(pick(builders).id) : '',
+        assigneeId: method === 'installation' && random() < 0.6 ? String(installer.id) : random() < 0.6 ? String(pick(builders).id) : '',
         expectedHours: random() < 0.7 ? String(0.5 * (1 + Math.floor(random() * 8))) : '',
         notes: '',
       };
