@@ -150,13 +150,13 @@ export async function productionRoutes(fastify: FastifyInstance) {
   }
 
   app.get('/queues/:key', { config: viewQueues, schema: { params: QueueKeyParams, querystring: QueueFilterQuery } }, async (request, reply) =>
-    queuePageReply(request, reply, request.params.key, request.query as Record<string, unknown>),
+    queuePageReply(request, reply, request.params.key, request.query),
   );
 
   // Polled every few seconds by open queue pages: unchanged costs one lookup and no rendering.
   app.get('/queues/:key/changes', { config: viewQueues, schema: { params: QueueKeyParams, querystring: QueueFilterQuery } }, async (request, reply) => {
     const { key } = request.params;
-    const query = request.query as Record<string, unknown>;
+    const query = request.query;
     const seen = typeof query.seq === 'string' && /^\d{1,15}$/.test(query.seq) ? Number(query.seq) : -1;
     const current = await changeNumbers.get(key);
     if (current === undefined) throw new HttpError(404);

@@ -38,11 +38,17 @@ const options = {
   leaseSeconds: Number(required('LEASE_SECONDS')),
 };
 await once(process.stdin, 'data');
+// Sends what is due; when what is left is not due yet (a killed sender's lease), exits with
+// notYetDue instead of waiting, so the test can move the clock on rather than sleep.
+const notYetDue = 75;
 for (;;) {
   await sender.deliverDueMail(db, options);
   const wait = await secondsUntilNextDue(db);
   if (wait === null) break;
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait * 1000 + 10));
+  if (wait > 0) {
+    process.exitCode = notYetDue;
+    break;
+  }
 }
 options.transport.close();
 await db.destroy();
