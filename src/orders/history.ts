@@ -4,6 +4,16 @@ import * as fmt from '../platform/format.js';
 
 /** An order's history: its own events (created, edited, items added or removed) and its items', newest first. */
 export async function orderHistory(db: DbOrTx, orderId: number, itemIds: number[]) {
+  return orderEvents(db, orderId, itemIds).execute();
+}
+
+/** Who last changed the order or one of its items: the "saved by" of an edit conflict. */
+export async function lastChangedBy(db: DbOrTx, orderId: number, itemIds: number[]): Promise<string | null> {
+  const last = await orderEvents(db, orderId, itemIds).limit(1).executeTakeFirst();
+  return last ? (last.actorName ?? last.actorVia) : null;
+}
+
+function orderEvents(db: DbOrTx, orderId: number, itemIds: number[]) {
   return eventsWithActors(db)
     .where((eb) =>
       eb.or([
@@ -11,8 +21,7 @@ export async function orderHistory(db: DbOrTx, orderId: number, itemIds: number[
         // An item's addition and removal are told by the order's own events.
         ...(itemIds.length > 0 ? [eb.and([eb('events.subject_type', '=', 'line_item'), eb('events.subject_id', 'in', itemIds), eb('events.action', 'not in', ['added', 'removed'])])] : []),
       ]),
-    )
-    .execute();
+    );
 }
 
 export type OrderHistoryEntry = Awaited<ReturnType<typeof orderHistory>>[number];

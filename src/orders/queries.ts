@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../db/database.js';
-import { lastActor } from '../events/history.js';
+import { lastChangedBy } from './history.js';
 import { baseOf, type OrderForm } from './order-form.js';
 
 export async function findOrder(db: DbOrTx, orderId: number) {
@@ -121,15 +121,15 @@ export async function orderFormChoices(db: DbOrTx) {
 
 /** The order as saved, in the order form's terms, with who saved it last and when. */
 export async function savedOrderForm(db: DbOrTx, orderId: number): Promise<{ form: OrderForm; savedBy: string | null; savedAt: Date }> {
-  const [order, items, lastEdit] = await Promise.all([
+  const [order, items] = await Promise.all([
     db
       .selectFrom('orders')
       .select(['customer_id', 'salesperson_id', 'due_date', 'notes', 'version', 'customer_emails_muted', 'updated_at'])
       .where('id', '=', orderId)
       .executeTakeFirstOrThrow(),
     db.selectFrom('line_items').selectAll().where('order_id', '=', orderId).orderBy('position').execute(),
-    lastActor(db, 'order', orderId),
   ]);
+  const lastEdit = await lastChangedBy(db, orderId, items.map((item) => item.id));
   const optional = (id: number | null) => (id === null ? '' : String(id));
   const form: OrderForm = {
     customerId: String(order.customer_id),

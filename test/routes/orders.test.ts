@@ -162,8 +162,9 @@ t.test('two people edit one order: changes only one of them made are kept, and w
   const shop = await seedShop(db);
   const order = await placeOrder(db, shop, [{ description: 'Menu board', dueDate: '2026-12-01' }, { description: 'Door decal', quantity: '2' }]);
   const [menu, decal] = order.items.map((item) => String(item.id)) as [string, string];
-  const { client: first } = await signedInClient(app, db, ['sales']);
+  const { client: first, user: firstUser } = await signedInClient(app, db, ['sales']);
   const { client: second } = await signedInClient(app, db, ['sales']);
+  const firstName = (await db.selectFrom('users').select('name').where('id', '=', firstUser.id).executeTakeFirstOrThrow()).name;
   const firstForm = formFields((await first.get(`/orders/${order.id}/edit`)).body);
   const secondForm = formFields((await second.get(`/orders/${order.id}/edit`)).body);
   t.ok(secondForm.base?.[0], 'the form carries the order as it was opened');
@@ -177,6 +178,7 @@ t.test('two people edit one order: changes only one of them made are kept, and w
 
   const late = await second.post(`/orders/${order.id}`, edit(secondForm, (f) => { f.item_quantity![1] = '5'; f.notes = ['Rush job']; f.item_dueDate![0] = '2026-12-05'; }));
   t.equal(late.statusCode, 409, 'the second is a conflict');
+  t.match(late.body, new RegExp(`Saved by ${firstName},`), 'naming who saved meanwhile, even when they changed only an item');
   t.match(late.body, /1 change of theirs to fields you had not touched is now in your form/);
   t.match(late.body, /value="Menu board \(red\)"/, 'their change to a field this person left alone is taken');
   t.match(late.body, /name="item_quantity" value="5"/, 'this person\'s own change is kept');
