@@ -1,7 +1,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { Type, type TProperties } from 'typebox';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formText, isHtmx } from '../platform/forms.js';
 import { BigIdParams, Form, IdParams, isCanonicalId, NoQuery, Query, Text, TokenParams, Version, WorkflowKey } from '../platform/schemas.js';
@@ -49,10 +49,7 @@ const holdReasons = ['Quality problem', 'Missing material', 'Machine down', 'Wai
 const credentialLifetimeSeconds = 400 * 24 * 3600; // the longest browsers keep a cookie
 
 /** Every kiosk form carries the tablet's anti-forgery token, unless htmx sends it as a header. */
-function KioskForm<Fields extends Record<string, ReturnType<typeof Text>>>(fields: Fields) {
-  const optional = Object.fromEntries(Object.entries({ ...fields, _kiosk_csrf: Text(200) }).map(([name, schema]) => [name, Type.Optional(schema)]));
-  return Type.Object(optional as { [Name in keyof Fields | '_kiosk_csrf']: ReturnType<typeof Type.Optional<ReturnType<typeof Text>>> }, { additionalProperties: false });
-}
+const KioskForm = <Fields extends TProperties>(fields: Fields) => Form(fields, '_kiosk_csrf');
 const ItemState = { version: Version, status: WorkflowKey };
 const kioskPage = { config: kiosk, schema: { querystring: NoQuery } } as const;
 const itemPage = { config: kiosk, schema: { params: IdParams, querystring: NoQuery } } as const;

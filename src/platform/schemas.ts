@@ -101,10 +101,11 @@ export function Query<Fields extends TProperties>(fields: Fields) {
 
 /**
  * A urlencoded form: every field optional (a missing one reads as empty and gets the domain's
- * message), fields the route does not name are dropped, and the CSRF token may ride along.
+ * message), fields the route does not name are dropped, and the anti-forgery token may ride
+ * along (an office session's `_csrf`, or a kiosk tablet's `_kiosk_csrf`).
  */
-export function Form<Fields extends TProperties>(fields: Fields) {
-  return Type.Object({ ...allOptional(fields), _csrf: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
+export function Form<Fields extends TProperties>(fields: Fields, tokenField: '_csrf' | '_kiosk_csrf' = '_csrf') {
+  return Type.Object({ ...allOptional(fields), [tokenField]: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
 }
 
 /** A form with nothing in it but the CSRF token (buttons that just do one thing). */
