@@ -22,8 +22,8 @@ import * as fmt from '../src/platform/format.js';
 import { NoQuery } from '../src/platform/schemas.js';
 import { hashToken } from '../src/platform/tokens.js';
 import { queuePage } from '../src/production/queue-query.js';
-import { foldQueueChanges, queueChangeSeq } from '../src/production/queues.js';
-import { transitionItem } from '../src/workflow/transition.js';
+import { transition } from '../src/workflow/engine.js';
+import { foldQueueChanges, queueChangeSeq } from '../src/workflow/queue-changes.js';
 import { benchOrders, buildLargeShop, itemsPerOrder, undoBenchChanges } from './bench-data.js';
 
 const connections = 10;
@@ -188,7 +188,7 @@ const movedMeanwhile = await db.selectFrom('line_items').select(['id', 'version'
 const startWorkElsewhere = async () => {
   const item = movedMeanwhile.shift();
   if (!item) return;
-  await transitionItem(db, { userId: benchUser.id, roles: ['admin', 'production'] }, { itemId: item.id, expectedVersion: item.version, toStatus: 'in_progress' });
+  await transition(db, 'line_item', item.id, { userId: benchUser.id, roles: ['admin', 'production'] }, { expectedVersion: item.version, to: 'in_progress' });
 };
 results.push(await measure('Queue page, unfiltered, an item moving every second', { path: '/queues/pending', meanwhile: startWorkElsewhere }));
 const filters: [string, string][] = [
@@ -204,7 +204,7 @@ const filters: [string, string][] = [
 ];
 for (const [label, query] of filters) results.push(await measure(`Queue page, ${label}`, { path: `/queues/pending?${query}` }));
 
-const seq = (await queueChangeSeq(db, 'pending'))!;
+const seq = (await queueChangeSeq(db, 'production', 'pending'))!;
 results.push(await measure('Unchanged refresh (204)', { path: `/queues/pending/changes?seq=${seq}`, headers: { 'hx-request': 'true' } }));
 
 // A shop-floor tablet: its station's queue (the Pending and Work in progress items of one

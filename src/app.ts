@@ -29,7 +29,8 @@ import { PostgresSessionStore } from './platform/session-store.js';
 import { fragmentReply, pageReply } from './platform/views.js';
 import { settingsRoutes } from './settings/routes.js';
 import { can } from './platform/permissions.js';
-import { loadNavigation } from './production/queues.js';
+import { loadNavigation } from './workflow/navigation.js';
+import { lineItemQueues } from './line-items/subject.js';
 import { productionRoutes } from './production/routes.js';
 import { filterChoiceLists, type FilterChoiceLists } from './production/filter-choices.js';
 import { orderRoutes } from './orders/routes.js';
@@ -40,6 +41,7 @@ import { alertRoutes } from './notifications/alert-routes.js';
 import { kioskRoutes } from './kiosk/routes.js';
 import { kioskAdminRoutes } from './kiosk/admin-routes.js';
 import { WorkflowCache } from './workflow/definition.js';
+import { installModules } from './modules.js';
 import { ShopNameCache } from './settings/settings.js';
 
 declare module 'fastify' {
@@ -48,7 +50,8 @@ declare module 'fastify' {
     config: ReadyConfig;
     mail: MailDelivery;
     shopName(): string;
-    workflow: WorkflowCache;
+    /** Every workflow as this instance last read it; edits apply within `workflowCheckMs`. */
+    workflows: WorkflowCache;
     /** People or passwords changed: sessions are read afresh from the database. */
     forgetSessions(): void;
     /** Machines, materials and people for the queue filters; invalidate() after changing them. */
@@ -67,6 +70,8 @@ export interface BuildOptions {
   sessionCacheMs?: number;
   /** How many queue pages to keep for reuse while their queue is unchanged (default 300; 0 keeps none). */
   queuePagesKept?: number;
+  /** How often a workflow held by this instance is compared with the database's (default 2 s). */
+  workflowCheckMs?: number;
 }
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -87,8 +92,9 @@ function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
-export async function buildApp({ config, db, logStream, sessionCacheMs, queuePagesKept }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logStream, sessionCacheMs, queuePagesKept, workflowCheckMs }: BuildOptions): Promise<FastifyInstance> {
   setDisplayTimezone(config.shopTimezone);
+  installModules();
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -116,15 +122,14 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
     (error) => app.log.error({ err: error }, 'mail delivery failed'),
   );
   app.decorate('mail', mail);
-  const workflow = new WorkflowCache(db);
-  app.decorate('workflow', workflow);
+  app.decorate('workflows', new WorkflowCache(db, workflowCheckMs));
   app.decorate('filterChoices', filterChoiceLists(db));
   app.decorate('queuePages', new QueuePageCache(queuePagesKept));
   app.decorate('layoutExtras', async (request: FastifyRequest, known: Record<string, unknown>) => {
     const user = request.user;
     if (!user) return { queueNav: [], unreadAlerts: 0 };
     if (known.queueNav !== undefined && known.unreadAlerts !== undefined) return {};
-    const { queueNav, unreadAlerts } = await loadNavigation(db, user, can(user.roles, 'queues:view'));
+    const { queueNav, unreadAlerts } = await loadNavigation(db, lineItemQueues, user, can(user.roles, 'queues:view'));
     return { queueNav, unreadAlerts };
   });
   app.decorateReply('page', pageReply);

@@ -3,7 +3,7 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import { sendQueueDigests } from './notifications/alerts.js';
 import { sendCustomerUpdates } from './notifications/customer-updates.js';
 import { deleteExpiredSessions } from './platform/session-store.js';
-import { foldQueueChanges } from './production/queues.js';
+import { foldQueueChanges } from './workflow/queue-changes.js';
 
 /**
  * The whole schedule. Every job is safe with several app instances running: mail rows and

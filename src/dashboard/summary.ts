@@ -2,8 +2,10 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { CurrentUser } from '../platform/auth.js';
 import { can, type Permission } from '../platform/permissions.js';
-import { queueNavigation } from '../production/queues.js';
-import { itemLabel } from '../workflow/transition.js';
+import { lineItemQueues, lineItemWorkflow } from '../line-items/subject.js';
+import { isUnfinished } from '../line-items/queries.js';
+import { queueNavigation } from '../workflow/navigation.js';
+import { itemLabel } from '../platform/format.js';
 
 export interface ActivityLine {
   id: number;
@@ -151,17 +153,17 @@ interface StatusCounts {
 async function countsByStatus(db: Db, today: string): Promise<StatusCounts[]> {
   const { rows } = await sql<StatusCounts>`
     select ws.key, ws.kind, ws.queue_key as "queueKey",
-           case when ws.kind in ('open', 'hold') then (select count(*)::int from line_items li where li.status = ws.key and li.due_date < ${today}::date) else 0 end as overdue,
-           case when ws.kind in ('open', 'hold') then (select count(*)::int from line_items li where li.status = ws.key and li.due_date >= ${today}::date and li.due_date < ${today}::date + 7) else 0 end as "dueSoon",
-           (select count(*)::int from line_items li where li.status = ws.key and li.status_entered_at >= now() - interval '7 days') as "enteredThisWeek"
+           case when ws.kind in ('open', 'hold') then (select count(*)::int from line_items li where li.status = ws.key and li.workflow = ws.workflow and li.due_date < ${today}::date) else 0 end as overdue,
+           case when ws.kind in ('open', 'hold') then (select count(*)::int from line_items li where li.status = ws.key and li.workflow = ws.workflow and li.due_date >= ${today}::date and li.due_date < ${today}::date + 7) else 0 end as "dueSoon",
+           (select count(*)::int from line_items li where li.status = ws.key and li.workflow = ws.workflow and li.status_entered_at >= now() - interval '7 days') as "enteredThisWeek"
       from workflow_statuses ws
-     where ws.workflow = 'production'`.execute(db);
+     where ws.workflow = ${lineItemWorkflow}`.execute(db);
   return rows;
 }
 
 async function shopOverview(db: Db, user: CurrentUser, today: string): Promise<ShopOverview> {
   const [nav, counts, orders] = await Promise.all([
-    queueNavigation(db, user),
+    queueNavigation(db, lineItemQueues, user),
     countsByStatus(db, today),
     db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('created_at', '>=', sql<Date>`now() - interval '7 days'`).executeTakeFirstOrThrow(),
   ]);
@@ -187,7 +189,7 @@ async function workItems(db: Db, ids: number[]): Promise<WorkItem[]> {
     .selectFrom('line_items as li')
     .innerJoin('orders as o', 'o.id', 'li.order_id')
     .innerJoin('customers as c', 'c.id', 'li.customer_id')
-    .innerJoin('workflow_statuses as ws', 'ws.key', 'li.status')
+    .innerJoin('workflow_statuses as ws', (join) => join.onRef('ws.workflow', '=', 'li.workflow').onRef('ws.key', '=', 'li.status'))
     .select(['li.id', 'li.order_number as orderNumber', 'li.position', 'o.last_item_number as lastItemNumber', 'li.description', 'ws.label as statusLabel', 'li.due_date as dueDate', 'c.name as customerName'])
     .where('li.id', 'in', ids)
     .execute();
@@ -199,8 +201,8 @@ async function workItems(db: Db, ids: number[]): Promise<WorkItem[]> {
 async function assignedTo(db: Db, userId: number): Promise<WorkItem[]> {
   const { rows } = await sql<{ id: number }>`
     select li.id from workflow_statuses ws
-     cross join lateral (select id, due_date from line_items where status = ws.key and assignee_id = ${userId} order by due_date asc nulls last, id limit 20) li
-     where ws.kind in ('open', 'hold')
+     cross join lateral (select id, due_date from line_items where status = ws.key and workflow = ws.workflow and assignee_id = ${userId} order by due_date asc nulls last, id limit 20) li
+     where ws.workflow = ${lineItemWorkflow} and ws.kind in ('open', 'hold')
      order by li.due_date asc nulls last, li.id
      limit 20`.execute(db);
   return workItems(db, rows.map((row) => row.id));
@@ -210,8 +212,8 @@ async function assignedTo(db: Db, userId: number): Promise<WorkItem[]> {
 async function latestCompleted(db: Db): Promise<WorkItem[]> {
   const { rows } = await sql<{ id: number }>`
     select li.id from workflow_statuses ws
-     cross join lateral (select id, status_entered_at from line_items where status = ws.key order by status_entered_at desc limit 10) li
-     where ws.kind = 'completed'
+     cross join lateral (select id, status_entered_at from line_items where status = ws.key and workflow = ws.workflow order by status_entered_at desc limit 10) li
+     where ws.workflow = ${lineItemWorkflow} and ws.kind = 'completed'
      order by li.status_entered_at desc
      limit 10`.execute(db);
   return workItems(db, rows.map((row) => row.id));
@@ -237,7 +239,7 @@ export async function dashboardSummary(db: Db, user: CurrentUser, today: string)
     .leftJoin('line_items as subject_item', (join) => join.onRef('subject_item.id', '=', 'events.subject_id').on('events.subject_type', '=', 'line_item'))
     .leftJoin('customers as order_customer', 'order_customer.id', 'subject_order.customer_id')
     .leftJoin('customers as item_customer', 'item_customer.id', 'subject_item.customer_id')
-    .leftJoin('workflow_statuses as to_status', 'to_status.key', 'events.to_status')
+    .leftJoin('workflow_statuses as to_status', (join) => join.onRef('to_status.key', '=', 'events.to_status').on('to_status.workflow', '=', lineItemWorkflow).on('events.subject_type', '=', 'line_item'))
     .select([
       sql<string | null>`coalesce(subject_user.name, subject_customer.name, subject_kiosk.name, events.particulars->>'name')`.as('subjectName'),
       'subject_order.number as orderNumber',
@@ -280,15 +282,15 @@ export async function dashboardSummary(db: Db, user: CurrentUser, today: string)
 export async function overdueByQueue(db: Db, queueKeys: string[], today: string): Promise<Map<string, number>> {
   if (queueKeys.length === 0) return new Map();
   const { rows } = await sql<{ queueKey: string; n: number }>`
-    select ws.queue_key as "queueKey", sum((select count(*) from line_items li where li.status = ws.key and li.due_date < ${today}::date))::int as n
+    select ws.queue_key as "queueKey", sum((select count(*) from line_items li where li.status = ws.key and li.workflow = ws.workflow and li.due_date < ${today}::date))::int as n
       from workflow_statuses ws
-     where ws.queue_key in (${sql.join(queueKeys)})
+     where ws.workflow = ${lineItemWorkflow} and ws.queue_key in (${sql.join(queueKeys)})
      group by ws.queue_key`.execute(db);
   return new Map(rows.map((row) => [row.queueKey, Number(row.n)]));
 }
 
 async function queuesAtAGlance(db: Db, user: CurrentUser, today: string): Promise<QueueAtAGlance[]> {
-  const owned = (await queueNavigation(db, user)).filter((queue) => queue.owned);
+  const owned = (await queueNavigation(db, lineItemQueues, user)).filter((queue) => queue.owned);
   const overdue = await overdueByQueue(db, owned.map((queue) => queue.key), today);
   return owned.map((queue) => ({ key: queue.key, label: queue.label, count: queue.count, newCount: queue.newCount, overdue: overdue.get(queue.key) ?? 0 }));
 }
@@ -301,10 +303,9 @@ async function openOrdersOf(db: Db, userId: number): Promise<number> {
     .where(({ exists, selectFrom }) =>
       exists(
         selectFrom('line_items')
-          .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
           .select('line_items.id')
           .whereRef('line_items.order_id', '=', 'orders.id')
-          .where('workflow_statuses.kind', 'in', ['open', 'hold']),
+          .where(isUnfinished),
       ),
     )
     .executeTakeFirstOrThrow();

@@ -10,6 +10,7 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
 
 export type Db = Kysely<Database>;
 export type DbOrTx = Kysely<Database> | Transaction<Database>;
+export type Tx = Transaction<Database>;
 
 export function createDb(connectionString: string, poolSize = 10, onIdleError: (error: Error) => void = logIdleError): Db {
   // A connection attempt that hangs (a network partition) fails the request instead of holding it.

@@ -107,11 +107,13 @@ export interface AccessTokensTable {
 
 export interface QueueChangesTable {
   id: Generated<number>;
+  workflow: Generated<string>;
   queue_key: string;
   delta: number;
 }
 
 export interface QueueTotalsView {
+  workflow: string;
   key: string;
   item_count: number;
   change_seq: number;
@@ -142,6 +144,17 @@ export type MaterialsTable = MachinesTable;
 export type StatusKind = 'open' | 'hold' | 'completed' | 'cancelled';
 export type FulfillmentMethod = 'pickup' | 'installation' | 'delivery' | 'shipping';
 export type TransitionRequirement = 'fulfillment_method' | 'tracking' | 'reason' | 'previous_status';
+export const transitionIntents = ['start', 'advance', 'built', 'complete', 'hold', 'resume', 'cancel', 'reopen', 'back', 'approve', 'reject'] as const;
+export type TransitionIntent = (typeof transitionIntents)[number];
+export type WaitsOn = 'shop' | 'customer' | 'vendor';
+
+export interface WorkflowsTable {
+  key: string;
+  id: Generated<number>;
+  label: string;
+  subject_type: string;
+  revision: Generated<number>;
+}
 
 export interface QueuesTable {
   key: string;
@@ -162,8 +175,11 @@ export interface WorkflowStatusesTable {
   kind: StatusKind;
   position: number;
   expected_minutes: number | null;
-  customer_email: 'item-built' | 'item-completed' | null;
+  customer_email: string | null;
   fulfillment_method: FulfillmentMethod | null;
+  waits_on: Generated<WaitsOn>;
+  alert_roles: Generated<string[]>;
+  initial: Generated<boolean>;
 }
 
 export interface WorkflowTransitionsTable {
@@ -174,6 +190,7 @@ export interface WorkflowTransitionsTable {
   label: string;
   roles: string[];
   requires: TransitionRequirement[];
+  intent: TransitionIntent;
   position: Generated<number>;
 }
 
@@ -209,6 +226,7 @@ export interface LineItemsTable {
   due_date: string | null;
   assignee_id: number | null;
   notes: Generated<string>;
+  workflow: Generated<string>;
   status: string;
   status_entered_at: Timestamp;
   held_from_status: string | null;
@@ -229,6 +247,7 @@ export interface CustomerUpdatesTable {
   id: Generated<number>;
   order_id: number;
   line_item_id: number;
+  workflow: Generated<string>;
   status: string;
   created_at: Timestamp;
 }
@@ -246,12 +265,14 @@ export interface AlertsTable {
 
 export interface QueueSubscriptionsTable {
   user_id: number;
+  workflow: Generated<string>;
   queue_key: string;
   subscribed: boolean;
 }
 
 export interface QueueVisitsTable {
   user_id: number;
+  workflow: Generated<string>;
   queue_key: string;
   last_seen_at: Timestamp;
 }
@@ -259,6 +280,7 @@ export interface QueueVisitsTable {
 export interface SavedViewsTable {
   id: Generated<number>;
   user_id: number;
+  workflow: Generated<string>;
   queue_key: string;
   name: string;
   query: string;
@@ -348,6 +370,7 @@ export interface Database {
   customers: CustomersTable;
   machines: MachinesTable;
   materials: MaterialsTable;
+  workflows: WorkflowsTable;
   queues: QueuesTable;
   workflow_statuses: WorkflowStatusesTable;
   workflow_transitions: WorkflowTransitionsTable;

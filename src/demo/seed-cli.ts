@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
+import { installModules } from '../modules.js';
 import { demoPassword, demoPin, seedDemoShop } from './seed.js';
 
 const config = loadConfig();
@@ -8,6 +9,7 @@ const database = await openDatabase(config);
 try {
   await migrateToLatest(database.db);
   const started = Date.now();
+  installModules();
   const summary = await seedDemoShop(database.db);
   await database.db.updateTable('shop_settings').set({ shop_name: 'Northside Signs (demo)' }).where('shop_name', '=', 'Our shop').execute();
   console.log(

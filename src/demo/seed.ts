@@ -5,7 +5,7 @@ import { addCatalogEntry } from '../catalog/catalog.js';
 import { createCustomer } from '../customers/customers.js';
 import { createOrder, type ItemInput } from '../orders/orders.js';
 import type { Role } from '../platform/permissions.js';
-import { transitionItem } from '../workflow/transition.js';
+import { transition } from '../workflow/engine.js';
 
 export const demoPassword = 'traveler-demo';
 /** Everyone in production can sign in at the demo kiosks with this PIN. */
@@ -173,7 +173,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number } = {}): P
       const act = { userId: builder.id, roles: builder.roles, via: 'demo data' };
       let version = 1;
       const step = async (toStatus: string, extra: Record<string, string> = {}) => {
-        const outcome = await transitionItem(db, act, { itemId: row.id, expectedVersion: version, toStatus, ...extra });
+        const outcome = await transition(db, 'line_item', row.id, act, { expectedVersion: version, to: toStatus, input: extra });
         version = outcome.version;
       };
       const roll = random();

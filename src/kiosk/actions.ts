@@ -1,87 +1,84 @@
-import type { Db } from '../db/database.js';
-import { HttpError, ValidationError } from '../platform/errors.js';
-import { resolveTarget } from '../production/bulk.js';
+import type { DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
+import type { TransitionIntent } from '../db/types.js';
+import type { LineItemTransitionRow } from '../line-items/subject.js';
+import { ValidationError } from '../platform/errors.js';
 import { startWork, stopEveryonesWork, type WorkActor } from '../production/work-logs.js';
-import type { Workflow } from '../workflow/definition.js';
-import { transitionItem, type TransitionOutcome } from '../workflow/transition.js';
+import { transitionsWithIntent, type Workflow } from '../workflow/definition.js';
+import { transition, type TransitionOutcome } from '../workflow/engine.js';
+import type { TransitionInput } from '../workflow/subjects.js';
 import type { KioskContext, KioskOperator } from './devices.js';
 
-export function kioskActor(kiosk: KioskContext, operator: KioskOperator): WorkActor & { roles: string[] } {
+type KioskActor = WorkActor & { roles: string[] };
+type Outcome = TransitionOutcome<LineItemTransitionRow>;
+
+export function kioskActor(kiosk: KioskContext, operator: KioskOperator): KioskActor {
   return { userId: operator.id, roles: operator.roles, kioskId: kiosk.kioskId, via: `kiosk ${kiosk.kioskName}` };
 }
 
+const can = (workflow: Workflow, status: string, intent: TransitionIntent) => transitionsWithIntent(workflow, status, intent).length > 0;
+
 /** Work happens in the statuses an item is marked BUILT from (in the preset, Work in progress). */
 function isWorkStatus(workflow: Workflow, status: string): boolean {
-  return workflow.transitions.some((t) => t.from === status && t.requires.includes('fulfillment_method'));
-}
-
-/** The plain move from a waiting status straight into a work status (in the preset, Start work). */
-function startTransition(workflow: Workflow, status: string) {
-  return workflow.transitions.find((t) => t.from === status && t.requires.length === 0 && isWorkStatus(workflow, t.to));
+  return can(workflow, status, 'built');
 }
 
 export function canStartWork(workflow: Workflow, status: string): boolean {
-  return isWorkStatus(workflow, status) || startTransition(workflow, status) !== undefined;
+  return isWorkStatus(workflow, status) || can(workflow, status, 'start');
+}
+
+function move(db: DbOrTx, actor: KioskActor, itemId: number, version: number, intent: TransitionIntent, input: TransitionInput = {}): Promise<Outcome> {
+  return transition<LineItemTransitionRow>(db, 'line_item', itemId, actor, { expectedVersion: version, to: { intent }, input });
 }
 
 /**
  * Start: the person's clock starts; an item still waiting to be started moves into work
- * first (through the one transition function, so the role and version checks hold).
+ * first. One transaction: a clock never runs on an item that did not move.
  */
-export async function startItemWork(db: Db, workflow: Workflow, actor: WorkActor & { roles: string[] }, itemId: number, status: string, version: number): Promise<TransitionOutcome | undefined> {
+export async function startItemWork(db: DbOrTx, workflow: Workflow, actor: KioskActor, itemId: number, status: string, version: number): Promise<Outcome | undefined> {
   if (!canStartWork(workflow, status)) {
     throw new ValidationError({ work: `This item is “${workflow.statuses.get(status)?.label ?? status}”: there is no work to start on it.` });
   }
-  const start = startTransition(workflow, status);
-  const moved = start ? await transitionItem(db, actor, { itemId, expectedVersion: version, toStatus: start.to }) : undefined;
-  await startWork(db, actor, itemId);
-  return moved;
+  return inTransaction(db, async (tx) => {
+    const moved = isWorkStatus(workflow, status) ? undefined : await move(tx, actor, itemId, version, 'start');
+    await startWork(tx, actor, itemId);
+    return moved;
+  });
 }
 
-/** BUILT: the fulfillment method confirms (or changes) which of the four queues it goes to; every clock on it stops. */
-export async function markItemBuilt(db: Db, workflow: Workflow, actor: WorkActor & { roles: string[] }, itemId: number, status: string, version: number, fulfillmentMethod: string): Promise<TransitionOutcome> {
-  const toStatus = resolveTarget(workflow, status, 'built', fulfillmentMethod || undefined);
-  const outcome = await transitionItem(db, actor, { itemId, expectedVersion: version, toStatus, fulfillmentMethod });
-  await stopEveryonesWork(db, actor, itemId);
-  return outcome;
+/** BUILT: the fulfillment method confirms (or changes) which of the four queues it goes to; every clock on it stops, in the same transaction. */
+export async function markItemBuilt(db: DbOrTx, actor: KioskActor, itemId: number, version: number, fulfillmentMethod: string): Promise<Outcome> {
+  return inTransaction(db, async (tx) => {
+    const outcome = await move(tx, actor, itemId, version, 'built', { fulfillmentMethod });
+    await stopEveryonesWork(tx, actor, itemId);
+    return outcome;
+  });
 }
 
-export async function holdItem(db: Db, workflow: Workflow, actor: WorkActor & { roles: string[] }, itemId: number, status: string, version: number, reason: string): Promise<TransitionOutcome> {
-  const hold = holdTransition(workflow, status);
-  if (!hold) throw new HttpError(422, 'This item cannot be put on hold from where it is.');
-  const outcome = await transitionItem(db, actor, { itemId, expectedVersion: version, toStatus: hold.to, reason });
-  await stopEveryonesWork(db, actor, itemId);
-  return outcome;
+export async function holdItem(db: DbOrTx, actor: KioskActor, itemId: number, version: number, reason: string): Promise<Outcome> {
+  return inTransaction(db, async (tx) => {
+    const outcome = await move(tx, actor, itemId, version, 'hold', { reason });
+    await stopEveryonesWork(tx, actor, itemId);
+    return outcome;
+  });
+}
+
+/** Back to where the item was before its hold. */
+export async function resumeItem(db: DbOrTx, actor: KioskActor, itemId: number, version: number): Promise<Outcome> {
+  return move(db, actor, itemId, version, 'resume');
 }
 
 /** The BUILT queues this item can go to from its status (empty when it is not in work). */
 export function builtChoices(workflow: Workflow, status: string) {
-  return workflow.transitions
-    .filter((t) => t.from === status && t.requires.includes('fulfillment_method'))
+  return transitionsWithIntent(workflow, status, 'built')
     .map((t) => workflow.statuses.get(t.to)!)
     .filter((s) => s.fulfillmentMethod !== null);
 }
 
-/** Back to where the item was before its hold, through the transition that requires it (in the preset, Resume). */
-function resumeTransition(workflow: Workflow, status: string) {
-  return workflow.transitions.find((t) => t.from === status && t.requires.includes('previous_status'));
-}
-
 export function canResume(workflow: Workflow, status: string): boolean {
-  return workflow.statuses.get(status)?.kind === 'hold' && resumeTransition(workflow, status) !== undefined;
-}
-
-export async function resumeItem(db: Db, workflow: Workflow, actor: WorkActor & { roles: string[] }, itemId: number, status: string, version: number): Promise<TransitionOutcome> {
-  if (!canResume(workflow, status)) throw new HttpError(422, 'This item is not on hold.');
-  const heldFrom = await db.selectFrom('line_items').select('held_from_status').where('id', '=', itemId).executeTakeFirst();
-  if (!heldFrom?.held_from_status) throw new HttpError(422, 'This item is not on hold.');
-  return transitionItem(db, actor, { itemId, expectedVersion: version, toStatus: heldFrom.held_from_status });
-}
-
-function holdTransition(workflow: Workflow, status: string) {
-  return workflow.transitions.find((t) => t.from === status && workflow.statuses.get(t.to)?.kind === 'hold');
+  return workflow.statuses.get(status)?.kind === 'hold' && can(workflow, status, 'resume');
 }
 
 export function canHold(workflow: Workflow, status: string): boolean {
-  return holdTransition(workflow, status) !== undefined;
+  return can(workflow, status, 'hold');
 }

@@ -1,3 +1,4 @@
+import { lineItemWorkflow } from '../line-items/subject.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import QRCode from 'qrcode';
@@ -31,7 +32,7 @@ export async function kioskAdminRoutes(fastify: FastifyInstance) {
   const { db } = app;
 
   async function formChoices() {
-    const workflow = await app.workflow.get();
+    const workflow = await app.workflows.get(lineItemWorkflow);
     const machines = await db.selectFrom('machines').select(['id', 'name', 'active']).orderBy('name').execute();
     return { queues: workflow.queues, machines };
   }
@@ -61,7 +62,7 @@ export async function kioskAdminRoutes(fastify: FastifyInstance) {
   app.post('/admin/kiosks', { config: manageKiosks, schema: { querystring: NoQuery, body: NewKioskForm } }, async (request, reply) => {
     const values = kioskInput(request.body);
     try {
-      const kioskId = await createKiosk(db, { userId: request.user!.id }, await app.workflow.get(), values);
+      const kioskId = await createKiosk(db, { userId: request.user!.id }, await app.workflows.get(lineItemWorkflow), values);
       request.session.flash = `Kiosk “${values.name}” created. Enrol its tablet below.`;
       return reply.seeOther(`/admin/kiosks/${kioskId}`);
     } catch (error) {
@@ -79,7 +80,7 @@ export async function kioskAdminRoutes(fastify: FastifyInstance) {
     const kiosk = await loadKiosk(request);
     const values = { ...kioskInput(request.body), version: Number(formText(request.body, 'version')) };
     try {
-      await updateKiosk(db, { userId: request.user!.id }, await app.workflow.get(), kiosk.id, values, values.version);
+      await updateKiosk(db, { userId: request.user!.id }, await app.workflows.get(lineItemWorkflow), kiosk.id, values, values.version);
       request.session.flash = `Saved kiosk “${values.name}”.`;
       return reply.seeOther(`/admin/kiosks/${kiosk.id}`);
     } catch (error) {

@@ -7,12 +7,13 @@ import { formText, isHtmx } from '../platform/forms.js';
 import { BigIdParams, Form, IdParams, isCanonicalId, NoQuery, Query, Text, TokenParams, Version, WorkflowKey } from '../platform/schemas.js';
 import * as fmt from '../platform/format.js';
 import { renderHtml } from '../platform/views.js';
-import { addItemNote, itemNotes, noteMaxLength } from '../production/item-notes.js';
-import { attachPhoto, itemPhotos, photoMaxBytes, sendPhoto } from '../production/item-photos.js';
-import { itemDetail, itemExists } from '../production/items.js';
-import { ChangeNumbers } from '../production/queues.js';
-import { stopWork, timeWorkedOn, totalMinutes } from '../production/work-logs.js';
-import { fulfillmentMethods } from '../workflow/definition.js';
+import { fulfillmentMethods } from '../line-items/fulfillment.js';
+import { lineItemWorkflow } from '../line-items/subject.js';
+import { addItemNote, noteMaxLength } from '../production/item-notes.js';
+import { attachPhoto, photoMaxBytes, sendPhoto } from '../production/item-photos.js';
+import { itemExists, itemRecord } from '../production/items.js';
+import { stopWork } from '../production/work-logs.js';
+import { ChangeNumbers } from '../workflow/queue-changes.js';
 import { builtChoices, canHold, canResume, canStartWork, holdItem, kioskActor, markItemBuilt, resumeItem, startItemWork } from './actions.js';
 import {
   deviceLabel,
@@ -101,32 +102,24 @@ export async function kioskRoutes(fastify: FastifyInstance) {
 
   /** The station queue, and (for the header) who can sign in here. */
   async function stationData(kiosk: KioskContext, withWorkers = true) {
-    const workflow = await app.workflow.get();
+    const workflow = await app.workflows.get(lineItemWorkflow);
     const [{ items, more }, workers, seen] = await Promise.all([stationItems(db, workflow, kiosk), withWorkers ? kioskWorkers(db) : [], stationChangeKey(kiosk)]);
     return { items, more, workers, seen, statuses: workflow.statuses, today: fmt.today() };
   }
 
   async function stationChangeKey(kiosk: KioskContext): Promise<string> {
-    const numbers = await Promise.all(kiosk.queueKeys.map(async (key) => `${key}.${(await changeNumbers.get(key)) ?? 0}`));
+    const numbers = await Promise.all(kiosk.queueKeys.map(async (key) => `${key}.${(await changeNumbers.get(lineItemWorkflow, key)) ?? 0}`));
     return numbers.join('-');
   }
 
   async function itemPanel(kiosk: KioskContext, itemId: number, extra: ActionAnswer = {}) {
-    const detail = await itemDetail(db, itemId);
-    if (!detail) return { missing: true as const, ...extra };
-    const workflow = await app.workflow.get();
-    const [times, notes, photos] = await Promise.all([timeWorkedOn(db, [itemId]), itemNotes(db, itemId), itemPhotos(db, itemId)]);
-    const worked = times.get(itemId) ?? [];
-    const { item } = detail;
+    const workflow = await app.workflows.get(lineItemWorkflow);
+    const record = await itemRecord(db, workflow, itemId);
+    if (!record) return { missing: true as const, ...extra };
+    const { item, worked } = record;
     return {
       missing: false as const,
-      item,
-      label: detail.label,
-      status: workflow.statuses.get(item.status)!,
-      worked,
-      workedTotal: totalMinutes(worked),
-      notes,
-      photos,
+      ...record,
       working: kiosk.operator !== null && worked.some((w) => w.userId === kiosk.operator!.id && w.running),
       canStart: canStartWork(workflow, item.status),
       built: builtChoices(workflow, item.status),
@@ -251,7 +244,7 @@ export async function kioskRoutes(fastify: FastifyInstance) {
   const versionOf = (request: FastifyRequest) => Number(formText(request.body, 'version'));
   const statusOf = (request: FastifyRequest) => formText(request.body, 'status');
   const actorOf = (kiosk: KioskContext) => kioskActor(kiosk, kiosk.operator!);
-  const workflow = () => app.workflow.get();
+  const workflow = () => app.workflows.get(lineItemWorkflow);
 
   const StateForm = KioskForm(ItemState);
   itemAction('start', StateForm, async (request, kiosk, itemId) => {
@@ -267,19 +260,18 @@ export async function kioskRoutes(fastify: FastifyInstance) {
     return `Your work is finished: ${fmt.minutes(minutes)} this time.`;
   });
   itemAction('built', KioskForm({ ...ItemState, fulfillmentMethod: WorkflowKey }), async (request, kiosk, itemId) => {
-    const outcome = await markItemBuilt(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request), formText(request.body, 'fulfillmentMethod'));
+    const outcome = await markItemBuilt(db, actorOf(kiosk), itemId, versionOf(request), formText(request.body, 'fulfillmentMethod'));
     if (outcome.mailQueued) app.mail.nudge();
-    const status = (await workflow()).statuses.get(outcome.toStatus)!;
-    return `${outcome.label} is ${status.label}.`;
+    return `${outcome.label} is ${outcome.to.label}.`;
   });
   itemAction('hold', KioskForm({ ...ItemState, reason: Text(10_000), otherReason: Text(10_000) }), async (request, kiosk, itemId) => {
     const reason = formText(request.body, 'reason') || formText(request.body, 'otherReason');
-    const outcome = await holdItem(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request), reason);
+    const outcome = await holdItem(db, actorOf(kiosk), itemId, versionOf(request), reason);
     return `${outcome.label} is on hold: ${reason.trim()}.`;
   });
   itemAction('resume', StateForm, async (request, kiosk, itemId) => {
-    const outcome = await resumeItem(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request));
-    return `${outcome.label} is back in ${(await workflow()).statuses.get(outcome.toStatus)!.label}.`;
+    const outcome = await resumeItem(db, actorOf(kiosk), itemId, versionOf(request));
+    return `${outcome.label} is back in ${outcome.to.label}.`;
   });
   itemAction('notes', KioskForm({ note: Text(20_000) }), async (request, kiosk, itemId) => {
     await addItemNote(db, actorOf(kiosk), itemId, formText(request.body, 'note'));

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import type { Workflow } from '../workflow/definition.js';
-import { itemLabel } from '../workflow/transition.js';
+import { itemLabel } from '../platform/format.js';
 import type { KioskContext } from './devices.js';
 
 const stationLimit = 60;

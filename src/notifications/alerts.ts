@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { enqueueMail } from '../mail/outbox.js';
-import { queueNavigation, setQueueSubscription } from '../production/queues.js';
+import { lineItemQueues } from '../line-items/subject.js';
+import { queueNavigation, setQueueSubscription } from '../workflow/navigation.js';
 import { ValidationError } from '../platform/errors.js';
 
 export async function listAlerts(db: DbOrTx, userId: number) {
@@ -32,19 +33,19 @@ export interface NotificationPreferences {
 export async function notificationPreferences(db: DbOrTx, user: { id: number; roles: string[] }) {
   const [row, queues] = await Promise.all([
     db.selectFrom('users').select(['alert_emails', 'queue_digest']).where('id', '=', user.id).executeTakeFirstOrThrow(),
-    queueNavigation(db, user),
+    queueNavigation(db, lineItemQueues, user),
   ]);
   return { alertEmails: row.alert_emails, digest: row.queue_digest, queues };
 }
 
 export async function saveNotificationPreferences(db: Db, user: { id: number; roles: string[] }, preferences: NotificationPreferences): Promise<void> {
   if (!['none', 'hourly', 'daily'].includes(preferences.digest)) throw new ValidationError({ digest: 'Choose never, hourly or daily.' });
-  const queues = await queueNavigation(db, user);
+  const queues = await queueNavigation(db, lineItemQueues, user);
   await inTransaction(db, async (tx) => {
     await tx.updateTable('users').set({ alert_emails: preferences.alertEmails, queue_digest: preferences.digest }).where('id', '=', user.id).execute();
     for (const queue of queues) {
       const wanted = preferences.ownedQueues.includes(queue.key);
-      if (wanted !== queue.owned) await setQueueSubscription(tx, user.id, queue.key, wanted);
+      if (wanted !== queue.owned) await setQueueSubscription(tx, user.id, lineItemQueues.workflow, queue.key, wanted);
     }
   });
 }
@@ -108,14 +109,15 @@ async function claimDigestSlot(db: DbOrTx, userId: number, slot: DigestSlot): Pr
 /** Arrivals up to the current slot only: the next digest starts there, so none is counted twice. */
 async function arrivalsInOwnedQueues(db: DbOrTx, person: DigestRecipient, since: Date, until: Date) {
   const counts = await sql<{ key: string; label: string; count: number; arrived: number }>`
-    select q.key, q.label, (select item_count from queue_totals t where t.key = q.key) as count,
+    select q.key, q.label, (select item_count from queue_totals t where t.workflow = q.workflow and t.key = q.key) as count,
            (select coalesce(sum(per_status.arrived), 0)::int from workflow_statuses ws
-             cross join lateral (select count(*) as arrived from line_items li
-                                  where li.status = ws.key and li.status_entered_at >= ${since} and li.status_entered_at < ${until}) per_status
-             where ws.queue_key = q.key) as arrived
+             cross join lateral (select count(*) as arrived from ${sql.table(lineItemQueues.subjectTable)} li
+                                  where li.workflow = ws.workflow and li.status = ws.key and li.status_entered_at >= ${since} and li.status_entered_at < ${until}) per_status
+             where ws.workflow = q.workflow and ws.queue_key = q.key) as arrived
       from queues q
-      left join queue_subscriptions s on s.queue_key = q.key and s.user_id = ${person.id}
-     where coalesce(s.subscribed, q.owner_roles && ${sql.val(person.roles)}::text[])
+      left join queue_subscriptions s on s.workflow = q.workflow and s.queue_key = q.key and s.user_id = ${person.id}
+     where q.workflow = ${lineItemQueues.workflow}
+       and coalesce(s.subscribed, q.owner_roles && ${sql.val(person.roles)}::text[])
      order by q.position`.execute(db);
   return counts.rows.filter((row) => row.arrived > 0).map((q) => ({ key: q.key, label: q.label, arrived: q.arrived, waiting: Number(q.count) }));
 }

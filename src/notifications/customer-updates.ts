@@ -3,7 +3,7 @@ import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { issueToken } from '../platform/tokens.js';
-import { itemLabel } from '../workflow/transition.js';
+import { itemLabel } from '../platform/format.js';
 
 export const orderStatusPurpose = 'order-status';
 const statusLinkDays = 90;
@@ -78,7 +78,7 @@ export async function sendCustomerUpdates(db: Db): Promise<number> {
       const changedIds = [...new Set(updates.map((u) => u.line_item_id))];
       const items = await tx
         .selectFrom('line_items')
-        .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
+        .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'line_items.workflow').onRef('workflow_statuses.key', '=', 'line_items.status'))
         .select(['line_items.id', 'line_items.position', 'line_items.description', 'line_items.fulfillment_method', 'line_items.carrier', 'line_items.tracking', 'workflow_statuses.customer_label', 'workflow_statuses.kind', 'workflow_statuses.customer_email'])
         .where('line_items.id', 'in', changedIds)
         .orderBy('line_items.position')

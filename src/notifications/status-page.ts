@@ -1,6 +1,6 @@
 import type { DbOrTx } from '../db/database.js';
 import { findValidToken } from '../platform/tokens.js';
-import { itemLabel } from '../workflow/transition.js';
+import { itemLabel } from '../platform/format.js';
 import { orderStatusPurpose, trackingUrl } from './customer-updates.js';
 
 /** What a customer's status link shows: their one order, each item's status as they say it. */
@@ -16,7 +16,7 @@ export async function orderStatusForToken(db: DbOrTx, token: string) {
   if (!order) return undefined;
   const items = await db
     .selectFrom('line_items')
-    .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
+    .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'line_items.workflow').onRef('workflow_statuses.key', '=', 'line_items.status'))
     .select(['line_items.position', 'line_items.description', 'line_items.quantity', 'line_items.carrier', 'line_items.tracking', 'line_items.status_entered_at', 'workflow_statuses.customer_label', 'workflow_statuses.kind'])
     .where('line_items.order_id', '=', order.id)
     .orderBy('line_items.position')

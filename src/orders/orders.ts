@@ -6,10 +6,12 @@ import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import * as fmt from '../platform/format.js';
 import { isCalendarDate, isCanonicalId } from '../platform/schemas.js';
-import { fulfillmentMethods, isFulfillmentMethod } from '../workflow/definition.js';
-import { itemLabel } from '../workflow/transition.js';
+import { fulfillmentMethods, isFulfillmentMethod } from '../line-items/fulfillment.js';
+import { itemLabel } from '../platform/format.js';
+import { lineItemWorkflow } from '../line-items/subject.js';
+import { initialStatusOf } from '../workflow/definition.js';
+import { countInStatus, touchQueuesOfStatuses } from '../workflow/queue-changes.js';
 
-export const initialStatus = 'pending';
 export const maxItemsPerOrder = 200;
 
 export interface ItemInput {
@@ -212,6 +214,7 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput & { mu
       .returning(['id', 'number'])
       .executeTakeFirstOrThrow();
     const customer = await customerOf(tx, order.customerId);
+    const initialStatus = await initialStatusOf(tx, lineItemWorkflow);
     await tx
       .insertInto('line_items')
       .values(
@@ -224,7 +227,7 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput & { mu
         })),
       )
       .execute();
-    await adjustQueueCount(tx, initialStatus, order.items.length);
+    await countInStatus(tx, lineItemWorkflow, initialStatus, order.items.length);
     await recordEvent(tx, actor, {
       subjectType: 'order',
       subjectId: created.id,
@@ -233,13 +236,6 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput & { mu
     });
     return created;
   });
-}
-
-/** Adds (or removes, with a negative delta) items to the queue holding this status. */
-export async function adjustQueueCount(db: DbOrTx, status: string, delta: number): Promise<void> {
-  await sql`
-    insert into queue_changes (queue_key, delta)
-    select queue_key, ${delta}::int from workflow_statuses where key = ${status} and queue_key is not null`.execute(db);
 }
 
 export interface OrderUpdate extends OrderInput {
@@ -306,7 +302,7 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
 
     const existing = await tx
       .selectFrom('line_items')
-      .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
+      .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'line_items.workflow').onRef('workflow_statuses.key', '=', 'line_items.status'))
       .select([
         'line_items.id',
         'line_items.position',
@@ -322,7 +318,7 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
         'line_items.notes',
         'line_items.expected_work_minutes',
         'workflow_statuses.label',
-        'workflow_statuses.queue_key',
+        'workflow_statuses.initial',
         'workflow_statuses.fulfillment_method as statusMethod',
       ])
       .where('line_items.order_id', '=', orderId)
@@ -340,7 +336,7 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
     });
     const kept = new Set(input.itemIds.filter((id): id is number => id !== null));
     const removed = existing.filter((row) => !kept.has(row.id));
-    const blocked = removed.filter((row) => row.status !== initialStatus);
+    const blocked = removed.filter((row) => !row.initial);
     if (blocked.length > 0) {
       itemErrors.items = `${blocked.map((row) => `${label(row.position)} (${row.label})`).join(', ')} cannot be removed once work has started; cancel it from its queue instead.`;
     } else if (removed.length > 0 && !input.confirmRemoval) {
@@ -361,10 +357,11 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
       const removal = { itemId: row.id, label: label(row.position), description: row.description, quantity: row.quantity };
       await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: row.id, action: 'removed', particulars: { orderId, ...removal } });
       await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'item-removed', particulars: removal });
+      await countInStatus(tx, lineItemWorkflow, row.status, -1);
     }
-    if (removed.length > 0) await adjustQueueCount(tx, initialStatus, -removed.length);
 
-    const touchedQueues = new Set<string>();
+    const initialStatus = await initialStatusOf(tx, lineItemWorkflow);
+    const touchedStatuses = new Set<string>();
     let lastItemNumber = current.last_item_number;
     const added: { id: number; position: number; description: string }[] = [];
     for (const [index, item] of order.items.entries()) {
@@ -396,20 +393,20 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
       const customerChanged = current.customer_id !== order.customerId;
       if (itemChanges.length === 0 && !customerChanged) continue;
       await tx.updateTable('line_items').set({ ...fields, version: sql<number>`version + 1` }).where('id', '=', id).execute();
-      if (before.queue_key) touchedQueues.add(before.queue_key);
+      touchedStatuses.add(before.status);
       if (itemChanges.length > 0) {
         await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: id, action: 'edited', particulars: { orderId, label: label(before.position), changes: itemChanges } });
       }
     }
     if (added.length > 0) {
-      await adjustQueueCount(tx, initialStatus, added.length);
+      await countInStatus(tx, lineItemWorkflow, initialStatus, added.length);
       for (const item of added) {
         const addedLabel = itemLabel(current.number, item.position, lastItemNumber);
         await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: item.id, action: 'added', particulars: { orderId, label: addedLabel } });
         await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'item-added', particulars: { itemId: item.id, label: addedLabel, description: item.description } });
       }
     }
-    if (touchedQueues.size > 0) await tx.insertInto('queue_changes').values([...touchedQueues].map((key) => ({ queue_key: key, delta: 0 }))).execute();
+    await touchQueuesOfStatuses(tx, lineItemWorkflow, [...touchedStatuses]);
 
     const columns = orderColumns(order);
     await tx

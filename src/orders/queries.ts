@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../db/database.js';
+import { isUnfinished, lineItems } from '../line-items/queries.js';
 import { lastChangedBy } from './history.js';
 import { baseOf, type OrderForm } from './order-form.js';
 
@@ -31,30 +32,7 @@ export async function findOrder(db: DbOrTx, orderId: number) {
 }
 
 export async function orderItems(db: DbOrTx, orderId: number) {
-  return db
-    .selectFrom('line_items')
-    .leftJoin('machines', 'machines.id', 'line_items.machine_id')
-    .leftJoin('materials', 'materials.id', 'line_items.material_id')
-    .leftJoin('users as assignee', 'assignee.id', 'line_items.assignee_id')
-    .select([
-      'line_items.id',
-      'line_items.position',
-      'line_items.description',
-      'line_items.quantity',
-      'line_items.unit_price as unitPrice',
-      'line_items.fulfillment_method as fulfillmentMethod',
-      'line_items.due_date as dueDate',
-      'line_items.status',
-      'line_items.status_entered_at as statusEnteredAt',
-      'line_items.hold_reason as holdReason',
-      'line_items.carrier',
-      'line_items.tracking',
-      'line_items.expected_work_minutes as expectedWorkMinutes',
-      'line_items.notes',
-      'machines.name as machine',
-      'materials.name as material',
-      'assignee.name as assignee',
-    ])
+  return lineItems(db)
     .where('line_items.order_id', '=', orderId)
     .orderBy('line_items.position')
     .execute();
@@ -80,10 +58,9 @@ export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumb
       'salesperson.name as salespersonName',
       eb
         .selectFrom('line_items')
-        .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
         .select((inner) => inner.fn.countAll<number>().as('n'))
         .whereRef('line_items.order_id', '=', 'orders.id')
-        .where('workflow_statuses.kind', 'in', ['open', 'hold'])
+        .where(isUnfinished)
         .as('openItems'),
     ])
     .$if(text !== undefined, (q) =>

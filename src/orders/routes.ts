@@ -6,7 +6,8 @@ import { can } from '../platform/permissions.js';
 import { Form, IdParams, isCanonicalId, NoQuery, Query, Repeated, Text } from '../platform/schemas.js';
 import { renderHtml } from '../platform/views.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
-import { fulfillmentMethods } from '../workflow/definition.js';
+import { fulfillmentMethods } from '../line-items/fulfillment.js';
+import { lineItemWorkflow } from '../line-items/subject.js';
 import { orderEventText, orderHistory } from './history.js';
 import { blankItemRow, filledRows, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
 import { createOrder, maxItemsPerOrder, OrderConflictError, updateOrder } from './orders.js';
@@ -149,7 +150,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
   app.get('/orders/:id', { config: viewOrders, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
     const orderId = Number(request.params.id);
     const order = await loadOrder(orderId);
-    const [items, workflow, settings] = await Promise.all([orderItems(db, orderId), app.workflow.get(), getShopSettings(db)]);
+    const [items, workflow, settings] = await Promise.all([orderItems(db, orderId), app.workflows.get(lineItemWorkflow), getShopSettings(db)]);
     const itemIds = items.map((item) => item.id);
     const [history, worked] = await Promise.all([orderHistory(db, orderId, itemIds), timeWorkedOn(db, itemIds)]);
     const workedByPerson = new Map<string, number>();

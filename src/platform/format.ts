@@ -96,3 +96,8 @@ export function date(value: string | null | undefined): string {
 
 /** For templates: a value a date input can show (anything else is given back as text to correct). */
 export { isCalendarDate } from './schemas.js';
+
+/** "1042 · 2/4": an item's number is its own for life; after the slash, the highest number the order has given. */
+export function itemLabel(orderNumber: number, position: number, lastItemNumber: number): string {
+  return `${orderNumber} · ${position}/${lastItemNumber}`;
+}

@@ -19,6 +19,7 @@ export const permissions = {
   'settings:manage': ['admin'],
   'mailbox:read': ['admin'],
   'kiosks:manage': ['admin'],
+  'workflows:manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -113,6 +113,8 @@ export const EmptyForm = Form({});
 
 /** A workflow key (a status or queue), or empty where the form offers "choose…". */
 export const WorkflowKey = Type.String({ pattern: '^[a-z0-9_]{0,60}$' });
+/** Where a move goes: a status key, or "intent:built" when the input picks among several. */
+export const MoveTarget = Type.String({ pattern: '^(intent:)?[a-z0-9_]{0,60}$' });
 export const QueueKeyParams = Type.Object({ key: Type.String({ pattern: '^[a-z0-9_]{1,60}$' }) });
 /** A path back into Traveler sent with a form; src/platform/redirects.ts decides whether it is one. */
 export const ReturnPath = Type.String({ maxLength: 4096 });

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { recordEvent } from '../events/record.js';
 import { ValidationError } from '../platform/errors.js';
 import type { WorkActor } from './work-logs.js';
@@ -9,12 +10,14 @@ export async function addItemNote(db: DbOrTx, actor: WorkActor, itemId: number, 
   const body = text.trim();
   if (body === '') throw new ValidationError({ note: 'Write the note first.' });
   if (body.length > noteMaxLength) throw new ValidationError({ note: `Keep the note under ${noteMaxLength} characters (it has ${body.length}).` });
-  const note = await db
-    .insertInto('item_notes')
-    .values({ line_item_id: itemId, author_user_id: actor.userId, kiosk_id: actor.kioskId, body })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: 'note-added', note: body, particulars: { noteId: note.id } });
+  await inTransaction(db, async (tx) => {
+    const note = await tx
+      .insertInto('item_notes')
+      .values({ line_item_id: itemId, author_user_id: actor.userId, kiosk_id: actor.kioskId, body })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: itemId, action: 'note-added', note: body, particulars: { noteId: note.id } });
+  });
 }
 
 export interface ItemNote {

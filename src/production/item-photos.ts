@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import sharp from 'sharp';
 import type { DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { recordEvent } from '../events/record.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
 import { touchQueueOf, type WorkActor } from './work-logs.js';
@@ -46,14 +47,16 @@ async function processPhoto(upload: Buffer): Promise<ProcessedPhoto> {
 export async function attachPhoto(db: DbOrTx, actor: WorkActor, itemId: number, upload: Buffer): Promise<number> {
   if (upload.length === 0) throw new ValidationError({ photo: 'Take or choose a photo first.' });
   const photo = await processPhoto(upload);
-  const row = await db
-    .insertInto('item_photos')
-    .values({ line_item_id: itemId, uploaded_by: actor.userId, kiosk_id: actor.kioskId, ...photo })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: 'photo-attached', particulars: { photoId: row.id } });
-  await touchQueueOf(db, itemId);
-  return row.id;
+  return inTransaction(db, async (tx) => {
+    const row = await tx
+      .insertInto('item_photos')
+      .values({ line_item_id: itemId, uploaded_by: actor.userId, kiosk_id: actor.kioskId, ...photo })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: itemId, action: 'photo-attached', particulars: { photoId: row.id } });
+    await touchQueueOf(tx, itemId);
+    return row.id;
+  });
 }
 
 export interface PhotoSummary {

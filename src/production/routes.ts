@@ -8,19 +8,20 @@ import * as fmt from '../platform/format.js';
 import { can } from '../platform/permissions.js';
 import { parseUrlencoded } from '../platform/input.js';
 import { localPath } from '../platform/redirects.js';
-import { BigIdParams, Form, IdParams, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
-import { fulfillmentMethods, transitionsFor, type Workflow } from '../workflow/definition.js';
-import { transitionItem } from '../workflow/transition.js';
-import { bulkMove, resolveTarget, type BulkResult } from './bulk.js';
-import { itemDetail } from './items.js';
+import { BigIdParams, Form, IdParams, MoveTarget, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
+import { fulfillmentMethods } from '../line-items/fulfillment.js';
+import { lineItemQueues, lineItemWorkflow } from '../line-items/subject.js';
+import { actionChoices, moveTarget, type Workflow } from '../workflow/definition.js';
+import { transition } from '../workflow/engine.js';
+import { ChangeNumbers } from '../workflow/queue-changes.js';
+import { bulkMove, type BulkResult } from './bulk.js';
+import { itemRecord } from './items.js';
 import { filterParams, parseQueueFilter, queuePage, type QueueFilter } from './queue-query.js';
-import { ChangeNumbers, loadNavigation, queueNavigation, recordQueueVisit, visitIsStale } from './queues.js';
+import { loadNavigation, queueNavigation, recordQueueVisit, visitIsStale } from '../workflow/navigation.js';
 import { queueRowsHtml } from './queue-rows-html.js';
 import { deleteSavedView, normalisedViewQuery, saveView } from './saved-views.js';
 import { queueFilterChoices } from './filter-choices.js';
-import { itemNotes } from './item-notes.js';
-import { itemPhotos, sendPhoto } from './item-photos.js';
-import { timeWorkedOn, totalMinutes } from './work-logs.js';
+import { sendPhoto } from './item-photos.js';
 
 function queueUrl(key: string, filter: QueueFilter): string {
   const params = filterParams(filter).toString();
@@ -57,8 +58,8 @@ const QueueFilterQuery = Query({
   seq: Text(30),
 });
 
-const TransitionForm = Form({ version: Version, from: WorkflowKey, to: WorkflowKey, returnTo: ReturnPath, queue: WorkflowKey, ...transitionFields });
-const BulkForm = Form({ item: Repeated(Text(40), 500), to: WorkflowKey, returnTo: ReturnPath, ...transitionFields });
+const TransitionForm = Form({ version: Version, from: WorkflowKey, to: MoveTarget, returnTo: ReturnPath, queue: WorkflowKey, ...transitionFields });
+const BulkForm = Form({ item: Repeated(Text(40), 500), to: MoveTarget, returnTo: ReturnPath, ...transitionFields });
 const SaveViewForm = Form({ name: Text(1000), query: Text(4096) });
 
 interface ItemForm {
@@ -78,7 +79,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
   const moveItems = { access: 'items:move' } as const;
 
   async function findQueue(key: string) {
-    const workflow = await app.workflow.get();
+    const workflow = await app.workflows.get(lineItemWorkflow);
     const queue = workflow.queues.find((q) => q.key === key);
     if (!queue) throw new HttpError(404, 'There is no such queue.');
     return { workflow, queue };
@@ -94,7 +95,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const page = await queuePages.read(queue.statuses, filter, today, changeSeq, () => queuePage(db, queue.statuses, filter, today));
     const returnTo = queueUrl(queueKey, filter);
     const canMove = can(user.roles, 'items:move');
-    const actionsFor = (status: string) => transitionsFor(workflow, status, user.roles);
+    const actionsFor = (status: string, heldFrom: string | null) => actionChoices(workflow, [status], user.roles, heldFrom);
     const rowsHtml = queueRowsHtml(page, {
       workflow,
       queueKey,
@@ -120,7 +121,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
   }
 
   app.get('/queues', { config: viewQueues, schema: { querystring: NoQuery } }, async (request, reply) => {
-    const nav = await queueNavigation(db, request.user!);
+    const nav = await queueNavigation(db, lineItemQueues, request.user!);
     const first = nav.find((queue) => queue.owned) ?? nav[0];
     return reply.seeOther(first ? `/queues/${first.key}` : '/');
   });
@@ -129,14 +130,14 @@ export async function productionRoutes(fastify: FastifyInstance) {
   async function queuePageReply(request: FastifyRequest, reply: FastifyReply, key: string, query: Record<string, unknown>, saveView?: { name: string; errors: FieldErrors }) {
     const { workflow, queue } = await findQueue(key);
     const { filter, errors } = parseQueueFilter(query);
-    const { queueNav, unreadAlerts, savedViews } = await loadNavigation(db, request.user!, true, key);
+    const { queueNav, unreadAlerts, savedViews } = await loadNavigation(db, lineItemQueues, request.user!, true, key);
     const here = queueNav.find((q) => q.key === key)!;
     const [table, choices] = await Promise.all([
       queueTableData(request.user!, workflow, key, filter, here.changeSeq),
       queueFilterChoices(db, choiceLists, filter),
-      visitIsStale(here.lastSeenAt) ? recordQueueVisit(db, request.user!.id, key) : undefined,
+      visitIsStale(here.lastSeenAt) ? recordQueueVisit(db, request.user!.id, lineItemWorkflow, key) : undefined,
     ]);
-    const bulkActions = [...new Map(queue.statuses.flatMap((status) => transitionsFor(workflow, status, request.user!.roles)).map((t) => [t.label === 'Mark BUILT' ? 'built' : t.to, t])).entries()];
+    const bulkActions = actionChoices(workflow, queue.statuses, request.user!.roles);
     // A link can name a machine, material or customer that no longer exists: say so, or the empty queue would puzzle.
     if (filter.machineId && !choices.machines.some((m) => m.id === filter.machineId)) errors.machine = 'That machine is not in the list (any more).';
     if (filter.materialId && !choices.materials.some((m) => m.id === filter.materialId)) errors.material = 'That material is not in the list (any more).';
@@ -158,12 +159,12 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const { key } = request.params;
     const query = request.query;
     const seen = typeof query.seq === 'string' && /^\d{1,15}$/.test(query.seq) ? Number(query.seq) : -1;
-    const current = await changeNumbers.get(key);
+    const current = await changeNumbers.get(lineItemWorkflow, key);
     if (current === undefined) throw new HttpError(404);
     if (current === seen) return reply.code(204).send();
     const { workflow } = await findQueue(key);
     const { filter } = parseQueueFilter(query);
-    const queueNav = await queueNavigation(db, request.user!);
+    const queueNav = await queueNavigation(db, lineItemQueues, request.user!);
     const table = await queueTableData(request.user!, workflow, key, filter, queueNav.find((q) => q.key === key)!.changeSeq);
     return reply.fragment('production/queue-refresh', { ...table, queueNav, currentQueue: key });
   });
@@ -171,26 +172,22 @@ export async function productionRoutes(fastify: FastifyInstance) {
   app.post('/items/:id/transitions', { config: moveItems, schema: { params: IdParams, querystring: NoQuery, body: TransitionForm } }, async (request, reply) => {
     const itemId = Number(request.params.id);
     const body = request.body;
-    const workflow = await app.workflow.get();
     const returnTo = localPath(formText(body, 'returnTo'), `/items/${itemId}`);
     const htmx = isHtmx(request);
-    const fromStatus = formText(body, 'from');
     const input = transitionInput(body);
     try {
-      const toStatus = resolveTarget(workflow, fromStatus, formText(body, 'to'), input.fulfillmentMethod);
-      const outcome = await transitionItem(db, { userId: request.user!.id, roles: request.user!.roles }, {
-        itemId,
+      const outcome = await transition(db, 'line_item', itemId, { userId: request.user!.id, roles: request.user!.roles }, {
         expectedVersion: Number(formText(body, 'version')),
-        toStatus,
-        ...input,
+        to: moveTarget(formText(body, 'to')),
+        input,
       });
       if (outcome.mailQueued) app.mail.nudge();
-      const message = `${outcome.label} → ${workflow.statuses.get(outcome.toStatus)!.label}`;
+      const message = `${outcome.label} → ${outcome.to.label}`;
       if (!htmx) {
         request.session.flash = message;
         return reply.seeOther(returnTo);
       }
-      const queueNav = await queueNavigation(db, request.user!);
+      const queueNav = await queueNavigation(db, lineItemQueues, request.user!);
       return reply.fragment('production/transition-result', { itemId, message, queueNav, currentQueue: formText(body, 'queue') });
     } catch (error) {
       // On the item page, a refusal shows the page as it is now, with what the person typed kept.
@@ -212,14 +209,14 @@ export async function productionRoutes(fastify: FastifyInstance) {
     let problem: string | undefined;
     if (selected.length === 0) problem = 'Select at least one item first.';
     else if (formText(body, 'to') === '') problem = 'Choose what to do with the selected items.';
-    else results = await bulkMove(db, workflow, request.user!, selected, formText(body, 'to'), transitionInput(body));
+    else results = await bulkMove(db, request.user!, selected, moveTarget(formText(body, 'to')), transitionInput(body));
     if (results.some((result) => result.mailQueued)) app.mail.nudge();
     if (!isHtmx(request)) {
       request.session.flash = problem ?? results.map((r) => `${r.label}: ${r.message}`).join(' · ');
       return reply.seeOther(returnTo);
     }
     const { filter } = parseQueueFilter(Object.fromEntries(new URL(returnTo, 'http://x').searchParams));
-    const queueNav = await queueNavigation(db, request.user!);
+    const queueNav = await queueNavigation(db, lineItemQueues, request.user!);
     const table = await queueTableData(request.user!, workflow, key, filter, queueNav.find((q) => q.key === key)!.changeSeq);
     return reply.fragment('production/bulk-result', { ...table, queueNav, currentQueue: key, results, problem });
   });
@@ -252,24 +249,23 @@ export async function productionRoutes(fastify: FastifyInstance) {
   );
 
   async function itemPage(request: FastifyRequest, reply: FastifyReply, itemId: number, form: ItemForm, statusCode = 200) {
-    const workflow = await app.workflow.get();
-    const detail = await itemDetail(db, itemId);
-    if (!detail) throw new HttpError(404, 'That item does not exist.');
-    const actions = transitionsFor(workflow, detail.item.status, request.user!.roles);
-    const [times, notes, photos] = await Promise.all([timeWorkedOn(db, [itemId]), itemNotes(db, itemId), itemPhotos(db, itemId)]);
-    const worked = times.get(itemId) ?? [];
+    const workflow = await app.workflows.get(lineItemWorkflow);
+    const record = await itemRecord(db, workflow, itemId);
+    if (!record) throw new HttpError(404, 'That item does not exist.');
+    const { item } = record;
+    const actions = actionChoices(workflow, [item.status], request.user!.roles, item.heldFrom);
     // Back leads where the person came from; opened directly, to the item's queue (or its order once it has left the queues).
-    const queueKey = workflow.statuses.get(detail.item.status)?.queueKey;
+    const queueKey = record.status.queueKey;
     const ownPage = `/items/${itemId}`;
-    const back = form.returnTo && form.returnTo !== ownPage ? form.returnTo : queueKey && can(request.user!.roles, 'queues:view') ? `/queues/${queueKey}` : `/orders/${detail.item.orderId}`;
+    const back = form.returnTo && form.returnTo !== ownPage ? form.returnTo : queueKey && can(request.user!.roles, 'queues:view') ? `/queues/${queueKey}` : `/orders/${item.orderId}`;
     return reply.page(
       'production/item',
-      { title: `${detail.label} ${detail.item.description}`, ...detail, worked, workedTotal: totalMinutes(worked), notes, photos, actions, form, back, statuses: workflow.statuses, fulfillmentMethods, canMove: can(request.user!.roles, 'items:move') },
+      { title: `${record.label} ${item.description}`, ...record, actions, form, back, statuses: workflow.statuses, fulfillmentMethods, canMove: can(request.user!.roles, 'items:move') },
       statusCode,
     );
   }
 
-  app.get('/items/:id', { config: { access: 'orders:view' }, schema: { params: IdParams, querystring: Query({ to: WorkflowKey, return: ReturnPath }) } }, async (request, reply) => {
+  app.get('/items/:id', { config: { access: 'orders:view' }, schema: { params: IdParams, querystring: Query({ to: MoveTarget, return: ReturnPath }) } }, async (request, reply) => {
     const itemId = Number(request.params.id);
     const returnTo = localPath(request.query.return, '');
     return itemPage(request, reply, itemId, { to: request.query.to ?? '', errors: {}, values: {}, returnTo });

@@ -1,4 +1,5 @@
 import type { DbOrTx } from '../db/database.js';
+import { lineItemWorkflow } from '../line-items/subject.js';
 import { ValidationError } from '../platform/errors.js';
 import { parseUrlencoded } from '../platform/input.js';
 import { filterParams, parseQueueFilter } from './queue-query.js';
@@ -18,7 +19,7 @@ export async function saveView(db: DbOrTx, userId: number, queueKey: string, nam
   if (query === '') throw new ValidationError({ query: 'Choose some filters first: a view without filters is the queue itself.' });
   await db
     .insertInto('saved_views')
-    .values({ user_id: userId, queue_key: queueKey, name, query })
+    .values({ user_id: userId, workflow: lineItemWorkflow, queue_key: queueKey, name, query })
     .execute()
     .catch((error: { code?: string }) => {
       if (error.code === '23505') throw new ValidationError({ name: `You already have a view called “${name}” here.` });

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ValidationError } from '../platform/errors.js';
+import { touchQueueOfSubject } from '../workflow/queue-changes.js';
 
 export interface WorkActor extends Actor {
   userId: number;
@@ -9,40 +11,41 @@ export interface WorkActor extends Actor {
 }
 
 /** Tells every open page of the item's queue that something it shows changed (who works on it, its photos). */
-export async function touchQueueOf(db: DbOrTx, itemId: number): Promise<void> {
-  await sql`
-    insert into queue_changes (queue_key, delta)
-    select ws.queue_key, 0 from line_items li join workflow_statuses ws on ws.key = li.status
-     where li.id = ${itemId} and ws.queue_key is not null`.execute(db);
+export function touchQueueOf(db: DbOrTx, itemId: number): Promise<void> {
+  return touchQueueOfSubject(db, 'line_items', itemId);
 }
 
 /** Starts this person's clock on the item; several people may work on one item at once. */
 export async function startWork(db: DbOrTx, actor: WorkActor, itemId: number): Promise<void> {
-  const started = await db
-    .insertInto('work_logs')
-    .values({ line_item_id: itemId, user_id: actor.userId, kiosk_id: actor.kioskId })
-    .onConflict((oc) => oc.columns(['line_item_id', 'user_id']).where('ended_at', 'is', null).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!started) throw new ValidationError({ work: 'You are already working on this item.' });
-  await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: 'work-started' });
-  await touchQueueOf(db, itemId);
+  await inTransaction(db, async (tx) => {
+    const started = await tx
+      .insertInto('work_logs')
+      .values({ line_item_id: itemId, user_id: actor.userId, kiosk_id: actor.kioskId })
+      .onConflict((oc) => oc.columns(['line_item_id', 'user_id']).where('ended_at', 'is', null).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!started) throw new ValidationError({ work: 'You are already working on this item.' });
+    await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: itemId, action: 'work-started' });
+    await touchQueueOf(tx, itemId);
+  });
 }
 
 /** Stops this person's clock: a pause (they will be back) or a finish (their part is done). */
 export async function stopWork(db: DbOrTx, actor: WorkActor, itemId: number, how: 'paused' | 'finished'): Promise<number> {
-  const stopped = await db
-    .updateTable('work_logs')
-    .set({ ended_at: sql<Date>`now()` })
-    .where('line_item_id', '=', itemId)
-    .where('user_id', '=', actor.userId)
-    .where('ended_at', 'is', null)
-    .returning(sql<number>`round(extract(epoch from ended_at - started_at) / 60)::int`.as('minutes'))
-    .executeTakeFirst();
-  if (!stopped) throw new ValidationError({ work: 'You are not working on this item right now.' });
-  await recordEvent(db, actor, { subjectType: 'line_item', subjectId: itemId, action: `work-${how}`, particulars: { minutes: stopped.minutes } });
-  await touchQueueOf(db, itemId);
-  return stopped.minutes;
+  return inTransaction(db, async (tx) => {
+    const stopped = await tx
+      .updateTable('work_logs')
+      .set({ ended_at: sql<Date>`now()` })
+      .where('line_item_id', '=', itemId)
+      .where('user_id', '=', actor.userId)
+      .where('ended_at', 'is', null)
+      .returning(sql<number>`round(extract(epoch from ended_at - started_at) / 60)::int`.as('minutes'))
+      .executeTakeFirst();
+    if (!stopped) throw new ValidationError({ work: 'You are not working on this item right now.' });
+    await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: itemId, action: `work-${how}`, particulars: { minutes: stopped.minutes } });
+    await touchQueueOf(tx, itemId);
+    return stopped.minutes;
+  });
 }
 
 /** Everyone still working on an item stops when it leaves production (BUILT, on hold). */

@@ -1,16 +1,7 @@
+import type { Selectable } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
-import type { FulfillmentMethod, StatusKind, TransitionRequirement } from '../db/types.js';
-
-export const fulfillmentMethods: { key: FulfillmentMethod; label: string }[] = [
-  { key: 'pickup', label: 'Customer pickup' },
-  { key: 'installation', label: 'Installation' },
-  { key: 'delivery', label: 'Delivery' },
-  { key: 'shipping', label: 'Shipping' },
-];
-
-export function isFulfillmentMethod(value: string): value is FulfillmentMethod {
-  return fulfillmentMethods.some((method) => method.key === value);
-}
+import { ValidationError } from '../platform/errors.js';
+import { transitionIntents, type FulfillmentMethod, type StatusKind, type TransitionIntent, type TransitionRequirement, type WaitsOn, type WorkflowStatusesTable, type WorkflowTransitionsTable } from '../db/types.js';
 
 export interface Queue {
   key: string;
@@ -26,48 +17,78 @@ export interface Status {
   customerLabel: string;
   queueKey: string | null;
   kind: StatusKind;
+  position: number;
   expectedMinutes: number | null;
-  customerEmail: 'item-built' | 'item-completed' | null;
+  waitsOn: WaitsOn;
+  /** Which customer email entering it sends (the subject type says which exist), or none. */
+  customerEmail: string | null;
+  alertRoles: string[];
+  initial: boolean;
   fulfillmentMethod: FulfillmentMethod | null;
 }
 
 export interface Transition {
+  id: number;
   from: string;
   to: string;
   label: string;
+  intent: TransitionIntent;
   roles: string[];
   requires: TransitionRequirement[];
   position: number;
 }
 
 export interface Workflow {
+  key: string;
+  label: string;
+  subjectType: string;
+  /** The workflows row's revision this copy was read at. */
+  revision: number;
   queues: Queue[];
   statuses: Map<string, Status>;
   transitions: Transition[];
 }
 
-/** The production workflow as stored: read once per app instance (see WorkflowCache). */
-export async function loadWorkflow(db: DbOrTx, workflow = 'production'): Promise<Workflow> {
-  const [queueRows, statusRows, transitionRows] = await Promise.all([
-    db.selectFrom('queues').selectAll().where('workflow', '=', workflow).orderBy('position').execute(),
-    db.selectFrom('workflow_statuses').selectAll().where('workflow', '=', workflow).orderBy('position').execute(),
-    db.selectFrom('workflow_transitions').selectAll().where('workflow', '=', workflow).orderBy('position').orderBy('id').execute(),
+export function statusFromRow(row: Selectable<WorkflowStatusesTable>): Status {
+  return {
+    key: row.key,
+    label: row.label,
+    customerLabel: row.customer_label,
+    queueKey: row.queue_key,
+    kind: row.kind,
+    position: row.position,
+    expectedMinutes: row.expected_minutes,
+    waitsOn: row.waits_on,
+    customerEmail: row.customer_email,
+    alertRoles: row.alert_roles,
+    initial: row.initial,
+    fulfillmentMethod: row.fulfillment_method,
+  };
+}
+
+export function transitionFromRow(row: Selectable<WorkflowTransitionsTable>): Transition {
+  return {
+    id: row.id,
+    from: row.from_status,
+    to: row.to_status,
+    label: row.label,
+    intent: row.intent,
+    roles: row.roles,
+    requires: row.requires,
+    position: row.position,
+  };
+}
+
+/** A workflow as stored: statuses, queues and transitions, read in one go. */
+export async function loadWorkflow(db: DbOrTx, key: string): Promise<Workflow> {
+  const [workflowRow, queueRows, statusRows, transitionRows] = await Promise.all([
+    db.selectFrom('workflows').selectAll().where('key', '=', key).executeTakeFirst(),
+    db.selectFrom('queues').selectAll().where('workflow', '=', key).orderBy('position').orderBy('key').execute(),
+    db.selectFrom('workflow_statuses').selectAll().where('workflow', '=', key).orderBy('position').orderBy('key').execute(),
+    db.selectFrom('workflow_transitions').selectAll().where('workflow', '=', key).orderBy('position').orderBy('id').execute(),
   ]);
-  const statuses = new Map<string, Status>(
-    statusRows.map((row) => [
-      row.key,
-      {
-        key: row.key,
-        label: row.label,
-        customerLabel: row.customer_label,
-        queueKey: row.queue_key,
-        kind: row.kind,
-        expectedMinutes: row.expected_minutes,
-        customerEmail: row.customer_email,
-        fulfillmentMethod: row.fulfillment_method,
-      },
-    ]),
-  );
+  if (!workflowRow) throw new Error(`There is no workflow “${key}”.`);
+  const statuses = new Map<string, Status>(statusRows.map((row) => [row.key, statusFromRow(row)]));
   const queues = queueRows.map((row) => ({
     key: row.key,
     label: row.label,
@@ -75,15 +96,8 @@ export async function loadWorkflow(db: DbOrTx, workflow = 'production'): Promise
     ownerRoles: row.owner_roles,
     statuses: statusRows.filter((status) => status.queue_key === row.key).map((status) => status.key),
   }));
-  const transitions = transitionRows.map((row) => ({
-    from: row.from_status,
-    to: row.to_status,
-    label: row.label,
-    roles: row.roles,
-    requires: row.requires,
-    position: row.position,
-  }));
-  return { queues, statuses, transitions };
+  const transitions = transitionRows.map(transitionFromRow);
+  return { key, label: workflowRow.label, subjectType: workflowRow.subject_type, revision: Number(workflowRow.revision), queues, statuses, transitions };
 }
 
 /** The transitions out of a status that someone with these roles may make. */
@@ -91,14 +105,118 @@ export function transitionsFor(workflow: Workflow, fromStatus: string, roles: re
   return workflow.transitions.filter((transition) => transition.from === fromStatus && transition.roles.some((role) => roles.includes(role)));
 }
 
+/** The transitions out of a status that mean `intent`, whoever may make them. */
+export function transitionsWithIntent(workflow: Workflow, fromStatus: string, intent: TransitionIntent): Transition[] {
+  return workflow.transitions.filter((transition) => transition.from === fromStatus && transition.intent === intent);
+}
+
+export interface ActionChoice {
+  /** What the form sends as `to`: a status key, or "intent:<intent>" when the input picks among several. */
+  value: string;
+  transition: Transition;
+  /** A step back or away (back, cancel, reopen): shown less prominently. */
+  subtle: boolean;
+}
+
+const subtleIntents: readonly TransitionIntent[] = ['back', 'cancel', 'reopen'];
+
+/**
+ * The moves someone with these roles can offer from these statuses, one per choice: transitions
+ * sharing an intent (BUILT to one of four queues) are one choice the input decides. A resume
+ * shows only the way back to where the subject was held from; with `heldFrom` unknown (several
+ * subjects at once) it is one choice too.
+ */
+export function actionChoices(workflow: Workflow, statuses: readonly string[], roles: readonly string[], heldFrom?: string | null): ActionChoice[] {
+  const available = statuses
+    .flatMap((status) => transitionsFor(workflow, status, roles))
+    .filter((t) => heldFrom === undefined || !t.requires.includes('previous_status') || t.to === heldFrom);
+  const choices = new Map<string, ActionChoice>();
+  for (const transition of available) {
+    const sharing = available.some((other) => other !== transition && other.intent === transition.intent && other.to !== transition.to);
+    const value = sharing ? `intent:${transition.intent}` : transition.to;
+    if (!choices.has(value)) choices.set(value, { value, transition, subtle: subtleIntents.includes(transition.intent) });
+  }
+  return [...choices.values()];
+}
+
+/** Reads a form's `to`: a status key, or an intent. */
+export function moveTarget(value: string): string | { intent: TransitionIntent } {
+  if (!value.startsWith('intent:')) return value;
+  const intent = value.slice('intent:'.length);
+  if (!(transitionIntents as readonly string[]).includes(intent)) throw new ValidationError({ to: 'Choose one of the moves offered.' });
+  return { intent: intent as TransitionIntent };
+}
+
+/** Where a new subject starts: the first initial status. */
+export function initialStatus(workflow: Workflow): Status {
+  const first = [...workflow.statuses.values()].find((status) => status.initial);
+  if (!first) throw new Error(`The workflow “${workflow.key}” has no initial status.`);
+  return first;
+}
+
+/** Where a new subject starts, as stored right now (read inside the creating transaction). */
+export async function initialStatusOf(db: DbOrTx, workflow: string): Promise<string> {
+  const row = await db.selectFrom('workflow_statuses').select('key').where('workflow', '=', workflow).where('initial', '=', true).orderBy('position').orderBy('key').executeTakeFirst();
+  if (!row) throw new Error(`The workflow “${workflow}” has no initial status.`);
+  return row.key;
+}
+
+export async function workflowRevision(db: DbOrTx, key: string): Promise<number | undefined> {
+  const row = await db.selectFrom('workflows').select('revision').where('key', '=', key).executeTakeFirst();
+  return row === undefined ? undefined : Number(row.revision);
+}
+
+interface CachedWorkflow {
+  workflow: Promise<Workflow>;
+  checkedAt: number;
+  checking?: Promise<Workflow>;
+}
+
+/**
+ * Each workflow as this app instance last read it. An edit (on any instance) bumps the
+ * workflow's revision; the copy is compared with it at most every `checkEveryMs`, so an edit
+ * applies everywhere within that time at the cost of one tiny query per interval.
+ */
 export class WorkflowCache {
-  private loaded: Promise<Workflow> | undefined;
-  constructor(private readonly db: DbOrTx) {}
-  get(): Promise<Workflow> {
-    this.loaded ??= loadWorkflow(this.db).catch((error: unknown) => {
-      this.loaded = undefined;
-      throw error;
+  private readonly cached = new Map<string, CachedWorkflow>();
+
+  constructor(
+    private readonly db: DbOrTx,
+    private readonly checkEveryMs = 2000,
+  ) {}
+
+  get(key: string): Promise<Workflow> {
+    const entry = this.cached.get(key);
+    if (!entry) return this.read(key);
+    if (Date.now() - entry.checkedAt < this.checkEveryMs) return entry.workflow;
+    entry.checking ??= this.recheck(key, entry);
+    return entry.checking;
+  }
+
+  /** After an edit on this instance: the next read is fresh, with no wait. */
+  forget(key: string): void {
+    this.cached.delete(key);
+  }
+
+  private read(key: string): Promise<Workflow> {
+    const workflow = loadWorkflow(this.db, key);
+    this.cached.set(key, { workflow, checkedAt: Date.now() });
+    workflow.catch(() => {
+      if (this.cached.get(key)?.workflow === workflow) this.cached.delete(key);
     });
-    return this.loaded;
+    return workflow;
+  }
+
+  private async recheck(key: string, entry: CachedWorkflow): Promise<Workflow> {
+    try {
+      const [held, revision] = await Promise.all([entry.workflow, workflowRevision(this.db, key)]);
+      if (revision === held.revision) {
+        entry.checkedAt = Date.now();
+        return held;
+      }
+      return await this.read(key);
+    } finally {
+      entry.checking = undefined;
+    }
   }
 }

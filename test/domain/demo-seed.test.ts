@@ -1,6 +1,6 @@
 import t from 'tap';
 import { seedDemoShop } from '../../src/demo/seed.js';
-import { queueCounts } from '../../src/production/queues.js';
+import { queueCounts } from '../../src/workflow/queue-changes.js';
 import { freshDatabase } from '../helpers/database.js';
 
 t.test('the demo shop: a believable sign shop whose queue counts match its items', async (t) => {
@@ -21,7 +21,7 @@ t.test('the demo shop: a believable sign shop whose queue counts match its items
   t.ok([...statuses].some((s) => s.startsWith('awaiting_')), 'items are BUILT and waiting');
   t.ok(['picked_up', 'installed', 'delivered', 'shipped'].some((s) => statuses.has(s)), 'items are completed');
 
-  const stored = Object.entries(await queueCounts(db)).map(([key, item_count]) => ({ key, item_count }));
+  const stored = Object.entries(await queueCounts(db, 'production')).map(([key, item_count]) => ({ key, item_count }));
   const actual = await db
     .selectFrom('line_items')
     .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')

@@ -5,7 +5,7 @@ import type { Db } from '../../src/db/database.js';
 import { inTransaction } from '../../src/db/transaction.js';
 import { updateOrder } from '../../src/orders/orders.js';
 import { ConflictError } from '../../src/platform/errors.js';
-import { transitionItem } from '../../src/workflow/transition.js';
+import { transition } from '../../src/workflow/engine.js';
 import { freshDatabase } from '../helpers/database.js';
 import { itemInput, placeOrder, seedShop } from '../helpers/shop.js';
 
@@ -48,7 +48,7 @@ t.test('an order edit and a status change on the same order never deadlock', asy
     (error: unknown) => error,
   );
   await waitersOnLocks(db, 1);
-  const move = transitionItem(db, { userId: shop.production.id, roles: ['production'] }, { itemId: first!.id, expectedVersion: 1, toStatus: 'in_progress' }).then(
+  const move = transition(db, 'line_item', first!.id, { userId: shop.production.id, roles: ['production'] }, { expectedVersion: 1, to: 'in_progress' }).then(
     () => 'moved',
     (error: unknown) => error,
   );
@@ -104,7 +104,7 @@ t.test('completing a reopened item again does not ask the salesperson for paymen
   const id = order.items[0]!.id;
   let version = 1;
   const act = async (who: { id: number; roles: readonly string[] }, toStatus: string, extra: Record<string, string> = {}) => {
-    version = (await transitionItem(db, { userId: who.id, roles: who.roles }, { itemId: id, expectedVersion: version, toStatus, ...extra })).version;
+    version = (await transition(db, 'line_item', id, { userId: who.id, roles: who.roles }, { expectedVersion: version, to: toStatus, input: extra })).version;
   };
   await act(shop.production, 'in_progress');
   await act(shop.production, 'awaiting_pickup', { fulfillmentMethod: 'pickup' });

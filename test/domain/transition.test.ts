@@ -1,8 +1,9 @@
 import t from 'tap';
 import type { Db } from '../../src/db/database.js';
 import { HttpError, ValidationError } from '../../src/platform/errors.js';
-import { ItemConflictError, transitionItem, type TransitionRequest } from '../../src/workflow/transition.js';
-import { foldQueueChanges, queueChangeSeq, queueCounts } from '../../src/production/queues.js';
+import { SubjectConflictError, transition, type TransitionActor } from '../../src/workflow/engine.js';
+import { foldQueueChanges, queueChangeSeq as changeSeqOf, queueCounts as countsOf } from '../../src/workflow/queue-changes.js';
+import type { TransitionInput } from '../../src/workflow/subjects.js';
 import { freshDatabase } from '../helpers/database.js';
 import { placeOrder, seedShop, type Shop } from '../helpers/shop.js';
 
@@ -10,16 +11,23 @@ async function item(db: Db, id: number) {
   return db.selectFrom('line_items').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-async function move(db: Db, who: { id: number; roles: readonly string[] }, itemId: number, toStatus: string, extra: Partial<TransitionRequest> = {}) {
+const queueCounts = (db: Db) => countsOf(db, 'production');
+const queueChangeSeq = (db: Db, queue: string) => changeSeqOf(db, 'production', queue);
+
+function transitionItem(db: Db, actor: TransitionActor, { itemId, expectedVersion, toStatus, ...input }: { itemId: number; expectedVersion: number; toStatus: string } & TransitionInput) {
+  return transition(db, 'line_item', itemId, actor, { expectedVersion, to: toStatus, input });
+}
+
+async function move(db: Db, who: { id: number; roles: readonly string[] }, itemId: number, toStatus: string, input: TransitionInput = {}) {
   const current = await item(db, itemId);
-  return transitionItem(db, { userId: who.id, roles: who.roles }, { itemId, expectedVersion: current.version, toStatus, ...extra });
+  return transitionItem(db, { userId: who.id, roles: who.roles }, { itemId, expectedVersion: current.version, toStatus, ...input });
 }
 
 async function storedAndActualCounts(db: Db) {
   const stored = await queueCounts(db);
   const actual = await db
     .selectFrom('line_items')
-    .innerJoin('workflow_statuses', 'workflow_statuses.key', 'line_items.status')
+    .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'line_items.workflow').onRef('workflow_statuses.key', '=', 'line_items.status'))
     .select(['workflow_statuses.queue_key', (eb) => eb.fn.countAll<number>().as('n')])
     .where('workflow_statuses.queue_key', 'is not', null)
     .groupBy('workflow_statuses.queue_key')
@@ -41,7 +49,7 @@ t.test('the production path: each item moves on its own, with an event per chang
   t.equal((await storedAndActualCounts(db)).stored.pending, 4);
 
   const started = await move(db, shop.production, lobby, 'in_progress');
-  t.same([started.fromQueue, started.toQueue, started.label], ['pending', 'wip', `${order.number} · 1/4`]);
+  t.same([started.from.queueKey, started.to.queueKey, started.label], ['pending', 'wip', `${order.number} · 1/4`]);
   const lobbyNow = await item(db, lobby);
   t.equal(lobbyNow.status, 'in_progress');
   t.equal(lobbyNow.version, 2);
@@ -53,7 +61,7 @@ t.test('the production path: each item moves on its own, with an event per chang
   t.match(events[0]!.particulars, { label: `${order.number} · 1/4`, transition: 'Start work' });
 
   const built = await move(db, shop.production, lobby, 'awaiting_installation', { fulfillmentMethod: 'installation' });
-  t.equal(built.toQueue, 'awaiting_installation');
+  t.equal(built.to.queueKey, 'awaiting_installation');
   await move(db, shop.fulfillment, lobby, 'installed');
   const installed = await item(db, lobby);
   t.equal(installed.status, 'installed');
@@ -61,7 +69,7 @@ t.test('the production path: each item moves on its own, with an event per chang
 
   await move(db, shop.production, vinyl, 'in_progress');
   const changedMethod = await move(db, shop.production, vinyl, 'awaiting_delivery', { fulfillmentMethod: 'delivery' });
-  t.equal(changedMethod.toQueue, 'awaiting_delivery', 'the method can be changed when marking BUILT');
+  t.equal(changedMethod.to.queueKey, 'awaiting_delivery', 'the method can be changed when marking BUILT');
   t.equal((await item(db, vinyl)).fulfillment_method, 'delivery');
   await move(db, shop.sales, vinyl, 'delivered');
 
@@ -119,8 +127,9 @@ t.test('every refused transition says why and changes nothing', async (t) => {
   }
 
   await move(db, shop.production, first, 'in_progress');
-  const builtRefusals: [string, Partial<TransitionRequest>, string][] = [
-    ['BUILT needs a fulfillment method', {}, 'fulfillmentMethod'],
+  const asOrdered = await move(db, shop.production, first, 'awaiting_shipping').then(() => undefined, (e: unknown) => e);
+  t.ok(asOrdered instanceof ValidationError && asOrdered.fieldErrors.fulfillmentMethod, 'BUILT without a method is BUILT as ordered, so another queue is refused');
+  const builtRefusals: [string, TransitionInput, string][] = [
     ['the method must be a real one', { fulfillmentMethod: 'teleport' }, 'fulfillmentMethod'],
     ['the method must match the queue', { fulfillmentMethod: 'shipping' }, 'fulfillmentMethod'],
   ];
@@ -129,7 +138,7 @@ t.test('every refused transition says why and changes nothing', async (t) => {
     t.ok(error instanceof ValidationError && error.fieldErrors[field], name);
   }
   await move(db, shop.production, first, 'awaiting_shipping', { fulfillmentMethod: 'shipping' });
-  const shippingRefusals: [string, Partial<TransitionRequest>, string][] = [
+  const shippingRefusals: [string, TransitionInput, string][] = [
     ['shipping needs a carrier', { tracking: '1Z999' }, 'carrier'],
     ['shipping needs a tracking number or link', { carrier: 'UPS' }, 'tracking'],
     ['a broken tracking link is refused', { carrier: 'UPS', tracking: 'https://' }, 'tracking'],
@@ -172,7 +181,7 @@ t.test('on hold with a reason, from any open status, back to where it was', asyn
   t.equal((await storedAndActualCounts(db)).stored.on_hold, 1);
 
   const elsewhere = await move(db, shop.production, id, 'pending').then(() => undefined, (e: unknown) => e);
-  t.ok(elsewhere instanceof ValidationError && /back to where it was/.test(elsewhere.fieldErrors.toStatus ?? ''), 'resume goes back where it was, nowhere else');
+  t.ok(elsewhere instanceof ValidationError && /back to where it was/.test(elsewhere.fieldErrors.to ?? ''), 'resume goes back where it was, nowhere else');
   await move(db, shop.sales, id, 'in_progress');
   const resumed = await item(db, id);
   t.same([resumed.status, resumed.held_from_status, resumed.hold_reason], ['in_progress', null, null]);
@@ -201,8 +210,8 @@ t.test('two people changing the same item: the second gets a conflict and nothin
   const outcomes = [first, second];
   t.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, 'exactly one change wins');
   const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
-  t.ok(lost.reason instanceof ItemConflictError, 'the other is a conflict');
-  const conflict = lost.reason as ItemConflictError;
+  t.ok(lost.reason instanceof SubjectConflictError, 'the other is a conflict');
+  const conflict = lost.reason as SubjectConflictError;
   t.equal(conflict.statusCode, 409);
   t.match(conflict.message, new RegExp(`${order.number} · 1/1 was changed by (Pete Production|Sam Sales) a moment ago and is now “(Work in progress|On hold)”`));
   const final = await item(db, id);

@@ -40,12 +40,14 @@ export interface TestAppOptions {
   beforeReady?: (app: FastifyInstance) => void;
   logStream?: { write(line: string): void };
   sessionCacheMs?: number;
+  /** How often the app compares its workflows with the database's (0: on every request). */
+  workflowCheckMs?: number;
 }
 
 export async function buildTestApp(t: TestContext, options: TestAppOptions = {}): Promise<TestApp> {
-  const { beforeReady, logStream, sessionCacheMs } = options;
+  const { beforeReady, logStream, sessionCacheMs, workflowCheckMs } = options;
   const { db, url, drop } = await createTestDatabase();
-  const app = await buildApp({ config: testConfig({ databaseUrl: url, ...options.config }), db, logStream, sessionCacheMs });
+  const app = await buildApp({ config: testConfig({ databaseUrl: url, ...options.config }), db, logStream, sessionCacheMs, workflowCheckMs });
   // One teardown, in this order: the app finishes its background work before the database goes.
   t.teardown(async () => {
     await app.close();

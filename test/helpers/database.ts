@@ -5,6 +5,7 @@ import pg from 'pg';
 import { createDb, type Db } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { migrationsDir } from '../../src/paths.js';
+import { installModules } from '../../src/modules.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -75,6 +76,7 @@ export interface TestDatabase {
 
 /** A fresh, fully migrated database; the caller must call drop() when done. */
 export async function createTestDatabase(poolSize = 10): Promise<TestDatabase & { drop(): Promise<void> }> {
+  installModules();
   const template = await migratedTemplate();
   const name = `traveler_test_${randomBytes(6).toString('hex')}`;
   await withAdminClient((client) => client.query(`create database ${name} template ${template}`));

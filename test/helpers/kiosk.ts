@@ -51,7 +51,7 @@ export class KioskTablet {
 }
 
 export async function createStation(db: Db, adminId: number, input: Partial<KioskInput> = {}): Promise<number> {
-  return createKiosk(db, { userId: adminId }, await loadWorkflow(db), { name: 'Router bay', queueKeys: ['pending', 'wip'], machineIds: [], idleSeconds: 90, ...input });
+  return createKiosk(db, { userId: adminId }, await loadWorkflow(db, 'production'), { name: 'Router bay', queueKeys: ['pending', 'wip'], machineIds: [], idleSeconds: 90, ...input });
 }
 
 export async function enrolTablet(app: FastifyInstance, db: Db, adminId: number, kioskId: number): Promise<KioskTablet> {

@@ -3,14 +3,14 @@ import t from 'tap';
 import type { Db } from '../../src/db/database.js';
 import { createTransport, deliverDueMail } from '../../src/mail/sender.js';
 import { sendCustomerUpdates, trackingUrl } from '../../src/notifications/customer-updates.js';
-import { transitionItem } from '../../src/workflow/transition.js';
+import { transition } from '../../src/workflow/engine.js';
 import { buildTestApp, Client } from '../helpers/app.js';
 import { placeOrder, seedShop, type Shop } from '../helpers/shop.js';
 import { startSmtpPeer } from '../helpers/smtp.js';
 
 async function move(db: Db, shop: Shop, itemId: number, toStatus: string, extra: Record<string, string> = {}) {
   const item = await db.selectFrom('line_items').select('version').where('id', '=', itemId).executeTakeFirstOrThrow();
-  return transitionItem(db, { userId: shop.admin.id, roles: ['admin'] }, { itemId, expectedVersion: item.version, toStatus, ...extra });
+  return transition(db, 'line_item', itemId, { userId: shop.admin.id, roles: ['admin'] }, { expectedVersion: item.version, to: toStatus, input: extra });
 }
 
 async function build(db: Db, shop: Shop, itemId: number, method: string) {

@@ -11,7 +11,7 @@ t.test('the salesperson sees “collect payment” alerts in the app, with an un
   const { client: production } = await signedInClient(app, db, ['production']);
   const id = order.items[0]!.id;
   await production.post(`/items/${id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
-  await production.post(`/items/${id}/transitions`, { version: '2', from: 'in_progress', to: 'built', fulfillmentMethod: 'pickup' });
+  await production.post(`/items/${id}/transitions`, { version: '2', from: 'in_progress', to: 'intent:built', fulfillmentMethod: 'pickup' });
   await production.post(`/items/${id}/transitions`, { version: '3', from: 'awaiting_pickup', to: 'picked_up' });
 
   const sales = new Client(app);

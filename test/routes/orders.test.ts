@@ -1,5 +1,5 @@
 import t from 'tap';
-import { queueCounts } from '../../src/production/queues.js';
+import { queueCounts } from '../../src/workflow/queue-changes.js';
 import { buildTestApp, signedInClient } from '../helpers/app.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
 
@@ -68,7 +68,7 @@ t.test('sales enters an order with several items; each starts pending on its own
   t.equal(order.customer_emails_muted, true, 'customer emails muted from the start');
   const items = await db.selectFrom('line_items').selectAll().where('order_id', '=', order.id).orderBy('position').execute();
   t.same(items.map((i) => [i.position, i.status, i.due_date]), [[1, 'pending', '2026-12-01'], [2, 'pending', '2026-11-28']], 'items take the order date unless they have their own');
-  t.equal((await queueCounts(db)).pending, 2);
+  t.equal((await queueCounts(db, 'production')).pending, 2);
   const page = await client.get(`/orders/${order.id}`);
   t.match(page.body, /1001 · 1\/2/);
   t.match(page.body, /id="customer-emails">Muted for this order</, 'the order says whether its customer hears about it');
@@ -114,7 +114,7 @@ t.test('editing an order: change, add and remove items; started items cannot be 
   t.same(items.map((i) => [i.position, i.description, i.status]), [[1, 'A, bigger', 'in_progress'], [3, 'C', 'pending'], [4, 'D (new)', 'pending']], 'items keep their numbers; the new one gets the next; 2 stays a gap');
   t.equal(items[0]!.quantity, 3);
   t.match((await production.get('/queues/wip')).body, /A, bigger/, 'the queue shows the edit on the next view');
-  const counts = await queueCounts(db);
+  const counts = await queueCounts(db, 'production');
   t.equal(counts.pending, 2, 'B removed, D added');
   t.equal(counts.wip, 1);
 

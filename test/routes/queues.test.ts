@@ -80,7 +80,7 @@ t.test('Mark BUILT from the row picks the BUILT queue by fulfillment method', as
   await client.post(`/items/${item.id}/transitions`, { version: '1', from: 'pending', to: 'in_progress' });
   const wip = await client.get('/queues/wip');
   t.match(wip.body, /<option value="installation" selected>Installation<\/option>/, 'the item’s own method is preselected');
-  const built = await client.post(`/items/${item.id}/transitions`, { version: '2', from: 'in_progress', to: 'built', fulfillmentMethod: 'shipping', queue: 'wip' }, { htmx: true });
+  const built = await client.post(`/items/${item.id}/transitions`, { version: '2', from: 'in_progress', to: 'intent:built', fulfillmentMethod: 'shipping', queue: 'wip' }, { htmx: true });
   t.equal(built.statusCode, 200);
   const row = await db.selectFrom('line_items').select(['status', 'fulfillment_method']).where('id', '=', item.id).executeTakeFirstOrThrow();
   t.same(row, { status: 'awaiting_shipping', fulfillment_method: 'shipping' }, 'changed to shipping while marking BUILT');

@@ -1,0 +1,123 @@
+import { sql } from 'kysely';
+import type { Tx } from '../db/database.js';
+import type { FulfillmentMethod } from '../db/types.js';
+import type { FieldErrors } from '../platform/errors.js';
+import { ValidationError } from '../platform/errors.js';
+import { itemLabel } from '../platform/format.js';
+import type { QueueSet } from '../workflow/navigation.js';
+import type { SubjectRow, SubjectType, TransitionContext } from '../workflow/subjects.js';
+import { fulfillmentMethods, isFulfillmentMethod } from './fulfillment.js';
+
+/** The workflow line items move through. */
+export const lineItemWorkflow = 'production';
+export const lineItemQueues: QueueSet = { workflow: lineItemWorkflow, subjectTable: 'line_items' };
+
+/** What a line item's transition needs to know, read with the item and its order locked. */
+export interface LineItemTransitionRow extends SubjectRow {
+  orderId: number;
+  position: number;
+  fulfillmentMethod: FulfillmentMethod;
+  description: string;
+  orderNumber: number;
+  lastItemNumber: number;
+  salespersonId: number | null;
+  orderTotal: string;
+  muted: boolean;
+  customerEmail: string;
+  customerWantsEmail: boolean;
+}
+
+const trackingUrlPattern = /^https?:\/\/\S+$/i;
+
+/** BUILT as ordered unless the person said otherwise. */
+const methodOf = ({ row, input }: Pick<TransitionContext<LineItemTransitionRow>, 'row' | 'input'>) => input.fulfillmentMethod || row.fulfillmentMethod;
+
+function validate(context: TransitionContext<LineItemTransitionRow>): FieldErrors {
+  const { transition, to, input } = context;
+  const errors: FieldErrors = {};
+  if (transition.requires.includes('tracking')) {
+    if (!input.carrier?.trim()) errors.carrier = 'Enter the carrier, e.g. UPS.';
+    const tracking = input.tracking?.trim() ?? '';
+    if (tracking === '') errors.tracking = 'Enter the tracking number or the tracking link.';
+    else if (/^https?:/i.test(tracking) && !trackingUrlPattern.test(tracking)) errors.tracking = 'That tracking link is not a valid web address.';
+    else if (tracking.length > 500) errors.tracking = 'That tracking reference is too long.';
+  }
+  if (transition.requires.includes('fulfillment_method')) {
+    const method = methodOf(context);
+    if (!isFulfillmentMethod(method)) errors.fulfillmentMethod = 'Choose how the customer gets it: pickup, installation, delivery or shipping.';
+    else if (to.fulfillmentMethod !== null && method !== to.fulfillmentMethod) errors.fulfillmentMethod = 'The fulfillment method does not match the queue it goes to.';
+  }
+  return errors;
+}
+
+export const lineItemSubject: SubjectType<LineItemTransitionRow> = {
+  type: 'line_item',
+  table: 'line_items',
+  noun: 'item',
+  async lockAndLoad(tx: Tx, id: number) {
+    return tx
+      .selectFrom('line_items')
+      .innerJoin('orders', 'orders.id', 'line_items.order_id')
+      .innerJoin('customers', 'customers.id', 'orders.customer_id')
+      .select([
+        'line_items.id',
+        'line_items.workflow',
+        'line_items.status',
+        'line_items.version',
+        'line_items.held_from_status as heldFrom',
+        'line_items.order_id as orderId',
+        'line_items.position',
+        'line_items.fulfillment_method as fulfillmentMethod',
+        'line_items.description',
+        'orders.number as orderNumber',
+        'orders.last_item_number as lastItemNumber',
+        'orders.salesperson_id as salespersonId',
+        'orders.total as orderTotal',
+        'orders.customer_emails_muted as muted',
+        'customers.email as customerEmail',
+        'customers.email_updates as customerWantsEmail',
+      ])
+      .where('line_items.id', '=', id)
+      // The item, then its order: the lock order of every transaction (src/db/transaction.ts).
+      .forUpdate(['line_items', 'orders'])
+      .executeTakeFirst();
+  },
+  label: (row) => itemLabel(row.orderNumber, row.position, row.lastItemNumber),
+  requirements: [
+    { key: 'reason', label: 'A reason' },
+    { key: 'previous_status', label: 'Back to where it was before the hold' },
+    { key: 'fulfillment_method', label: 'How the customer gets it (pickup, installation, delivery, shipping)' },
+    { key: 'tracking', label: 'Carrier and tracking number' },
+  ],
+  validate,
+  /** BUILT goes to one of four queues: the fulfillment method says which. */
+  choose(candidates, statuses, row, input) {
+    const method = methodOf({ row, input });
+    if (candidates.some((t) => t.requires.includes('fulfillment_method')) && !isFulfillmentMethod(method)) {
+      throw new ValidationError({ fulfillmentMethod: 'Choose how the customer gets it: pickup, installation, delivery or shipping.' });
+    }
+    return candidates.find((t) => statuses.get(t.to)?.fulfillmentMethod === method);
+  },
+  columns(context) {
+    const { transition, to, input } = context;
+    return {
+      ...(transition.requires.includes('tracking') ? { carrier: input.carrier!.trim(), tracking: input.tracking!.trim() } : {}),
+      ...(transition.requires.includes('fulfillment_method') ? { fulfillment_method: methodOf(context) } : {}),
+      completed_at: to.kind === 'completed' ? sql<Date>`now()` : null,
+    };
+  },
+  particulars(context) {
+    const { row, transition, input } = context;
+    return {
+      orderId: row.orderId,
+      ...(transition.requires.includes('fulfillment_method') ? { fulfillmentMethod: methodOf(context) } : {}),
+      ...(transition.requires.includes('tracking') ? { carrier: input.carrier!.trim(), tracking: input.tracking!.trim() } : {}),
+    };
+  },
+  customerEmails: [
+    { key: 'item-built', label: 'Tell the customer it is built and how they get it' },
+    { key: 'item-completed', label: 'Tell the customer it is done' },
+    { key: 'item-update', label: 'Tell the customer its new status' },
+  ],
+  fulfillmentMethods,
+};
