@@ -17,7 +17,8 @@ import { createTransport, MailDelivery } from './mail/sender.js';
 import { operationsRoutes } from './ops/routes.js';
 import { nodeModulesDir, publicDir } from './paths.js';
 import { authPlugin } from './platform/auth.js';
-import { QueuePageCache } from './production/queue-page-cache.js';
+import { QueuePageCache } from './workflow/queue-page-cache.js';
+import { ChangeNumbers } from './workflow/queue-changes.js';
 import { registerCompression } from './platform/compression.js';
 import { frameworkErrorPage, registerErrorPages } from './platform/errors.js';
 import { registerResponseGuard } from './platform/headers.js';
@@ -57,6 +58,8 @@ declare module 'fastify' {
     /** Machines, materials and people for the queue filters; invalidate() after changing them. */
     filterChoices: FilterChoiceLists;
     queuePages: QueuePageCache;
+    /** Each queue's change number, read at most once per `changeNumbersFreshMs`: what an unchanged refresh costs. */
+    changeNumbers: ChangeNumbers;
     refreshShopName(): Promise<void>;
   }
 }
@@ -72,6 +75,10 @@ export interface BuildOptions {
   queuePagesKept?: number;
   /** How often a workflow held by this instance is compared with the database's (default 2 s). */
   workflowCheckMs?: number;
+  /** How long a queue page is reused while its queue is unchanged (default 15 s; a running clock still ages it). */
+  queuePagesFreshMs?: number;
+  /** How long a queue's change number read from the database is trusted (default 1 s). */
+  changeNumbersFreshMs?: number;
 }
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -92,7 +99,7 @@ function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
-export async function buildApp({ config, db, logStream, sessionCacheMs, queuePagesKept, workflowCheckMs }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logStream, sessionCacheMs, queuePagesKept, workflowCheckMs, queuePagesFreshMs, changeNumbersFreshMs }: BuildOptions): Promise<FastifyInstance> {
   setDisplayTimezone(config.shopTimezone);
   installModules();
   const app = Fastify({
@@ -124,7 +131,8 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
   app.decorate('mail', mail);
   app.decorate('workflows', new WorkflowCache(db, workflowCheckMs));
   app.decorate('filterChoices', filterChoiceLists(db));
-  app.decorate('queuePages', new QueuePageCache(queuePagesKept));
+  app.decorate('queuePages', new QueuePageCache(queuePagesKept, queuePagesFreshMs));
+  app.decorate('changeNumbers', new ChangeNumbers(db, changeNumbersFreshMs));
   app.decorate('layoutExtras', async (request: FastifyRequest, known: Record<string, unknown>) => {
     const user = request.user;
     if (!user) return { queueNav: [], unreadAlerts: 0 };

@@ -13,7 +13,6 @@ import { addItemNote, noteMaxLength } from '../production/item-notes.js';
 import { attachPhoto, photoMaxBytes, sendPhoto } from '../production/item-photos.js';
 import { itemExists, itemRecord } from '../production/items.js';
 import { stopWork } from '../production/work-logs.js';
-import { ChangeNumbers } from '../workflow/queue-changes.js';
 import { builtChoices, canHold, canResume, canStartWork, holdItem, kioskActor, markItemBuilt, resumeItem, startItemWork } from './actions.js';
 import {
   deviceLabel,
@@ -67,7 +66,7 @@ function problemMessage(error: unknown): string | undefined {
 export async function kioskRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
-  const changeNumbers = new ChangeNumbers(db);
+  const { changeNumbers } = app;
   const secure = app.config.baseUrl.startsWith('https:');
 
   app.decorateRequest('kiosk', null);

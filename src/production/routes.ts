@@ -13,7 +13,6 @@ import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { lineItemQueues, lineItemWorkflow } from '../line-items/subject.js';
 import { actionChoices, moveTarget, type Workflow } from '../workflow/definition.js';
 import { transition } from '../workflow/engine.js';
-import { ChangeNumbers } from '../workflow/queue-changes.js';
 import { bulkMove, type BulkResult } from './bulk.js';
 import { itemRecord } from './items.js';
 import { filterParams, parseQueueFilter, queuePage, type QueueFilter } from './queue-query.js';
@@ -73,8 +72,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
   const choiceLists = app.filterChoices;
-  const changeNumbers = new ChangeNumbers(db);
-  const { queuePages } = app;
+  const { queuePages, changeNumbers } = app;
   const viewQueues = { access: 'queues:view' } as const;
   const moveItems = { access: 'items:move' } as const;
 
@@ -92,7 +90,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
   async function queueTableData(user: CurrentUser, workflow: Workflow, queueKey: string, filter: QueueFilter, changeSeq: number) {
     const queue = workflow.queues.find((q) => q.key === queueKey)!;
     const today = fmt.today();
-    const page = await queuePages.read(queue.statuses, filter, today, changeSeq, () => queuePage(db, queue.statuses, filter, today));
+    const page = await queuePages.read(lineItemWorkflow, queue.statuses, filter, today, changeSeq, () => queuePage(db, queue.statuses, filter, today));
     const returnTo = queueUrl(queueKey, filter);
     const canMove = can(user.roles, 'items:move');
     const actionsFor = (status: string, heldFrom: string | null) => actionChoices(workflow, [status], user.roles, heldFrom);
