@@ -7,14 +7,9 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { accountRoutes } from './accounts/routes.js';
-import { userAdminRoutes } from './accounts/admin-routes.js';
 import type { ReadyConfig } from './config.js';
-import { dashboardRoutes } from './dashboard/routes.js';
 import type { Db } from './db/database.js';
-import { mailboxRoutes } from './mail/routes.js';
 import { createTransport, MailDelivery } from './mail/sender.js';
-import { operationsRoutes } from './ops/routes.js';
 import { nodeModulesDir, publicDir } from './paths.js';
 import { authPlugin } from './platform/auth.js';
 import { QueuePageCache } from './workflow/queue-page-cache.js';
@@ -28,21 +23,12 @@ import { addTravelerFormats } from './platform/schemas.js';
 import { setDisplayTimezone } from './platform/format.js';
 import { PostgresSessionStore } from './platform/session-store.js';
 import { fragmentReply, pageReply } from './platform/views.js';
-import { settingsRoutes } from './settings/routes.js';
 import { can } from './platform/permissions.js';
 import { loadNavigation } from './workflow/navigation.js';
 import { lineItemQueues } from './line-items/subject.js';
-import { productionRoutes } from './production/routes.js';
 import { filterChoiceLists, type FilterChoiceLists } from './production/filter-choices.js';
-import { orderRoutes } from './orders/routes.js';
-import { customerRoutes } from './customers/routes.js';
-import { catalogRoutes } from './catalog/routes.js';
-import { customerPageRoutes } from './notifications/routes.js';
-import { alertRoutes } from './notifications/alert-routes.js';
-import { kioskRoutes } from './kiosk/routes.js';
-import { kioskAdminRoutes } from './kiosk/admin-routes.js';
 import { WorkflowCache } from './workflow/definition.js';
-import { installModules } from './modules.js';
+import { installModules, modules } from './modules.js';
 import { ShopNameCache } from './settings/settings.js';
 
 declare module 'fastify' {
@@ -241,19 +227,6 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
   });
 
   registerErrorPages(app);
-  await app.register(operationsRoutes);
-  await app.register(accountRoutes);
-  await app.register(userAdminRoutes);
-  await app.register(settingsRoutes);
-  await app.register(mailboxRoutes);
-  await app.register(dashboardRoutes);
-  await app.register(productionRoutes);
-  await app.register(orderRoutes);
-  await app.register(customerRoutes);
-  await app.register(catalogRoutes);
-  await app.register(customerPageRoutes);
-  await app.register(alertRoutes);
-  await app.register(kioskRoutes);
-  await app.register(kioskAdminRoutes);
+  for (const module of modules) for (const routes of module.routes ?? []) await app.register(routes);
   return app;
 }

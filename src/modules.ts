@@ -1,12 +1,41 @@
-import { lineItemSubject } from './line-items/subject.js';
-import { lineItemEffects } from './notifications/effects.js';
+import { accounts } from './accounts/index.js';
+import { catalog } from './catalog/index.js';
+import { customers } from './customers/index.js';
+import { dashboard } from './dashboard/index.js';
+import { kiosk } from './kiosk/index.js';
+import { lineItems } from './line-items/index.js';
+import { mail } from './mail/index.js';
+import type { TravelerModule } from './module.js';
+import { notifications } from './notifications/index.js';
+import { operations } from './ops/index.js';
+import { orders } from './orders/index.js';
+import { production } from './production/index.js';
+import { settings } from './settings/index.js';
+import { setup } from './setup/index.js';
+import { setNavigation } from './platform/views.js';
+import { workflowEditor } from './workflow-editor/index.js';
+import { foldQueueChanges } from './workflow/queue-changes.js';
 import { registerEffect, registerSubjectType } from './workflow/subjects.js';
 
+/** The engine that moves every subject (src/workflow/, a library to the modules): its queue bookkeeping. */
+const workflowEngine: TravelerModule = {
+  name: 'workflow',
+  // Folded under an advisory lock: one instance at a time.
+  jobs: [{ name: 'fold-queue-changes', cron: '*/2 * * * * *', run: (app) => foldQueueChanges(app.db) }],
+};
+
+/** Every module of Traveler, in the order their navigation links appear (bar first, then the Admin menu). */
+export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
+
 /**
- * Registers every module's subject types and the effects hung off their transitions. The app
- * calls it as it builds; so do scripts and tests that move things without the app.
+ * Registers what the modules add beyond routes and jobs: subject types, the effects hung off
+ * their transitions, navigation. The app calls it as it builds; so do scripts and tests that
+ * move things without the app.
  */
 export function installModules(): void {
-  registerSubjectType(lineItemSubject);
-  for (const effect of lineItemEffects) registerEffect(effect);
+  for (const module of modules) {
+    for (const subject of module.subjectTypes ?? []) registerSubjectType(subject);
+    for (const effect of module.effects ?? []) registerEffect(effect);
+  }
+  setNavigation(modules.flatMap((module) => module.navigation ?? []));
 }

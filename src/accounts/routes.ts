@@ -1,12 +1,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { anyUserExists } from '../platform/auth.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
 import { emailPattern, formSecret, formText } from '../platform/forms.js';
 import { localPath } from '../platform/redirects.js';
 import { EmptyForm, Form, NoQuery, Query, ReturnPath, Text, TokenParams } from '../platform/schemas.js';
-import { demoPassword, demoPin, seedDemoShop } from '../demo/seed.js';
 import { minimumPasswordLength, verifySecret } from './passwords.js';
 import { setPin } from './pins.js';
 import {
@@ -15,7 +13,6 @@ import {
   noteSignIn,
   requestPasswordReset,
   resetPasswordWithToken,
-  setupFirstAdmin,
   userForResetToken,
 } from './users.js';
 
@@ -26,14 +23,14 @@ export function safeNextPath(value: unknown): string {
 
 // Secrets get room for what a password manager might generate; passwordProblem() sets the real limit.
 const Secret = Text(1000);
-const SetupForm = Form({ shopName: Text(2000), name: Text(2000), email: Text(2000), password: Secret, demo: Text(10) });
 const LoginForm = Form({ email: Text(2000), password: Secret, next: ReturnPath });
 const PinForm = Form({ pinPassword: Secret, newPin: Text(100) });
 const PasswordForm = Form({ currentPassword: Secret, newPassword: Secret });
 const EmailForm = Form({ email: Text(2000) });
 const NewPasswordForm = Form({ password: Secret });
 
-async function signIn(request: FastifyRequest, userId: number): Promise<void> {
+/** A new session for the person, so a session id fixed before sign-in is worth nothing. */
+export async function signIn(request: FastifyRequest, userId: number): Promise<void> {
   await request.session.regenerate();
   request.session.userId = userId;
 }
@@ -48,34 +45,6 @@ const perAccountRateLimit = {
 export async function accountRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
-
-  app.get('/setup', { config: { access: 'public', allowBeforeSetup: true }, schema: { querystring: NoQuery } }, async (_request, reply) => {
-    if (await anyUserExists(db)) return reply.seeOther('/login');
-    return reply.page('accounts/setup', { title: 'Set up Traveler', values: { shopName: '', name: '', email: '' }, errors: {}, minimumPasswordLength });
-  });
-
-  app.post('/setup', { config: { access: 'public', allowBeforeSetup: true }, schema: { querystring: NoQuery, body: SetupForm } }, async (request, reply) => {
-    const values = {
-      shopName: formText(request.body, 'shopName'),
-      name: formText(request.body, 'name'),
-      email: formText(request.body, 'email'),
-    };
-    try {
-      const userId = await setupFirstAdmin(db, { ...values, password: formSecret(request.body, 'password') });
-      await app.refreshShopName();
-      await signIn(request, userId);
-      await noteSignIn(db, userId, 'first-run setup');
-      request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is ready.`;
-      if (formText(request.body, 'demo') === '1') {
-        const demo = await seedDemoShop(db);
-        request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is filled with demo data: ${demo.orders} orders, ${demo.items} line items, ${demo.customers} customers and ${demo.users} demo colleagues (password “${demoPassword}”; kiosk PIN ${demoPin}).`;
-      }
-      return reply.seeOther('/');
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return reply.page('accounts/setup', { title: 'Set up Traveler', values, errors: error.fieldErrors, minimumPasswordLength }, 422);
-    }
-  });
 
   app.get('/login', { config: { access: 'public' }, schema: { querystring: Query({ next: ReturnPath }) } }, async (request, reply) => {
     if (request.user) return reply.seeOther('/');

@@ -3,26 +3,22 @@ import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { emailPattern } from '../platform/forms.js';
+import { formSpec, type FormValues } from '../platform/form-spec.js';
 
-export interface CustomerInput {
-  name: string;
-  company: string;
-  email: string;
-  phone: string;
-  address: string;
-  emailUpdates: boolean;
-}
+/** The customer form: its fields, their limits and messages, in one place. */
+export const customerForm = formSpec({
+  name: { kind: 'text', label: 'Name', max: 200, required: 'Enter the customer’s name.', autocomplete: 'off' },
+  company: { kind: 'text', label: 'Company', max: 200 },
+  email: { kind: 'email', label: 'Email', max: 200, hint: 'Where order updates go, if the customer wants them.' },
+  phone: { kind: 'tel', label: 'Phone', max: 50 },
+  address: { kind: 'textarea', label: 'Address', max: 1000 },
+  emailUpdates: { kind: 'checkbox', label: 'Email me about my orders (the customer’s choice)' },
+});
+
+export type CustomerInput = FormValues<typeof customerForm.fields>;
 
 export function validateCustomer(input: CustomerInput): FieldErrors {
-  const errors: FieldErrors = {};
-  if (input.name === '') errors.name = 'Enter the customer’s name.';
-  else if (input.name.length > 200) errors.name = 'Use at most 200 characters.';
-  if (input.email !== '' && !emailPattern.test(input.email)) errors.email = 'Enter an email address like name@example.com, or leave it empty.';
-  if (input.company.length > 200) errors.company = 'Use at most 200 characters.';
-  if (input.phone.length > 50) errors.phone = 'Use at most 50 characters.';
-  if (input.address.length > 1000) errors.address = 'Use at most 1000 characters.';
-  return errors;
+  return customerForm.validate(input);
 }
 
 function customerColumns(input: CustomerInput) {

@@ -2,24 +2,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sql } from 'kysely';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { formChecked, formText } from '../platform/forms.js';
-import { Form, IdParams, NoQuery, Query, Text, Version } from '../platform/schemas.js';
-import { createCustomer, updateCustomer, type CustomerInput } from './customers.js';
+import { formText } from '../platform/forms.js';
+import { IdParams, NoQuery, Query, Text, Version } from '../platform/schemas.js';
+import { createCustomer, customerForm, updateCustomer, type CustomerInput } from './customers.js';
 
-const customerFields = { name: Text(2000), company: Text(2000), email: Text(2000), phone: Text(500), address: Text(10_000), emailUpdates: Text(10) };
-const NewCustomerForm = Form(customerFields);
-const EditCustomerForm = Form({ ...customerFields, version: Version });
-
-function readCustomer(body: unknown): CustomerInput {
-  return {
-    name: formText(body, 'name'),
-    company: formText(body, 'company'),
-    email: formText(body, 'email'),
-    phone: formText(body, 'phone'),
-    address: formText(body, 'address'),
-    emailUpdates: formChecked(body, 'emailUpdates'),
-  };
-}
+const NewCustomerForm = customerForm.schema();
+const EditCustomerForm = customerForm.schema({ version: Version });
+const readCustomer = (body: unknown) => customerForm.read(body);
 
 export async function customerRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -27,7 +16,7 @@ export async function customerRoutes(fastify: FastifyInstance) {
   const manage = { access: 'customers:manage' } as const;
 
   const formPage = (reply: FastifyReply, values: CustomerInput & { version?: number }, errors: FieldErrors, options: { id?: number; statusCode?: number; current?: CustomerInput } = {}) =>
-    reply.page('customers/form', { title: options.id ? `Edit ${values.name || 'customer'}` : 'New customer', values, errors, customerId: options.id, current: options.current }, options.statusCode ?? 200);
+    reply.page('customers/form', { title: options.id ? `Edit ${values.name || 'customer'}` : 'New customer', values, errors, customerId: options.id, current: options.current, spec: customerForm }, options.statusCode ?? 200);
 
   app.get('/customers', { config: manage, schema: { querystring: Query({ q: Text(1000) }) } }, async (request, reply) => {
     const text = (request.query.q ?? '').trim().slice(0, 100);
@@ -43,7 +32,7 @@ export async function customerRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/customers/new', { config: manage, schema: { querystring: NoQuery } }, async (_request, reply) => {
-    return formPage(reply, { name: '', company: '', email: '', phone: '', address: '', emailUpdates: true }, {});
+    return formPage(reply, customerForm.blank({ emailUpdates: true }), {});
   });
 
   app.post('/customers', { config: manage, schema: { querystring: NoQuery, body: NewCustomerForm } }, async (request, reply) => {

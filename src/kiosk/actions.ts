@@ -2,9 +2,9 @@ import type { DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { TransitionIntent } from '../db/types.js';
 import type { LineItemTransitionRow } from '../line-items/subject.js';
-import { ValidationError } from '../platform/errors.js';
+import { HttpError, ValidationError } from '../platform/errors.js';
 import { startWork, stopEveryonesWork, type WorkActor } from '../production/work-logs.js';
-import { transitionsWithIntent, type Workflow } from '../workflow/definition.js';
+import { transitionsFor, transitionsWithIntent, type Workflow } from '../workflow/definition.js';
 import { transition, type TransitionOutcome } from '../workflow/engine.js';
 import type { TransitionInput } from '../workflow/subjects.js';
 import type { KioskContext, KioskOperator } from './devices.js';
@@ -77,6 +77,26 @@ export function builtChoices(workflow: Workflow, status: string) {
 
 export function canResume(workflow: Workflow, status: string): boolean {
   return workflow.statuses.get(status)?.kind === 'hold' && can(workflow, status, 'resume');
+}
+
+/** Moves the kiosk has buttons of their own for, and moves that are the office's decision. */
+const ownButtons: readonly TransitionIntent[] = ['start', 'built', 'hold', 'resume', 'cancel', 'reopen'];
+
+/**
+ * Every other move the worker may make from here (a status an admin added, such as "Proof
+ * approval"), as long as it needs nothing but perhaps a reason.
+ */
+export function otherMoves(workflow: Workflow, status: string, roles: readonly string[]) {
+  return transitionsFor(workflow, status, roles)
+    .filter((t) => !ownButtons.includes(t.intent) && t.requires.every((requirement) => requirement === 'reason'))
+    .map((t) => ({ transition: t, to: workflow.statuses.get(t.to)! }));
+}
+
+export async function moveItem(db: DbOrTx, workflow: Workflow, actor: KioskActor, itemId: number, status: string, version: number, to: string, reason: string): Promise<Outcome> {
+  if (!otherMoves(workflow, status, actor.roles).some((move) => move.to.key === to)) {
+    throw new HttpError(422, 'That move is not one a kiosk can make from where the item is now. Look at the item again.');
+  }
+  return transition<LineItemTransitionRow>(db, 'line_item', itemId, actor, { expectedVersion: version, to, input: { reason } });
 }
 
 export function canHold(workflow: Workflow, status: string): boolean {

@@ -13,7 +13,7 @@ import { addItemNote, noteMaxLength } from '../production/item-notes.js';
 import { attachPhoto, photoMaxBytes, sendPhoto } from '../production/item-photos.js';
 import { itemExists, itemRecord } from '../production/items.js';
 import { stopWork } from '../production/work-logs.js';
-import { builtChoices, canHold, canResume, canStartWork, holdItem, kioskActor, markItemBuilt, resumeItem, startItemWork } from './actions.js';
+import { builtChoices, canHold, canResume, canStartWork, holdItem, kioskActor, markItemBuilt, moveItem, otherMoves, resumeItem, startItemWork } from './actions.js';
 import {
   deviceLabel,
   enrolDevice,
@@ -124,6 +124,7 @@ export async function kioskRoutes(fastify: FastifyInstance) {
       built: builtChoices(workflow, item.status),
       canHold: canHold(workflow, item.status),
       canResume: canResume(workflow, item.status),
+      moves: kiosk.operator ? otherMoves(workflow, item.status, kiosk.operator.roles) : [],
       today: fmt.today(),
       ...extra,
     };
@@ -271,6 +272,11 @@ export async function kioskRoutes(fastify: FastifyInstance) {
   itemAction('resume', StateForm, async (request, kiosk, itemId) => {
     const outcome = await resumeItem(db, actorOf(kiosk), itemId, versionOf(request));
     return `${outcome.label} is back in ${outcome.to.label}.`;
+  });
+  itemAction('move', KioskForm({ ...ItemState, to: WorkflowKey, reason: Text(10_000) }), async (request, kiosk, itemId) => {
+    const outcome = await moveItem(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request), formText(request.body, 'to'), formText(request.body, 'reason'));
+    if (outcome.mailQueued) app.mail.nudge();
+    return `${outcome.label} is now ${outcome.to.label}.`;
   });
   itemAction('notes', KioskForm({ note: Text(20_000) }), async (request, kiosk, itemId) => {
     await addItemNote(db, actorOf(kiosk), itemId, formText(request.body, 'note'));

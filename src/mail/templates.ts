@@ -1,5 +1,4 @@
 import { convert } from 'html-to-text';
-import type { CustomerItemUpdate } from '../notifications/customer-updates.js';
 import { renderView } from '../platform/views.js';
 
 export interface MailContext {
@@ -26,6 +25,18 @@ interface SalesAlertData {
   message: string;
   orderPath: string;
   orderCompleted: boolean;
+}
+
+/** One item of an order update email. */
+export interface CustomerItemUpdate {
+  label: string;
+  description: string;
+  statusLabel: string;
+  kind: string;
+  fulfillmentMethod: string;
+  carrier: string | null;
+  tracking: string | null;
+  trackingUrl: string | null;
 }
 
 interface OrderUpdateData {

@@ -10,16 +10,6 @@ const statusLinkDays = 90;
 /** However busy an order is, its customer hears within this many batching windows. */
 const longestWaitInWindows = 5;
 
-export interface CustomerItemUpdate {
-  label: string;
-  description: string;
-  statusLabel: string;
-  kind: string;
-  fulfillmentMethod: string;
-  carrier: string | null;
-  tracking: string | null;
-  trackingUrl: string | null;
-}
 
 const carrierTracking: [RegExp, (n: string) => string][] = [
   [/^ups$/i, (n) => `https://www.ups.com/track?tracknum=${n}`],

@@ -47,7 +47,7 @@ export function renderHtml(name: string, data: object): Buffer {
   return Buffer.from(renderView(name, data));
 }
 
-interface NavLink {
+export interface NavLink {
   href: string;
   label: string;
   permission: Permission;
@@ -55,16 +55,12 @@ interface NavLink {
   admin?: true;
 }
 
-const navigation: NavLink[] = [
-  { href: '/', label: 'Dashboard', permission: 'dashboard:view' },
-  { href: '/orders', label: 'Orders', permission: 'orders:view' },
-  { href: '/customers', label: 'Customers', permission: 'customers:manage' },
-  { href: '/admin/users', label: 'Users', permission: 'users:manage', admin: true },
-  { href: '/admin/catalog', label: 'Machines & materials', permission: 'catalog:manage', admin: true },
-  { href: '/admin/kiosks', label: 'Kiosks', permission: 'kiosks:manage', admin: true },
-  { href: '/admin/settings', label: 'Settings', permission: 'settings:manage', admin: true },
-  { href: '/admin/mailbox', label: 'Mailbox', permission: 'mailbox:read', admin: true },
-];
+const navigation: NavLink[] = [];
+
+/** The links modules add to the bar and the Admin menu, in the order given (src/modules.ts). */
+export function setNavigation(links: readonly NavLink[]): void {
+  navigation.splice(0, navigation.length, ...links);
+}
 
 export function navigationFor(roles: readonly string[]): Omit<NavLink, 'permission'>[] {
   return navigation.filter((link) => can(roles, link.permission)).map(({ href, label, admin }) => ({ href, label, ...(admin ? { admin } : {}) }));

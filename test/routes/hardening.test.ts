@@ -184,7 +184,7 @@ t.test('malformed values from the issue: no 5xx anywhere', async (t) => {
   const { id: adminId } = shop.admin;
   const tablet = await enrolTablet(app, db, adminId, await createStation(db, adminId));
   await tablet.signIn(shop.production.id, await givePin(db, shop.production.id));
-  for (const action of ['start', 'pause', 'finish', 'built', 'hold', 'resume', 'notes']) {
+  for (const action of ['start', 'pause', 'finish', 'built', 'hold', 'resume', 'move', 'notes']) {
     const response = await tablet.post(`/kiosk/items/999999/${action}`, { version: '1', status: 'pending', note: 'x', reason: 'x' });
     t.equal(response.statusCode, 404, `kiosk ${action} on a missing item`);
     t.match(response.body, /That item no longer exists/);

@@ -1,8 +1,8 @@
-import { loadConfig } from '../config.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
-import { installModules } from '../modules.js';
-import { demoPassword, demoPin, seedDemoShop } from './seed.js';
+import { loadConfig } from './config.js';
+import { migrateToLatest } from './db/migrate.js';
+import { openDatabase } from './db/open.js';
+import { installModules } from './modules.js';
+import { demoPassword, demoPin, seedDemoShop } from './demo/seed.js';
 
 const config = loadConfig();
 const database = await openDatabase(config);

@@ -1,0 +1,24 @@
+import type { TravelerModule } from '../module.js';
+import { alertRoutes } from './alert-routes.js';
+import { sendQueueDigests } from './alerts.js';
+import { sendCustomerUpdates } from './customer-updates.js';
+import { lineItemEffects } from './effects.js';
+import { customerPageRoutes } from './routes.js';
+
+/** Customer emails and status pages, alerts for staff, queue digests. */
+export const notifications: TravelerModule = {
+  name: 'notifications',
+  routes: [customerPageRoutes, alertRoutes],
+  effects: lineItemEffects,
+  jobs: [
+    // Customer updates are claimed with FOR UPDATE SKIP LOCKED.
+    { name: 'customer-updates', cron: '*/15 * * * * *', run: async (app) => (await sendCustomerUpdates(app.db)) > 0 && app.mail.nudge() },
+    // A digest is claimed by moving the person's digest slot (the shop's hour or day) conditionally.
+    {
+      name: 'queue-digests',
+      cron: '5 * * * *',
+      shopTime: true,
+      run: async (app) => (await sendQueueDigests(app.db, { now: new Date(), timeZone: app.config.shopTimezone })) > 0 && app.mail.nudge(),
+    },
+  ],
+};
