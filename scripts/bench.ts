@@ -97,6 +97,7 @@ const benchConfig = (port: number): ReadyConfig => ({
   dataDir: '/nonexistent',
   logLevel: 'warn',
   trustProxy: false,
+  preparedStatements: true,
 });
 const app = await buildApp({ config: benchConfig(port), db });
 // The same app keeping no queue page for reuse: every page reads its rows, as after a change.

@@ -16,6 +16,8 @@ export interface Config {
   logLevel: string;
   /** Fastify's trustProxy: false, true, or the number of proxy hops in front of the app. */
   trustProxy: boolean | number;
+  /** Queries go as named prepared statements (off behind a pooler that cannot keep them). */
+  preparedStatements: boolean;
 }
 
 export type ReadyConfig = Config & { sessionSecret: string };
@@ -118,8 +120,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   else if (/^\d+$/.test(trustProxyRaw)) trustProxy = Number(trustProxyRaw);
   else problems.push(`TRUST_PROXY must be true, false or the number of proxies in front of Traveler (got "${trustProxyRaw}").`);
 
+  const preparedRaw = read('DATABASE_PREPARED_STATEMENTS') ?? 'on';
+  if (!['on', 'off'].includes(preparedRaw)) problems.push(`DATABASE_PREPARED_STATEMENTS must be on or off (got "${preparedRaw}").`);
+  const preparedStatements = preparedRaw !== 'off';
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { nodeEnv, databaseUrl, host, port, baseUrl, sessionSecret, smtpUrl, mailFrom, shopTimezone, dataDir, logLevel, trustProxy };
+  return { nodeEnv, databaseUrl, host, port, baseUrl, sessionSecret, smtpUrl, mailFrom, shopTimezone, dataDir, logLevel, trustProxy, preparedStatements };
 }
 
 /** Outside production a missing secret is generated once and kept in the data directory. */

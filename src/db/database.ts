@@ -12,7 +12,13 @@ export type Db = Kysely<Database>;
 export type DbOrTx = Kysely<Database> | Transaction<Database>;
 export type Tx = Transaction<Database>;
 
-export function createDb(connectionString: string, poolSize = 10, onIdleError: (error: Error) => void = logIdleError): Db {
+export interface DbOptions {
+  /** Named prepared statements (see preparingStatements); off behind a pooler that cannot keep them. */
+  preparedStatements?: boolean;
+  onIdleError?: (error: Error) => void;
+}
+
+export function createDb(connectionString: string, poolSize = 10, { preparedStatements = true, onIdleError = logIdleError }: DbOptions = {}): Db {
   // A connection attempt that hangs (a network partition) fails the request instead of holding it.
   const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5000 });
   let ending = false;
@@ -30,7 +36,7 @@ export function createDb(connectionString: string, poolSize = 10, onIdleError: (
   pool.on('connect', (client) => client.on('error', ignoreErrorWhileCheckedOut));
   return new Kysely<Database>({
     dialect: new PostgresDialect({
-      pool: preparingStatements(pool, () => {
+      pool: preparingStatements(pool, preparedStatements, () => {
         ending = true;
       }),
     }),
@@ -42,13 +48,16 @@ const prepared = Symbol('prepared statements');
 /**
  * Runs every parameterised query as a named prepared statement (named by its text), so each
  * connection plans a query once instead of on every call: planning cost more than running most
- * of Traveler's queries. Text without parameters (migrations, several statements) goes as is.
+ * of Traveler's queries (docs/performance.md: the status change went from 9 to 241 req/s, the
+ * baseline from 270 to 640). Text without parameters (migrations, several statements) goes as is.
+ * PgBouncer keeps named statements in transaction mode from 1.21 on (max_prepared_statements);
+ * behind an older pooler, DATABASE_PREPARED_STATEMENTS=off sends every query unnamed.
  */
-function preparingStatements(pool: pg.Pool, onEnd: () => void): PostgresPool {
+function preparingStatements(pool: pg.Pool, enabled: boolean, onEnd: () => void): PostgresPool {
   return {
     connect: async () => {
       const client = (await pool.connect()) as pg.PoolClient & { [prepared]?: true };
-      if (!client[prepared]) {
+      if (enabled && !client[prepared]) {
         const plainQuery = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
         client.query = ((text: unknown, values?: unknown) =>
           typeof text === 'string' && Array.isArray(values) && values.length > 0

@@ -14,7 +14,7 @@ export interface OpenDatabase {
 /** DATABASE_URL when set; otherwise a real PostgreSQL embedded under DATA_DIR/postgres. */
 export async function openDatabase(config: Config, log: (message: string) => void = () => {}): Promise<OpenDatabase> {
   if (config.databaseUrl !== undefined) {
-    const db = createDb(config.databaseUrl);
+    const db = createDb(config.databaseUrl, 10, { preparedStatements: config.preparedStatements });
     return { db, embedded: false, close: () => db.destroy() };
   }
   const embedded = await startEmbeddedPostgres({ directory: join(config.dataDir, 'postgres'), database: 'traveler', log });

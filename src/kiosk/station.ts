@@ -1,28 +1,11 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
+import { lineItems } from '../line-items/queries.js';
 import type { Workflow } from '../workflow/definition.js';
 import { itemLabel } from '../platform/format.js';
 import type { KioskContext } from './devices.js';
 
 const stationLimit = 60;
-
-export interface StationItem {
-  id: number;
-  label: string;
-  orderNumber: number;
-  customerName: string;
-  description: string;
-  quantity: number;
-  machine: string | null;
-  material: string | null;
-  dueDate: string | null;
-  status: string;
-  notes: string;
-  workingNow: string[];
-  /** The newest photo's id, for the card's thumbnail. */
-  photoId: number | null;
-  photoCount: number;
-}
 
 function stationStatuses(workflow: Workflow, kiosk: Pick<KioskContext, 'queueKeys'>): string[] {
   return workflow.queues.filter((queue) => kiosk.queueKeys.includes(queue.key)).flatMap((queue) => queue.statuses);
@@ -44,35 +27,22 @@ function chosenIds(statuses: string[], machineIds: number[]) {
 }
 
 /** The station's work: its queues' items on its machines, soonest due first, with who is on each. */
-export async function stationItems(db: DbOrTx, workflow: Workflow, kiosk: Pick<KioskContext, 'queueKeys' | 'machineIds'>): Promise<{ items: StationItem[]; more: boolean }> {
+export async function stationItems(db: DbOrTx, workflow: Workflow, kiosk: Pick<KioskContext, 'queueKeys' | 'machineIds'>) {
   const statuses = stationStatuses(workflow, kiosk);
   if (statuses.length === 0) return { items: [], more: false };
-  const rows = await db
-    .selectFrom('line_items as li')
-    .innerJoin('orders as o', 'o.id', 'li.order_id')
-    .innerJoin('customers as c', 'c.id', 'li.customer_id')
-    .leftJoin('machines as m', 'm.id', 'li.machine_id')
-    .leftJoin('materials as mat', 'mat.id', 'li.material_id')
+  const rows = await lineItems(db)
+    .innerJoin('orders', 'orders.id', 'line_items.order_id')
+    .innerJoin('customers', 'customers.id', 'line_items.customer_id')
     .select([
-      'li.id',
-      'li.order_number as orderNumber',
-      'li.position',
-      'o.last_item_number as lastItemNumber',
-      'c.name as customerName',
-      'li.description',
-      'li.quantity',
-      'm.name as machine',
-      'mat.name as material',
-      'li.due_date as dueDate',
-      'li.status',
-      'li.notes',
-      sql<number | null>`(select max(p.id) from item_photos p where p.line_item_id = li.id)`.as('photoId'),
-      sql<number>`(select count(*)::int from item_photos p where p.line_item_id = li.id)`.as('photoCount'),
-      sql<string[]>`array(select u.name from work_logs w join users u on u.id = w.user_id where w.line_item_id = li.id and w.ended_at is null order by w.started_at)`.as('workingNow'),
+      'orders.last_item_number as lastItemNumber',
+      'customers.name as customerName',
+      sql<number | null>`(select max(p.id) from item_photos p where p.line_item_id = line_items.id)`.as('photoId'),
+      sql<number>`(select count(*)::int from item_photos p where p.line_item_id = line_items.id)`.as('photoCount'),
+      sql<string[]>`array(select u.name from work_logs w join users u on u.id = w.user_id where w.line_item_id = line_items.id and w.ended_at is null order by w.started_at)`.as('workingNow'),
     ])
-    .where(sql<boolean>`li.id in (${chosenIds(statuses, kiosk.machineIds)})`)
-    .orderBy(sql`li.due_date asc nulls last`)
-    .orderBy('li.id')
+    .where(sql<boolean>`line_items.id in (${chosenIds(statuses, kiosk.machineIds)})`)
+    .orderBy(sql`line_items.due_date asc nulls last`)
+    .orderBy('line_items.id')
     .execute();
   const items = rows.slice(0, stationLimit).map(({ position, lastItemNumber, ...row }) => ({ ...row, label: itemLabel(row.orderNumber, position, lastItemNumber) }));
   return { items, more: rows.length > stationLimit };

@@ -13,6 +13,8 @@ export function lineItems(db: DbOrTx) {
     .select([
       'line_items.id',
       'line_items.order_id as orderId',
+      'line_items.order_number as orderNumber',
+      'line_items.customer_id as customerId',
       'line_items.position',
       'line_items.description',
       'line_items.quantity',

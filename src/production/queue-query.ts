@@ -1,6 +1,7 @@
-import { sql, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { sql, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import type { Database } from '../db/types.js';
+import { lineItems } from '../line-items/queries.js';
 import type { FieldErrors } from '../platform/errors.js';
 import { isCalendarDate, isCanonicalId } from '../platform/schemas.js';
 
@@ -69,32 +70,8 @@ export function filterParams(filter: QueueFilter, overrides: { after?: string | 
   return params;
 }
 
-export interface QueueRow {
-  id: number;
-  orderId: number;
-  orderNumber: number;
-  position: number;
-  itemCount: number;
-  customerId: number;
-  customerName: string;
-  customerCompany: string;
-  description: string;
-  quantity: number;
-  machine: string | null;
-  material: string | null;
-  dueDate: string | null;
-  statusEnteredAt: Date;
-  assignee: string | null;
-  status: string;
-  version: number;
-  fulfillmentMethod: string;
-  holdReason: string | null;
-  heldFrom: string | null;
-  /** status_entered_at to the microsecond, as PostgreSQL wrote it: a Date would round it. */
-  enteredKey: string;
-  workedMinutes: number;
-  expectedWorkMinutes: number | null;
-}
+/** A queue page's row: the line item as pages show it, with what a queue adds. */
+export type QueueRow = Awaited<ReturnType<typeof readQueueRows>>[number];
 
 type Cursor = [string | null, number] | [number, number] | [string, number];
 
@@ -152,42 +129,23 @@ function afterCursor(sort: QueueSort, cursor: Cursor) {
   };
 }
 
-/**
- * One page of a queue: only its statuses' items, filtered, sorted, 50 rows after the cursor.
- * The 51 rows are chosen from line_items alone (one index), then names are joined to just
- * those rows: planning a six-table join over a table with eight indexes cost more than running it.
- */
 export interface QueuePage {
   rows: QueueRow[];
   nextCursor: string | undefined;
 }
 
+/**
+ * One page of a queue: only its statuses' items, filtered, sorted, 50 rows after the cursor.
+ * The 51 rows are chosen from line_items alone (one index), then the line items as pages show
+ * them are read for just those rows: planning a six-table join over a table with eight indexes
+ * cost more than running it.
+ */
 export async function queuePage(db: DbOrTx, statuses: readonly string[], filter: QueueFilter, today: string): Promise<QueuePage> {
   if (statuses.length === 0) return { rows: [], nextCursor: undefined };
   const cursor = filter.after ? decodeCursor(filter.sort, filter.after) : undefined;
   let page = db
     .selectFrom('line_items')
-    .select([
-      'line_items.id',
-      'line_items.order_id',
-      'line_items.order_number',
-      'line_items.position',
-      'line_items.customer_id',
-      'line_items.description',
-      'line_items.quantity',
-      'line_items.machine_id',
-      'line_items.material_id',
-      'line_items.assignee_id',
-      'line_items.due_date',
-      'line_items.status_entered_at',
-      'line_items.status',
-      'line_items.version',
-      'line_items.fulfillment_method',
-      'line_items.hold_reason',
-      'line_items.held_from_status',
-      'line_items.expected_work_minutes',
-      sql<string>`line_items.status_entered_at::text`.as('entered_key'),
-    ])
+    .select(['line_items.id', 'line_items.order_number', 'line_items.position', 'line_items.due_date', 'line_items.status_entered_at'])
     .where('line_items.status', 'in', statuses)
     .$if(filter.machineId !== undefined, (q) => q.where('line_items.machine_id', '=', filter.machineId!))
     .$if(filter.materialId !== undefined, (q) => q.where('line_items.material_id', '=', filter.materialId!))
@@ -205,47 +163,34 @@ export async function queuePage(db: DbOrTx, statuses: readonly string[], filter:
         ? page.orderBy('line_items.status_entered_at').orderBy('line_items.id')
         : page.orderBy(sql`line_items.due_date asc nulls last`).orderBy('line_items.id');
 
-  const chosen = db
-    // A literal, not a parameter: a prepared statement's generic plan must know it wants 51 rows.
-    .with((cte) => cte('page').materialized(), () => page.limit(sql.lit(queuePageSize + 1)))
-    .selectFrom('page')
-    .innerJoin('orders', 'orders.id', 'page.order_id')
-    .leftJoin('machines', 'machines.id', 'page.machine_id')
-    .leftJoin('materials', 'materials.id', 'page.material_id')
-    .leftJoin('users as assignee', 'assignee.id', 'page.assignee_id')
-    .select([
-      'page.id',
-      'page.order_id as orderId',
-      'page.order_number as orderNumber',
-      'page.position',
-      'orders.last_item_number as itemCount',
-      'page.customer_id as customerId',
-      // Looked up per row: joined, PostgreSQL hashed all customers to find fifty (0.4 ms of 0.9).
-      (eb) => eb.selectFrom('customers').select('customers.name').whereRef('customers.id', '=', 'page.customer_id').$asScalar().as('customerName'),
-      (eb) => eb.selectFrom('customers').select('customers.company').whereRef('customers.id', '=', 'page.customer_id').$asScalar().as('customerCompany'),
-      'page.description',
-      'page.quantity',
-      'machines.name as machine',
-      'materials.name as material',
-      'page.due_date as dueDate',
-      'page.status_entered_at as statusEnteredAt',
-      'assignee.name as assignee',
-      'page.status',
-      'page.version',
-      'page.fulfillment_method as fulfillmentMethod',
-      'page.hold_reason as holdReason',
-      'page.held_from_status as heldFrom',
-      'page.entered_key as enteredKey',
-      'page.expected_work_minutes as expectedWorkMinutes',
-      sql<number>`(select coalesce(round(sum(extract(epoch from coalesce(w.ended_at, now()) - w.started_at)) / 60), 0)::int from work_logs w where w.line_item_id = page.id)`.as('workedMinutes'),
-    ]);
-  // The same order again: a join need not keep the order the rows were chosen in.
-  const rows = await (filter.sort === 'order'
-    ? chosen.orderBy('page.order_number').orderBy('page.position')
-    : filter.sort === 'age'
-      ? chosen.orderBy('page.status_entered_at').orderBy('page.id')
-      : chosen.orderBy(sql`page.due_date asc nulls last`).orderBy('page.id')
-  ).execute();
+  const rows = await readQueueRows(db, page.limit(sql.lit(queuePageSize + 1)), filter.sort);
   const pageRows = rows.slice(0, queuePageSize);
   return { rows: pageRows, nextCursor: rows.length > queuePageSize ? encodeCursor(filter.sort, pageRows.at(-1)!) : undefined };
+}
+
+type ChosenPage = SelectQueryBuilder<Database, 'line_items', { id: number; order_number: number; position: number; due_date: string | null; status_entered_at: Date }>;
+
+/** The chosen rows as the queue shows them, in the order they were chosen in. */
+async function readQueueRows(db: DbOrTx, chosen: ChosenPage, sort: QueueSort) {
+  // A subquery with a LIMIT is never merged into the outer query: the 51 rows are chosen first.
+  // The limit is a literal in `chosen`, not a parameter: a prepared statement's generic plan must know it wants 51 rows.
+  const rows = lineItems(db)
+    .innerJoin(chosen.as('page'), 'page.id', 'line_items.id')
+    .innerJoin('orders', 'orders.id', 'line_items.order_id')
+    .select([
+      'orders.last_item_number as itemCount',
+      // Looked up per row: joined, PostgreSQL hashed all customers to find fifty (0.4 ms of 0.9).
+      (eb) => eb.selectFrom('customers').select('customers.name').whereRef('customers.id', '=', 'line_items.customer_id').$asScalar().as('customerName'),
+      (eb) => eb.selectFrom('customers').select('customers.company').whereRef('customers.id', '=', 'line_items.customer_id').$asScalar().as('customerCompany'),
+      /** status_entered_at to the microsecond, as PostgreSQL wrote it: a Date would round it. */
+      sql<string>`line_items.status_entered_at::text`.as('enteredKey'),
+      sql<number>`(select coalesce(round(sum(extract(epoch from coalesce(w.ended_at, now()) - w.started_at)) / 60), 0)::int from work_logs w where w.line_item_id = line_items.id)`.as('workedMinutes'),
+    ]);
+  // The same order again: a join need not keep the order the rows were chosen in.
+  return (sort === 'order'
+    ? rows.orderBy('page.order_number').orderBy('page.position')
+    : sort === 'age'
+      ? rows.orderBy('page.status_entered_at').orderBy('page.id')
+      : rows.orderBy(sql`page.due_date asc nulls last`).orderBy('page.id')
+  ).execute();
 }

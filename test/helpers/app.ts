@@ -24,6 +24,7 @@ export function testConfig(overrides: Partial<ReadyConfig> = {}): ReadyConfig {
     dataDir: '/nonexistent',
     logLevel: 'silent',
     trustProxy: false,
+    preparedStatements: true,
     ...overrides,
   };
 }

@@ -34,8 +34,9 @@ t.test('every bad variable gets its own clear message', async (t) => {
     SHOP_TIMEZONE: 'Mars/Olympus',
     LOG_LEVEL: 'loud',
     TRUST_PROXY: 'maybe',
+    DATABASE_PREPARED_STATEMENTS: 'sometimes',
   });
-  t.equal(problems.length, 8);
+  t.equal(problems.length, 9);
   t.match(problems.join('\n'), /PORT must be a whole number from 1 to 65535 \(got "eighty"\)/);
   t.match(problems.join('\n'), /DATABASE_URL must be a PostgreSQL URL/);
   t.match(problems.join('\n'), /BASE_URL must be an http:\/\/ or https:\/\/ address/);
@@ -44,6 +45,7 @@ t.test('every bad variable gets its own clear message', async (t) => {
   t.match(problems.join('\n'), /SHOP_TIMEZONE must be an IANA time zone/);
   t.match(problems.join('\n'), /LOG_LEVEL must be one of/);
   t.match(problems.join('\n'), /TRUST_PROXY must be/);
+  t.match(problems.join('\n'), /DATABASE_PREPARED_STATEMENTS must be on or off \(got "sometimes"\)/);
 });
 
 t.test('production requires a session secret and a public base URL', async (t) => {
