@@ -4,6 +4,7 @@ import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formSpec, type FormValues } from '../platform/form-spec.js';
+import { likeLiteral } from '../db/like.js';
 
 /** The customer form: its fields, their limits and messages, in one place. */
 export const customerForm = formSpec({
@@ -16,6 +17,25 @@ export const customerForm = formSpec({
 });
 
 export type CustomerInput = FormValues<typeof customerForm.fields>;
+
+/** A customer as pages show it. */
+function customers(db: DbOrTx) {
+  return db.selectFrom('customers').select(['id', 'name', 'company', 'email', 'phone', 'address', 'email_updates as emailUpdates', 'version']);
+}
+
+export async function findCustomer(db: DbOrTx, customerId: number) {
+  return customers(db).where('id', '=', customerId).executeTakeFirst();
+}
+
+/** Customers by name, those matching `text` in their name, company or email. */
+export async function listCustomers(db: DbOrTx, text: string) {
+  const like = `%${likeLiteral(text)}%`;
+  return customers(db)
+    .$if(text !== '', (q) => q.where((eb) => eb.or([eb(sql`lower(name)`, 'like', like), eb(sql`lower(company)`, 'like', like), eb(sql`lower(email)`, 'like', like)])))
+    .orderBy(sql`lower(name)`)
+    .limit(200)
+    .execute();
+}
 
 export function validateCustomer(input: CustomerInput): FieldErrors {
   return customerForm.validate(input);

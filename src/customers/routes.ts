@@ -1,10 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { sql } from 'kysely';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formText } from '../platform/forms.js';
 import { IdParams, NoQuery, Query, Text, Version } from '../platform/schemas.js';
-import { createCustomer, customerForm, updateCustomer, type CustomerInput } from './customers.js';
+import { createCustomer, customerForm, findCustomer, listCustomers, updateCustomer, type CustomerInput } from './customers.js';
 
 const NewCustomerForm = customerForm.schema();
 const EditCustomerForm = customerForm.schema({ version: Version });
@@ -20,14 +19,7 @@ export async function customerRoutes(fastify: FastifyInstance) {
 
   app.get('/customers', { config: manage, schema: { querystring: Query({ q: Text(1000) }) } }, async (request, reply) => {
     const text = (request.query.q ?? '').trim().slice(0, 100);
-    const like = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const customers = await db
-      .selectFrom('customers')
-      .select(['id', 'name', 'company', 'email', 'phone', 'email_updates as emailUpdates'])
-      .$if(text !== '', (q) => q.where((eb) => eb.or([eb(sql`lower(name)`, 'like', like), eb(sql`lower(company)`, 'like', like), eb(sql`lower(email)`, 'like', like)])))
-      .orderBy(sql`lower(name)`)
-      .limit(200)
-      .execute();
+    const customers = await listCustomers(db, text);
     return reply.page('customers/list', { title: 'Customers', customers, text });
   });
 
@@ -49,9 +41,9 @@ export async function customerRoutes(fastify: FastifyInstance) {
 
   app.get('/customers/:id', { config: manage, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
     const id = Number(request.params.id);
-    const customer = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+    const customer = await findCustomer(db, id);
     if (!customer) throw new HttpError(404, 'There is no such customer.');
-    return formPage(reply, { ...customer, emailUpdates: customer.email_updates }, {}, { id });
+    return formPage(reply, customer, {}, { id });
   });
 
   app.post('/customers/:id', { config: manage, schema: { params: IdParams, querystring: NoQuery, body: EditCustomerForm } }, async (request, reply) => {
@@ -63,9 +55,9 @@ export async function customerRoutes(fastify: FastifyInstance) {
       return reply.seeOther('/customers');
     } catch (error) {
       if (error instanceof ConflictError) {
-        const current = await db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+        const current = await findCustomer(db, id);
         if (!current) throw new HttpError(404, 'There is no such customer.');
-        return formPage(reply, { ...values, version: current.version }, { form: error.message }, { id, statusCode: 409, current: { ...current, emailUpdates: current.email_updates } });
+        return formPage(reply, { ...values, version: current.version }, { form: error.message }, { id, statusCode: 409, current });
       }
       if (!(error instanceof ValidationError)) throw error;
       return formPage(reply, values, error.fieldErrors, { id, statusCode: 422 });

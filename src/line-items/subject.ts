@@ -1,31 +1,37 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
-import type { FulfillmentMethod } from '../db/types.js';
 import type { FieldErrors } from '../platform/errors.js';
 import { ValidationError } from '../platform/errors.js';
 import { itemLabel } from '../platform/format.js';
 import type { QueueSet } from '../workflow/navigation.js';
-import type { SubjectRow, SubjectType, TransitionContext } from '../workflow/subjects.js';
+import type { SubjectType, TransitionContext } from '../workflow/subjects.js';
 import { fulfillmentMethods, isFulfillmentMethod } from './fulfillment.js';
+import { lineItems } from './queries.js';
 
 /** The workflow line items move through. */
 export const lineItemWorkflow = 'production';
 export const lineItemQueues: QueueSet = { workflow: lineItemWorkflow, subjectTable: 'line_items' };
 
-/** What a line item's transition needs to know, read with the item and its order locked. */
-export interface LineItemTransitionRow extends SubjectRow {
-  orderId: number;
-  position: number;
-  fulfillmentMethod: FulfillmentMethod;
-  description: string;
-  orderNumber: number;
-  lastItemNumber: number;
-  salespersonId: number | null;
-  orderTotal: string;
-  muted: boolean;
-  customerEmail: string;
-  customerWantsEmail: boolean;
+/** A line item as pages show it, with what a transition needs of its order and customer, locked. */
+async function lockLineItem(tx: Tx, id: number) {
+  return lineItems(tx)
+    .innerJoin('orders', 'orders.id', 'line_items.order_id')
+    .innerJoin('customers', 'customers.id', 'orders.customer_id')
+    .select([
+      'orders.last_item_number as lastItemNumber',
+      'orders.salesperson_id as salespersonId',
+      'orders.total as orderTotal',
+      'orders.customer_emails_muted as muted',
+      'customers.email as customerEmail',
+      'customers.email_updates as customerWantsEmail',
+    ])
+    .where('line_items.id', '=', id)
+    // The item, then its order: the lock order of every transaction (src/db/transaction.ts).
+    .forUpdate(['line_items', 'orders'])
+    .executeTakeFirst();
 }
+
+export type LineItemTransitionRow = NonNullable<Awaited<ReturnType<typeof lockLineItem>>>;
 
 const trackingUrlPattern = /^https?:\/\/\S+$/i;
 
@@ -54,34 +60,7 @@ export const lineItemSubject: SubjectType<LineItemTransitionRow> = {
   type: 'line_item',
   table: 'line_items',
   noun: 'item',
-  async lockAndLoad(tx: Tx, id: number) {
-    return tx
-      .selectFrom('line_items')
-      .innerJoin('orders', 'orders.id', 'line_items.order_id')
-      .innerJoin('customers', 'customers.id', 'orders.customer_id')
-      .select([
-        'line_items.id',
-        'line_items.workflow',
-        'line_items.status',
-        'line_items.version',
-        'line_items.held_from_status as heldFrom',
-        'line_items.order_id as orderId',
-        'line_items.position',
-        'line_items.fulfillment_method as fulfillmentMethod',
-        'line_items.description',
-        'orders.number as orderNumber',
-        'orders.last_item_number as lastItemNumber',
-        'orders.salesperson_id as salespersonId',
-        'orders.total as orderTotal',
-        'orders.customer_emails_muted as muted',
-        'customers.email as customerEmail',
-        'customers.email_updates as customerWantsEmail',
-      ])
-      .where('line_items.id', '=', id)
-      // The item, then its order: the lock order of every transaction (src/db/transaction.ts).
-      .forUpdate(['line_items', 'orders'])
-      .executeTakeFirst();
-  },
+  lockAndLoad: lockLineItem,
   label: (row) => itemLabel(row.orderNumber, row.position, row.lastItemNumber),
   requirements: [
     { key: 'reason', label: 'A reason' },

@@ -2,8 +2,10 @@ import type { DbOrTx } from '../db/database.js';
 import { isUnfinished, lineItems } from '../line-items/queries.js';
 import { lastChangedBy } from './history.js';
 import { baseOf, type OrderForm } from './order-form.js';
+import { likeLiteral } from '../db/like.js';
 
-export async function findOrder(db: DbOrTx, orderId: number) {
+/** An order as pages show it: its own columns and the names of its customer and salesperson. */
+function orders(db: DbOrTx) {
   return db
     .selectFrom('orders')
     .innerJoin('customers', 'customers.id', 'orders.customer_id')
@@ -22,11 +24,13 @@ export async function findOrder(db: DbOrTx, orderId: number) {
       'customers.id as customerId',
       'customers.name as customerName',
       'customers.company as customerCompany',
-      'customers.email as customerEmail',
-      'customers.email_updates as customerWantsEmail',
-      'customers.phone as customerPhone',
       'salesperson.name as salespersonName',
-    ])
+    ]);
+}
+
+export async function findOrder(db: DbOrTx, orderId: number) {
+  return orders(db)
+    .select(['customers.email as customerEmail', 'customers.email_updates as customerWantsEmail', 'customers.phone as customerPhone'])
     .where('orders.id', '=', orderId)
     .executeTakeFirst();
 }
@@ -42,20 +46,9 @@ export const orderListSize = 50;
 
 /** Newest orders first, searched by number or customer, keyset-paginated on the number. */
 export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumber?: number }) {
-  const text = filter.text?.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  const rows = await db
-    .selectFrom('orders')
-    .innerJoin('customers', 'customers.id', 'orders.customer_id')
-    .leftJoin('users as salesperson', 'salesperson.id', 'orders.salesperson_id')
+  const text = filter.text === undefined ? undefined : likeLiteral(filter.text);
+  const rows = await orders(db)
     .select((eb) => [
-      'orders.id',
-      'orders.number',
-      'orders.due_date as dueDate',
-      'orders.total',
-      'orders.item_count as itemCount',
-      'customers.name as customerName',
-      'customers.company as customerCompany',
-      'salesperson.name as salespersonName',
       eb
         .selectFrom('line_items')
         .select((inner) => inner.fn.countAll<number>().as('n'))

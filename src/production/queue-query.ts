@@ -4,6 +4,7 @@ import type { Database } from '../db/types.js';
 import { lineItems } from '../line-items/queries.js';
 import type { FieldErrors } from '../platform/errors.js';
 import { isCalendarDate, isCanonicalId } from '../platform/schemas.js';
+import { likeLiteral } from '../db/like.js';
 
 export const queuePageSize = 50;
 export const queueSorts = ['due', 'order', 'age'] as const;
@@ -108,9 +109,6 @@ function decodeCursor(sort: QueueSort, cursor: string): Cursor | undefined {
   return undefined;
 }
 
-function escapeLike(text: string): string {
-  return text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 type LineItemsEb = ExpressionBuilder<Database, 'line_items'>;
 
@@ -154,7 +152,7 @@ export async function queuePage(db: DbOrTx, statuses: readonly string[], filter:
     .$if(filter.dueFrom !== undefined, (q) => q.where('line_items.due_date', '>=', filter.dueFrom!))
     .$if(filter.dueTo !== undefined, (q) => q.where('line_items.due_date', '<=', filter.dueTo!))
     .$if(filter.overdue === true, (q) => q.where('line_items.due_date', '<', today))
-    .$if(filter.text !== undefined, (q) => q.where(sql<SqlBool>`line_items.search_text like ${`%${escapeLike(filter.text!)}%`}`))
+    .$if(filter.text !== undefined, (q) => q.where(sql<SqlBool>`line_items.search_text like ${`%${likeLiteral(filter.text!)}%`}`))
     .$if(cursor !== undefined, (q) => q.where(afterCursor(filter.sort, cursor!)));
   page =
     filter.sort === 'order'
