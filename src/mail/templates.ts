@@ -33,6 +33,8 @@ export interface CustomerItemUpdate {
   description: string;
   statusLabel: string;
   kind: string;
+  /** Which customer email its status sends (item-built, item-completed, item-update). */
+  email: string;
   fulfillmentMethod: string;
   carrier: string | null;
   tracking: string | null;

@@ -89,6 +89,7 @@ export async function sendCustomerUpdates(db: Db): Promise<number> {
             description: item.description,
             statusLabel: item.customer_label,
             kind: item.kind,
+            email: item.customer_email ?? '',
             fulfillmentMethod: item.fulfillment_method,
             carrier: item.carrier,
             tracking: item.tracking,

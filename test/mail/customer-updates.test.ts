@@ -153,3 +153,21 @@ t.test('tracking links for known carriers', async (t) => {
   t.equal(trackingUrl('Local courier', 'ABC'), null, 'unknown carrier and no link: the number alone');
   t.equal(trackingUrl(null, null), null);
 });
+
+t.test('a status an admin added emails the customer in its own words, without the BUILT notes', async (t) => {
+  const { db, shop, smtp, deliver } = await setup(t);
+  await db.insertInto('queues').values({ workflow: 'production', key: 'proof', label: 'Proof approval', position: 8, owner_roles: ['sales'] }).execute();
+  await db
+    .insertInto('workflow_statuses')
+    .values({ workflow: 'production', key: 'proof_approval', label: 'Proof approval', customer_label: 'Waiting for your proof approval', queue_key: 'proof', kind: 'open', position: 2, expected_minutes: null, customer_email: 'item-update', fulfillment_method: null, waits_on: 'customer' })
+    .execute();
+  await db.insertInto('workflow_transitions').values({ workflow: 'production', from_status: 'pending', to_status: 'proof_approval', label: 'Send the proof', intent: 'advance', roles: ['admin'], requires: [] }).execute();
+  const order = await placeOrder(db, shop, [{ description: 'Lobby sign', fulfillmentMethod: 'installation' }]);
+  await move(db, shop, order.items[0]!.id, 'proof_approval');
+  t.equal(await sendCustomerUpdates(db), 1);
+  await deliver();
+  const [mail] = await smtp.waitFor(1);
+  const text = mail!.text ?? '';
+  t.match(text, /Lobby sign[\s\S]*Waiting for your proof approval/, 'the customer label of the new status');
+  t.notMatch(text, /schedule the installation/, 'no BUILT note for a status that is not BUILT');
+});
