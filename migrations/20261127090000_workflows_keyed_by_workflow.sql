@@ -58,16 +58,22 @@ alter table workflow_transitions
   add foreign key (workflow, from_status) references workflow_statuses (workflow, key) on delete cascade,
   add foreign key (workflow, to_status) references workflow_statuses (workflow, key) on delete cascade,
   add unique (workflow, from_status, to_status);
-update workflow_transitions set intent = case
-  when label = 'Start work' then 'start'
-  when label = 'Mark BUILT' then 'built'
-  when label = 'Put on hold' then 'hold'
-  when label = 'Resume' then 'resume'
-  when label = 'Cancel' then 'cancel'
-  when label = 'Reopen' then 'reopen'
-  when label like 'Back%' then 'back'
-  when to_status in (select key from workflow_statuses s where s.workflow = workflow_transitions.workflow and s.kind = 'completed') then 'complete'
-  else 'advance' end;
+-- Intents from what each transition does, as the code decided before (labels may have been renamed).
+update workflow_transitions t set intent = case
+  when 'fulfillment_method' = any(t.requires) then 'built'
+  when 'previous_status' = any(t.requires) then 'resume'
+  when target.kind = 'hold' then 'hold'
+  when target.kind = 'cancelled' then 'cancel'
+  when origin.kind in ('completed', 'cancelled') then 'reopen'
+  when target.kind = 'completed' then 'complete'
+  when target.position < origin.position then 'back'
+  when exists (select 1 from workflow_transitions built
+                where built.workflow = t.workflow and built.from_status = t.to_status
+                  and 'fulfillment_method' = any(built.requires)) then 'start'
+  else 'advance' end
+  from workflow_statuses origin, workflow_statuses target
+ where origin.workflow = t.workflow and origin.key = t.from_status
+   and target.workflow = t.workflow and target.key = t.to_status;
 alter table workflow_transitions
   alter column intent set not null,
   add check (intent in ('start', 'advance', 'built', 'complete', 'hold', 'resume', 'cancel', 'reopen', 'back', 'approve', 'reject')),

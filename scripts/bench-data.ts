@@ -58,9 +58,9 @@ export async function buildLargeShop(db: Db, log: (message: string) => void): Pr
   `);
   await step('queue counts', sql`
     update queues q set item_count = c.n, change_seq = change_seq + 1
-      from (select ws.queue_key, count(*) n from line_items li join workflow_statuses ws on ws.key = li.status
-             where ws.queue_key is not null group by ws.queue_key) c
-     where c.queue_key = q.key;
+      from (select ws.workflow, ws.queue_key, count(*) n from line_items li join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status
+             where ws.queue_key is not null group by ws.workflow, ws.queue_key) c
+     where c.workflow = q.workflow and c.queue_key = q.key;
   `);
   // As autovacuum would have by now: index-only scans need the visibility map a vacuum sets.
   await step('vacuum and analyze', sql`vacuum analyze`);
@@ -84,7 +84,7 @@ export async function undoBenchChanges(db: Db, benchUserId: number): Promise<num
     await sql`delete from queue_changes`.execute(tx);
     await sql`
       update queues q
-         set item_count = (select count(*)::int from line_items li join workflow_statuses ws on ws.key = li.status where ws.queue_key = q.key),
+         set item_count = (select count(*)::int from line_items li join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status where ws.workflow = q.workflow and ws.queue_key = q.key),
              change_seq = q.change_seq + 1`.execute(tx);
     return result.rows.length;
   });

@@ -23,6 +23,7 @@ import { NoQuery } from '../src/platform/schemas.js';
 import { hashToken } from '../src/platform/tokens.js';
 import { queuePage } from '../src/production/queue-query.js';
 import { transition } from '../src/workflow/engine.js';
+import { workflowRevision } from '../src/workflow/definition.js';
 import { foldQueueChanges, queueChangeSeq } from '../src/workflow/queue-changes.js';
 import { benchOrders, buildLargeShop, itemsPerOrder, undoBenchChanges } from './bench-data.js';
 
@@ -108,7 +109,7 @@ const uncachedUrl = `http://127.0.0.1:${uncachedPort}`;
 // The baseline: the same query the queue page runs, returned as JSON, with no session, no
 // permission check and no template.
 app.get('/bench/baseline', { config: { access: 'public' }, schema: { querystring: NoQuery } }, async (_request, reply) => {
-  const page = await queuePage(db, ['pending'], { sort: 'due' }, fmt.today());
+  const page = await queuePage(db, 'production', ['pending'], { sort: 'due' }, fmt.today());
   return reply.send(page.rows);
 });
 await app.listen({ host: '127.0.0.1', port });
@@ -189,7 +190,7 @@ const movedMeanwhile = await db.selectFrom('line_items').select(['id', 'version'
 const startWorkElsewhere = async () => {
   const item = movedMeanwhile.shift();
   if (!item) return;
-  await transition(db, 'line_item', item.id, { userId: benchUser.id, roles: ['admin', 'production'] }, { expectedVersion: item.version, to: 'in_progress' });
+  await transition(db, { type: 'line_item', id: item.id }, { userId: benchUser.id, roles: ['admin', 'production'] }, { expectedVersion: item.version, to: 'in_progress' });
 };
 results.push(await measure('Queue page, unfiltered, an item moving every second', { path: '/queues/pending', meanwhile: startWorkElsewhere }));
 const filters: [string, string][] = [
@@ -206,7 +207,8 @@ const filters: [string, string][] = [
 for (const [label, query] of filters) results.push(await measure(`Queue page, ${label}`, { path: `/queues/pending?${query}` }));
 
 const seq = (await queueChangeSeq(db, 'production', 'pending'))!;
-results.push(await measure('Unchanged refresh (204)', { path: `/queues/pending/changes?seq=${seq}`, headers: { 'hx-request': 'true' } }));
+const revision = (await workflowRevision(db, 'production'))!;
+results.push(await measure('Unchanged refresh (204)', { path: `/queues/pending/changes?seq=${revision}.${seq}`, headers: { 'hx-request': 'true' } }));
 
 // A shop-floor tablet: its station's queue (the Pending and Work in progress items of one
 // machine), a scanned job code, and its unchanged refresh.

@@ -168,11 +168,12 @@ async function shopOverview(db: Db, user: CurrentUser, today: string): Promise<S
     db.selectFrom('orders').select((eb) => eb.fn.countAll<number>().as('n')).where('created_at', '>=', sql<Date>`now() - interval '7 days'`).executeTakeFirstOrThrow(),
   ]);
   const sum = (pick: (row: StatusCounts) => number, kinds: string[]) => counts.filter((row) => kinds.includes(row.kind)).reduce((total, row) => total + pick(row), 0);
+  const holdQueues = new Set(counts.filter((row) => row.kind === 'hold' && row.queueKey !== null).map((row) => row.queueKey));
   const overdueIn = (queueKey: string) => counts.filter((row) => row.queueKey === queueKey).reduce((total, row) => total + row.overdue, 0);
   return {
     queues: nav.map((queue) => ({ key: queue.key, label: queue.label, count: queue.count, newCount: queue.newCount, overdue: overdueIn(queue.key) })),
-    openItems: nav.filter((queue) => queue.key !== 'on_hold').reduce((total, queue) => total + queue.count, 0),
-    onHold: nav.find((queue) => queue.key === 'on_hold')?.count ?? 0,
+    openItems: nav.filter((queue) => !holdQueues.has(queue.key)).reduce((total, queue) => total + queue.count, 0),
+    onHold: nav.filter((queue) => holdQueues.has(queue.key)).reduce((total, queue) => total + queue.count, 0),
     overdueItems: sum((row) => row.overdue, ['open', 'hold']),
     dueThisWeek: sum((row) => row.dueSoon, ['open', 'hold']),
     completedThisWeek: sum((row) => row.enteredThisWeek, ['completed']),

@@ -173,7 +173,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number } = {}): P
       const act = { userId: builder.id, roles: builder.roles, via: 'demo data' };
       let version = 1;
       const step = async (toStatus: string, extra: Record<string, string> = {}) => {
-        const outcome = await transition(db, 'line_item', row.id, act, { expectedVersion: version, to: toStatus, input: extra });
+        const outcome = await transition(db, { type: 'line_item', id: row.id }, act, { expectedVersion: version, to: toStatus, input: extra });
         version = outcome.version;
       };
       const roll = random();

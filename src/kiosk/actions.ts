@@ -2,9 +2,9 @@ import type { DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { TransitionIntent } from '../db/types.js';
 import type { LineItemTransitionRow } from '../line-items/subject.js';
-import { HttpError, ValidationError } from '../platform/errors.js';
-import { startWork, stopEveryonesWork, type WorkActor } from '../production/work-logs.js';
-import { transitionsFor, transitionsWithIntent, type Workflow } from '../workflow/definition.js';
+import { ValidationError } from '../platform/errors.js';
+import { startWork, type WorkActor } from '../production/work-logs.js';
+import { transitionsFor, transitionsWithIntent, type Transition, type Workflow } from '../workflow/definition.js';
 import { transition, type TransitionOutcome } from '../workflow/engine.js';
 import type { TransitionInput } from '../workflow/subjects.js';
 import type { KioskContext, KioskOperator } from './devices.js';
@@ -28,7 +28,7 @@ export function canStartWork(workflow: Workflow, status: string): boolean {
 }
 
 function move(db: DbOrTx, actor: KioskActor, itemId: number, version: number, intent: TransitionIntent, input: TransitionInput = {}): Promise<Outcome> {
-  return transition<LineItemTransitionRow>(db, 'line_item', itemId, actor, { expectedVersion: version, to: { intent }, input });
+  return transition<LineItemTransitionRow>(db, { type: 'line_item', id: itemId }, actor, { expectedVersion: version, to: { intent }, input });
 }
 
 /**
@@ -46,21 +46,13 @@ export async function startItemWork(db: DbOrTx, workflow: Workflow, actor: Kiosk
   });
 }
 
-/** BUILT: the fulfillment method confirms (or changes) which of the four queues it goes to; every clock on it stops, in the same transaction. */
-export async function markItemBuilt(db: DbOrTx, actor: KioskActor, itemId: number, version: number, fulfillmentMethod: string): Promise<Outcome> {
-  return inTransaction(db, async (tx) => {
-    const outcome = await move(tx, actor, itemId, version, 'built', { fulfillmentMethod });
-    await stopEveryonesWork(tx, actor, itemId);
-    return outcome;
-  });
+/** BUILT: the fulfillment method confirms (or changes) which of the four queues it goes to. Clocks stop as it leaves work (an effect of every move). */
+export function markItemBuilt(db: DbOrTx, actor: KioskActor, itemId: number, version: number, fulfillmentMethod: string): Promise<Outcome> {
+  return move(db, actor, itemId, version, 'built', { fulfillmentMethod });
 }
 
-export async function holdItem(db: DbOrTx, actor: KioskActor, itemId: number, version: number, reason: string): Promise<Outcome> {
-  return inTransaction(db, async (tx) => {
-    const outcome = await move(tx, actor, itemId, version, 'hold', { reason });
-    await stopEveryonesWork(tx, actor, itemId);
-    return outcome;
-  });
+export function holdItem(db: DbOrTx, actor: KioskActor, itemId: number, version: number, reason: string): Promise<Outcome> {
+  return move(db, actor, itemId, version, 'hold', { reason });
 }
 
 /** Back to where the item was before its hold. */
@@ -82,21 +74,19 @@ export function canResume(workflow: Workflow, status: string): boolean {
 /** Moves the kiosk has buttons of their own for, and moves that are the office's decision. */
 const ownButtons: readonly TransitionIntent[] = ['start', 'built', 'hold', 'resume', 'cancel', 'reopen'];
 
-/**
- * Every other move the worker may make from here (a status an admin added, such as "Proof
- * approval"), as long as it needs nothing but perhaps a reason.
- */
+/** A move the kiosk offers as a button of its own: one that needs nothing but perhaps a reason. */
+const isOtherMove = (t: Transition) => !ownButtons.includes(t.intent) && t.requires.every((requirement) => requirement === 'reason');
+
+/** Every other move the worker may make from here (a status an admin added, such as "Proof approval"). */
 export function otherMoves(workflow: Workflow, status: string, roles: readonly string[]) {
   return transitionsFor(workflow, status, roles)
-    .filter((t) => !ownButtons.includes(t.intent) && t.requires.every((requirement) => requirement === 'reason'))
+    .filter(isOtherMove)
     .map((t) => ({ transition: t, to: workflow.statuses.get(t.to)! }));
 }
 
-export async function moveItem(db: DbOrTx, workflow: Workflow, actor: KioskActor, itemId: number, status: string, version: number, to: string, reason: string): Promise<Outcome> {
-  if (!otherMoves(workflow, status, actor.roles).some((move) => move.to.key === to)) {
-    throw new HttpError(422, 'That move is not one a kiosk can make from where the item is now. Look at the item again.');
-  }
-  return transition<LineItemTransitionRow>(db, 'line_item', itemId, actor, { expectedVersion: version, to, input: { reason } });
+/** One of those moves, checked against the item as it is when locked, not as the tablet last showed it. */
+export function moveItem(db: DbOrTx, actor: KioskActor, itemId: number, version: number, to: string, reason: string): Promise<Outcome> {
+  return transition<LineItemTransitionRow>(db, { type: 'line_item', id: itemId }, actor, { expectedVersion: version, to, input: { reason }, allowed: isOtherMove });
 }
 
 export function canHold(workflow: Workflow, status: string): boolean {

@@ -108,7 +108,9 @@ export async function kioskRoutes(fastify: FastifyInstance) {
 
   async function stationChangeKey(kiosk: KioskContext): Promise<string> {
     const numbers = await Promise.all(kiosk.queueKeys.map(async (key) => `${key}.${(await changeNumbers.get(lineItemWorkflow, key)) ?? 0}`));
-    return numbers.join('-');
+    // The workflow's revision too: an admin's edit changes the buttons, not the queues' numbers.
+    const { revision } = await app.workflows.get(lineItemWorkflow);
+    return [`r${revision}`, ...numbers].join('-');
   }
 
   async function itemPanel(kiosk: KioskContext, itemId: number, extra: ActionAnswer = {}) {
@@ -274,7 +276,7 @@ export async function kioskRoutes(fastify: FastifyInstance) {
     return `${outcome.label} is back in ${outcome.to.label}.`;
   });
   itemAction('move', KioskForm({ ...ItemState, to: WorkflowKey, reason: Text(10_000) }), async (request, kiosk, itemId) => {
-    const outcome = await moveItem(db, await workflow(), actorOf(kiosk), itemId, statusOf(request), versionOf(request), formText(request.body, 'to'), formText(request.body, 'reason'));
+    const outcome = await moveItem(db, actorOf(kiosk), itemId, versionOf(request), formText(request.body, 'to'), formText(request.body, 'reason'));
     if (outcome.mailQueued) app.mail.nudge();
     return `${outcome.label} is now ${outcome.to.label}.`;
   });

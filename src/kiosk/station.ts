@@ -16,12 +16,12 @@ function stationStatuses(workflow: Workflow, kiosk: Pick<KioskContext, 'queueKey
  * range per pair instead of sorting every item of the station's queues (10,000 on one
  * machine of a large shop) to keep 60.
  */
-function chosenIds(statuses: string[], machineIds: number[]) {
+function chosenIds(workflow: string, statuses: string[], machineIds: number[]) {
   const limit = sql.lit(stationLimit + 1);
   const ranges = statuses.flatMap((status) =>
     machineIds.length === 0
-      ? [sql`(select id, due_date from line_items where status = ${status} order by due_date asc nulls last, id limit ${limit})`]
-      : machineIds.map((machineId) => sql`(select id, due_date from line_items where status = ${status} and machine_id = ${machineId} order by due_date asc nulls last, id limit ${limit})`),
+      ? [sql`(select id, due_date from line_items where workflow = ${workflow} and status = ${status} order by due_date asc nulls last, id limit ${limit})`]
+      : machineIds.map((machineId) => sql`(select id, due_date from line_items where workflow = ${workflow} and status = ${status} and machine_id = ${machineId} order by due_date asc nulls last, id limit ${limit})`),
   );
   return sql`select id from (${sql.join(ranges, sql` union all `)}) ranges order by due_date asc nulls last, id limit ${limit}`;
 }
@@ -40,7 +40,7 @@ export async function stationItems(db: DbOrTx, workflow: Workflow, kiosk: Pick<K
       sql<number>`(select count(*)::int from item_photos p where p.line_item_id = line_items.id)`.as('photoCount'),
       sql<string[]>`array(select u.name from work_logs w join users u on u.id = w.user_id where w.line_item_id = line_items.id and w.ended_at is null order by w.started_at)`.as('workingNow'),
     ])
-    .where(sql<boolean>`line_items.id in (${chosenIds(statuses, kiosk.machineIds)})`)
+    .where(sql<boolean>`line_items.id in (${chosenIds(workflow.key, statuses, kiosk.machineIds)})`)
     .orderBy(sql`line_items.due_date asc nulls last`)
     .orderBy('line_items.id')
     .execute();

@@ -29,7 +29,7 @@ export async function bulkMove(db: Db, user: CurrentUser, selected: string[], to
     }
     const itemId = Number(id);
     try {
-      const outcome = await transition(db, 'line_item', itemId, { userId: user.id, roles: user.roles }, { expectedVersion: Number(version), to, input });
+      const outcome = await transition(db, { type: 'line_item', id: itemId }, { userId: user.id, roles: user.roles }, { expectedVersion: Number(version), to, input });
       results.push({ itemId, label: outcome.label, ok: true, message: `moved to ${outcome.to.label}`, mailQueued: outcome.mailQueued });
     } catch (error) {
       if (!(error instanceof ValidationError || error instanceof HttpError)) throw error;

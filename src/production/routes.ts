@@ -22,6 +22,11 @@ import { deleteSavedView, normalisedViewQuery, saveView } from './saved-views.js
 import { queueFilterChoices } from './filter-choices.js';
 import { sendPhoto } from './item-photos.js';
 
+/** What an open queue page polls with: its rows change with the queue's change number, their buttons with the workflow. */
+function changeKey(workflow: Workflow, changeSeq: number): string {
+  return `${workflow.revision}.${changeSeq}`;
+}
+
 function queueUrl(key: string, filter: QueueFilter): string {
   const params = filterParams(filter).toString();
   return `/queues/${key}${params ? `?${params}` : ''}`;
@@ -90,7 +95,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
   async function queueTableData(user: CurrentUser, workflow: Workflow, queueKey: string, filter: QueueFilter, changeSeq: number) {
     const queue = workflow.queues.find((q) => q.key === queueKey)!;
     const today = fmt.today();
-    const page = await queuePages.read(lineItemWorkflow, queue.statuses, filter, today, changeSeq, () => queuePage(db, queue.statuses, filter, today));
+    const page = await queuePages.read(lineItemWorkflow, queue.statuses, filter, today, changeSeq, () => queuePage(db, lineItemWorkflow, queue.statuses, filter, today));
     const returnTo = queueUrl(queueKey, filter);
     const canMove = can(user.roles, 'items:move');
     const actionsFor = (status: string, heldFrom: string | null) => actionChoices(workflow, [status], user.roles, heldFrom);
@@ -105,7 +110,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
       rows: page.rows,
       rowsHtml,
       nextCursor: page.nextCursor,
-      changeSeq,
+      changeKey: changeKey(workflow, changeSeq),
       filter,
       filterQuery: filterParams(filter).toString(),
       nextPageUrl: page.nextCursor ? `/queues/${queueKey}?${filterParams(filter, { after: page.nextCursor }).toString()}` : undefined,
@@ -156,11 +161,10 @@ export async function productionRoutes(fastify: FastifyInstance) {
   app.get('/queues/:key/changes', { config: viewQueues, schema: { params: QueueKeyParams, querystring: QueueFilterQuery } }, async (request, reply) => {
     const { key } = request.params;
     const query = request.query;
-    const seen = typeof query.seq === 'string' && /^\d{1,15}$/.test(query.seq) ? Number(query.seq) : -1;
-    const current = await changeNumbers.get(lineItemWorkflow, key);
+    const [current, workflow] = await Promise.all([changeNumbers.get(lineItemWorkflow, key), app.workflows.get(lineItemWorkflow)]);
     if (current === undefined) throw new HttpError(404);
-    if (current === seen) return reply.code(204).send();
-    const { workflow } = await findQueue(key);
+    if (query.seq === changeKey(workflow, current)) return reply.code(204).send();
+    await findQueue(key);
     const { filter } = parseQueueFilter(query);
     const queueNav = await queueNavigation(db, lineItemQueues, request.user!);
     const table = await queueTableData(request.user!, workflow, key, filter, queueNav.find((q) => q.key === key)!.changeSeq);
@@ -174,9 +178,11 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const htmx = isHtmx(request);
     const input = transitionInput(body);
     try {
-      const outcome = await transition(db, 'line_item', itemId, { userId: request.user!.id, roles: request.user!.roles }, {
+      const to = moveTarget(formText(body, 'to'));
+      if (to === undefined) throw new ValidationError({ to: 'Choose one of the moves offered.' });
+      const outcome = await transition(db, { type: 'line_item', id: itemId }, { userId: request.user!.id, roles: request.user!.roles }, {
         expectedVersion: Number(formText(body, 'version')),
-        to: moveTarget(formText(body, 'to')),
+        to,
         input,
       });
       if (outcome.mailQueued) app.mail.nudge();
@@ -207,7 +213,11 @@ export async function productionRoutes(fastify: FastifyInstance) {
     let problem: string | undefined;
     if (selected.length === 0) problem = 'Select at least one item first.';
     else if (formText(body, 'to') === '') problem = 'Choose what to do with the selected items.';
-    else results = await bulkMove(db, request.user!, selected, moveTarget(formText(body, 'to')), transitionInput(body));
+    else {
+      const to = moveTarget(formText(body, 'to'));
+      if (to === undefined) problem = 'Choose one of the moves offered.';
+      else results = await bulkMove(db, request.user!, selected, to, transitionInput(body));
+    }
     if (results.some((result) => result.mailQueued)) app.mail.nudge();
     if (!isHtmx(request)) {
       request.session.flash = problem ?? results.map((r) => `${r.label}: ${r.message}`).join(' · ');

@@ -657,9 +657,3 @@ export async function readWorkflow(db: DbOrTx, key: string): Promise<(Workflow &
   const row = await db.selectFrom('workflows').select('id').where('key', '=', key).executeTakeFirst();
   return row ? { ...(await loadWorkflow(db, key)), id: row.id } : undefined;
 }
-
-/** How many items each queue of the workflow lists now. */
-export async function queueItemCounts(db: DbOrTx, workflowKey: string): Promise<Map<string, number>> {
-  const rows = await db.selectFrom('queue_totals').select(['key', 'item_count']).where('workflow', '=', workflowKey).execute();
-  return new Map(rows.map((row) => [row.key, Number(row.item_count)]));
-}

@@ -25,7 +25,6 @@ import {
   listWorkflows,
   newQueueChoice,
   queueInputOf,
-  queueItemCounts,
   readWorkflow,
   statusInputOf,
   transitionInputOf,
@@ -37,6 +36,7 @@ import {
   type TransitionInput,
 } from './editor.js';
 import { subjectType } from '../workflow/subjects.js';
+import { queueCounts } from '../workflow/queue-changes.js';
 
 const manageWorkflows = { access: 'workflows:manage' } as const;
 const Key = Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' });
@@ -252,7 +252,7 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
         workflow,
         diagram: workflowDiagram(workflow),
         choices: await choices(workflow),
-        itemCounts: await queueItemCounts(db, key),
+        itemCounts: await queueCounts(db, key),
         changes,
         intentLabels,
         kindLabels,

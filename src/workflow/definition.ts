@@ -1,6 +1,5 @@
 import type { Selectable } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
-import { ValidationError } from '../platform/errors.js';
 import { transitionIntents, type FulfillmentMethod, type StatusKind, type TransitionIntent, type TransitionRequirement, type WaitsOn, type WorkflowStatusesTable, type WorkflowTransitionsTable } from '../db/types.js';
 
 export interface Queue {
@@ -81,8 +80,10 @@ export function transitionFromRow(row: Selectable<WorkflowTransitionsTable>): Tr
 
 /** A workflow as stored: statuses, queues and transitions, read in one go. */
 export async function loadWorkflow(db: DbOrTx, key: string): Promise<Workflow> {
-  const [workflowRow, queueRows, statusRows, transitionRows] = await Promise.all([
-    db.selectFrom('workflows').selectAll().where('key', '=', key).executeTakeFirst(),
+  // The revision first: an edit committing while the rest is read leaves this copy with the older
+  // revision, so the next check reads it again (read in parallel, the parts may see different moments).
+  const workflowRow = await db.selectFrom('workflows').selectAll().where('key', '=', key).executeTakeFirst();
+  const [queueRows, statusRows, transitionRows] = await Promise.all([
     db.selectFrom('queues').selectAll().where('workflow', '=', key).orderBy('position').orderBy('key').execute(),
     db.selectFrom('workflow_statuses').selectAll().where('workflow', '=', key).orderBy('position').orderBy('key').execute(),
     db.selectFrom('workflow_transitions').selectAll().where('workflow', '=', key).orderBy('position').orderBy('id').execute(),
@@ -122,7 +123,7 @@ const subtleIntents: readonly TransitionIntent[] = ['back', 'cancel', 'reopen'];
 
 /**
  * The moves someone with these roles can offer from these statuses, one per choice: transitions
- * sharing an intent (BUILT to one of four queues) are one choice the input decides. A resume
+ * sharing an intent that the input decides between (BUILT to one of four queues) are one choice. A resume
  * shows only the way back to where the subject was held from; with `heldFrom` unknown (several
  * subjects at once) it is one choice too.
  */
@@ -131,20 +132,21 @@ export function actionChoices(workflow: Workflow, statuses: readonly string[], r
     .flatMap((status) => transitionsFor(workflow, status, roles))
     .filter((t) => heldFrom === undefined || !t.requires.includes('previous_status') || t.to === heldFrom);
   const choices = new Map<string, ActionChoice>();
+  // Only moves the input tells apart share a choice: BUILT (by fulfillment method), resume (back where it was).
+  const decidedByInput = (t: Transition) => t.requires.includes('fulfillment_method') || t.requires.includes('previous_status');
   for (const transition of available) {
-    const sharing = available.some((other) => other !== transition && other.intent === transition.intent && other.to !== transition.to);
+    const sharing = decidedByInput(transition) && available.some((other) => other !== transition && other.intent === transition.intent && other.to !== transition.to && decidedByInput(other));
     const value = sharing ? `intent:${transition.intent}` : transition.to;
     if (!choices.has(value)) choices.set(value, { value, transition, subtle: subtleIntents.includes(transition.intent) });
   }
   return [...choices.values()];
 }
 
-/** Reads a form's `to`: a status key, or an intent. */
-export function moveTarget(value: string): string | { intent: TransitionIntent } {
+/** Reads a form's `to`: a status key, or an intent (undefined for an intent there is no such thing as). */
+export function moveTarget(value: string): string | { intent: TransitionIntent } | undefined {
   if (!value.startsWith('intent:')) return value;
   const intent = value.slice('intent:'.length);
-  if (!(transitionIntents as readonly string[]).includes(intent)) throw new ValidationError({ to: 'Choose one of the moves offered.' });
-  return { intent: intent as TransitionIntent };
+  return (transitionIntents as readonly string[]).includes(intent) ? { intent: intent as TransitionIntent } : undefined;
 }
 
 /** Where a new subject starts: the first initial status. */

@@ -14,12 +14,20 @@ export interface TransitionActor extends Actor {
   roles: readonly string[];
 }
 
+/** Which row: a subject type (events.subject_type) and its id. */
+export interface SubjectRef {
+  type: string;
+  id: number;
+}
+
 export interface TransitionRequest {
   /** The version the person saw; anything else means someone changed it meanwhile. */
   expectedVersion: number;
   /** A status key, or what the person means ("built", "hold", "resume") from wherever it is now. */
   to: string | { intent: TransitionIntent };
   input?: TransitionInput;
+  /** Where the caller offers only some moves (a kiosk): checked against the row as locked. */
+  allowed?: (transition: Transition) => boolean;
 }
 
 export interface TransitionOutcome<Row extends SubjectRow = SubjectRow> extends Required<EffectResult> {
@@ -93,6 +101,28 @@ async function chooseWay<Row extends SubjectRow>(tx: Tx, type: string, place: Pl
   return way;
 }
 
+/** Entering a hold remembers where from; leaving it forgets; from one hold to another keeps it. */
+function holdBookkeeping(row: SubjectRow, from: Status, to: Status, reason: string | null): Record<string, unknown> {
+  if (to.kind === 'hold') return { held_from_status: from.kind === 'hold' ? row.heldFrom : row.status, hold_reason: reason };
+  if (from.kind === 'hold') return { held_from_status: null, hold_reason: null };
+  return {};
+}
+
+/**
+ * The queues of both statuses, locked against an admin moving a status to another queue until
+ * this transaction ends: the counts are applied to the queues the statuses are in when it commits.
+ */
+async function queuesNow(tx: Tx, workflow: string, from: string, to: string): Promise<Map<string, string | null>> {
+  const rows = await tx
+    .selectFrom('workflow_statuses')
+    .select(['key', 'queue_key'])
+    .where('workflow', '=', workflow)
+    .where('key', 'in', [from, to])
+    .forKeyShare()
+    .execute();
+  return new Map(rows.map((row) => [row.key, row.queue_key]));
+}
+
 /** The engine's own requirements; the subject type checks the rest. */
 function checkInput<Row extends SubjectRow>(context: TransitionContext<Row>): FieldErrors {
   const errors: FieldErrors = {};
@@ -111,7 +141,7 @@ function checkInput<Row extends SubjectRow>(context: TransitionContext<Row>): Fi
  * input the transition requires; moves it; keeps the queue counts; writes one event; runs the
  * effects the owning modules hung off it (customer update, alerts, mail).
  */
-export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx, type: string, id: number, actor: TransitionActor, request: TransitionRequest): Promise<TransitionOutcome<Row>> {
+export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx, { type, id }: SubjectRef, actor: TransitionActor, request: TransitionRequest): Promise<TransitionOutcome<Row>> {
   const subject = subjectType(type);
   return inTransaction(db, async (tx) => {
     const row = (await subject.lockAndLoad(tx, id)) as Row | undefined;
@@ -122,6 +152,7 @@ export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx
       throw new SubjectConflictError(label, place.from.label, row.version, await lastActor(tx, type, row.id));
     }
     const { transition: chosen, to } = await chooseWay(tx, type, place, row, label, request);
+    if (request.allowed && !request.allowed(chosen)) throw new HttpError(422, `“${chosen.label}” cannot be done from here. Look at ${label} again.`);
     if (!chosen.roles.some((role) => actor.roles.includes(role))) {
       throw new HttpError(403, `“${chosen.label}” is for ${chosen.roles.filter((r) => r !== 'admin').join(' or ')} staff.`);
     }
@@ -136,12 +167,12 @@ export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx
       status_entered_at: sql`now()`,
       version: sql`version + 1`,
       updated_at: sql`now()`,
-      ...(to.kind === 'hold' ? { held_from_status: row.status, hold_reason: reason } : {}),
-      ...(place.from.kind === 'hold' ? { held_from_status: null, hold_reason: null } : {}),
+      ...holdBookkeeping(row, place.from, to, reason),
       ...subject.columns?.(context),
     };
     const assignments = sql.join(Object.entries(columns).map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
-    const deltas = queueDeltas(row.workflow, place.from.queueKey, to.queueKey);
+    const queues = await queuesNow(tx, row.workflow, place.from.key, to.key);
+    const deltas = queueDeltas(row.workflow, queues.get(place.from.key) ?? null, queues.get(to.key) ?? null);
     // The move and its effect on the queue counts in one statement: one round trip less inside the transaction.
     const counted = deltas.length === 0 ? sql`` : sql`, counted as (insert into queue_changes (workflow, queue_key, delta) values ${sql.join(deltas.map((d) => sql`(${d.workflow}, ${d.queue_key}, ${d.delta}::int)`))})`;
     const moved = await sql<{ version: number }>`

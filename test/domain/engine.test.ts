@@ -99,7 +99,7 @@ t.test('a second subject type moves through the same engine, statuses named like
   const worker = { userId: shop.production.id, roles: ['production'] };
   effectRuns.length = 0;
 
-  const begun = await transition(db, 'test_widget', a, worker, { expectedVersion: 1, to: 'in_progress' });
+  const begun = await transition(db, { type: 'test_widget', id: a }, worker, { expectedVersion: 1, to: 'in_progress' });
   t.same([begun.label, begun.from.label, begun.to.label, begun.version], ['Widget A', 'Waiting', 'Being made', 2], 'moved by the widgets workflow, not production’s');
   t.same(effectRuns, [{ name: 'Widget A', to: 'in_progress', reason: null, inTransaction: true }], 'the effect registered for widgets ran, inside the transaction');
   t.equal((await db.selectFrom('line_items').select('status').where('id', '=', order.items[0]!.id).executeTakeFirstOrThrow()).status, 'pending', 'the production item named “pending” is untouched');
@@ -115,24 +115,24 @@ t.test('a second subject type moves through the same engine, statuses named like
   t.equal(await queueChangeSeq(db, 'widgets', 'wip'), before, 'folding keeps the widgets’ change numbers');
 
   // Intents: "hold" needs a reason; "resume" goes back to where it was parked.
-  const noReason = await transition(db, 'test_widget', b, worker, { expectedVersion: 1, to: { intent: 'hold' } }).catch((e: unknown) => e);
+  const noReason = await transition(db, { type: 'test_widget', id: b }, worker, { expectedVersion: 1, to: { intent: 'hold' } }).catch((e: unknown) => e);
   t.ok(noReason instanceof ValidationError && noReason.fieldErrors.reason, 'the engine checks the reason the transition requires');
-  await transition(db, 'test_widget', b, worker, { expectedVersion: 1, to: { intent: 'hold' }, input: { reason: 'No paint' } });
+  await transition(db, { type: 'test_widget', id: b }, worker, { expectedVersion: 1, to: { intent: 'hold' }, input: { reason: 'No paint' } });
   t.same(await widget(db, b), { status: 'on_hold', version: 2, held_from_status: 'pending', hold_reason: 'No paint' }, 'the engine keeps the hold bookkeeping');
-  const wrongWay = await transition(db, 'test_widget', b, worker, { expectedVersion: 2, to: 'in_progress' }).catch((e: unknown) => e);
+  const wrongWay = await transition(db, { type: 'test_widget', id: b }, worker, { expectedVersion: 2, to: 'in_progress' }).catch((e: unknown) => e);
   t.ok(wrongWay instanceof ValidationError && /back to where it was/.test(wrongWay.fieldErrors.to ?? ''), 'a resume goes back where it was parked, nowhere else');
-  const resumed = await transition(db, 'test_widget', b, worker, { expectedVersion: 2, to: { intent: 'resume' } });
+  const resumed = await transition(db, { type: 'test_widget', id: b }, worker, { expectedVersion: 2, to: { intent: 'resume' } });
   t.equal(resumed.to.key, 'pending', 'the resume intent picks the way back');
   t.same(await widget(db, b), { status: 'pending', version: 3, held_from_status: null, hold_reason: null });
 
-  const stale = await transition(db, 'test_widget', a, worker, { expectedVersion: 1, to: 'complete' }).catch((e: unknown) => e);
+  const stale = await transition(db, { type: 'test_widget', id: a }, worker, { expectedVersion: 1, to: 'complete' }).catch((e: unknown) => e);
   t.ok(stale instanceof SubjectConflictError, 'a stale version is a conflict');
   t.match((stale as Error).message, /Widget A was changed by .* and is now “Being made”/, 'naming who changed it and what it is now');
-  const notAllowed = await transition(db, 'test_widget', a, { userId: shop.sales.id, roles: ['sales'] }, { expectedVersion: 2, to: 'complete' }).catch((e: unknown) => e);
+  const notAllowed = await transition(db, { type: 'test_widget', id: a }, { userId: shop.sales.id, roles: ['sales'] }, { expectedVersion: 2, to: 'complete' }).catch((e: unknown) => e);
   t.ok(notAllowed instanceof HttpError && notAllowed.statusCode === 403, 'the transition’s roles are checked');
-  const productionOnly = await transition(db, 'test_widget', a, worker, { expectedVersion: 2, to: 'awaiting_pickup' }).catch((e: unknown) => e);
+  const productionOnly = await transition(db, { type: 'test_widget', id: a }, worker, { expectedVersion: 2, to: 'awaiting_pickup' }).catch((e: unknown) => e);
   t.ok(productionOnly instanceof HttpError && /no status “awaiting_pickup”/.test(productionOnly.message), 'a production status is no status of the widgets workflow');
-  const missing = await transition(db, 'test_widget', 999_999, worker, { expectedVersion: 1, to: 'complete' }).catch((e: unknown) => e);
+  const missing = await transition(db, { type: 'test_widget', id: 999_999 }, worker, { expectedVersion: 1, to: 'complete' }).catch((e: unknown) => e);
   t.ok(missing instanceof HttpError && missing.statusCode === 404 && /widget/.test(missing.message), 'a missing subject is a 404 in its own words');
 
   const workflow = await loadWorkflow(db, 'widgets');
@@ -152,8 +152,8 @@ t.test('an effect that fails undoes the whole transition', async (t) => {
     },
   });
   const worker = { userId: shop.production.id, roles: ['production'] };
-  await transition(db, 'test_widget', a, worker, { expectedVersion: 1, to: 'in_progress' });
-  const failed = await transition(db, 'test_widget', a, worker, { expectedVersion: 2, to: 'complete' }).catch((e: unknown) => e);
+  await transition(db, { type: 'test_widget', id: a }, worker, { expectedVersion: 1, to: 'in_progress' });
+  const failed = await transition(db, { type: 'test_widget', id: a }, worker, { expectedVersion: 2, to: 'complete' }).catch((e: unknown) => e);
   t.match(failed, { message: 'the mail server said no' });
   t.same(await widget(db, a), { status: 'in_progress', version: 2, held_from_status: null, hold_reason: null }, 'the widget did not move');
   const events = await db.selectFrom('events').select('to_status').where('subject_type', '=', 'test_widget').where('subject_id', '=', a).execute();

@@ -48,7 +48,7 @@ t.test('an order edit and a status change on the same order never deadlock', asy
     (error: unknown) => error,
   );
   await waitersOnLocks(db, 1);
-  const move = transition(db, 'line_item', first!.id, { userId: shop.production.id, roles: ['production'] }, { expectedVersion: 1, to: 'in_progress' }).then(
+  const move = transition(db, { type: 'line_item', id: first!.id }, { userId: shop.production.id, roles: ['production'] }, { expectedVersion: 1, to: 'in_progress' }).then(
     () => 'moved',
     (error: unknown) => error,
   );
@@ -104,7 +104,7 @@ t.test('completing a reopened item again does not ask the salesperson for paymen
   const id = order.items[0]!.id;
   let version = 1;
   const act = async (who: { id: number; roles: readonly string[] }, toStatus: string, extra: Record<string, string> = {}) => {
-    version = (await transition(db, 'line_item', id, { userId: who.id, roles: who.roles }, { expectedVersion: version, to: toStatus, input: extra })).version;
+    version = (await transition(db, { type: 'line_item', id: id }, { userId: who.id, roles: who.roles }, { expectedVersion: version, to: toStatus, input: extra })).version;
   };
   await act(shop.production, 'in_progress');
   await act(shop.production, 'awaiting_pickup', { fulfillmentMethod: 'pickup' });

@@ -15,7 +15,7 @@ const queueCounts = (db: Db) => countsOf(db, 'production');
 const queueChangeSeq = (db: Db, queue: string) => changeSeqOf(db, 'production', queue);
 
 function transitionItem(db: Db, actor: TransitionActor, { itemId, expectedVersion, toStatus, ...input }: { itemId: number; expectedVersion: number; toStatus: string } & TransitionInput) {
-  return transition(db, 'line_item', itemId, actor, { expectedVersion, to: toStatus, input });
+  return transition(db, { type: 'line_item', id: itemId }, actor, { expectedVersion, to: toStatus, input });
 }
 
 async function move(db: Db, who: { id: number; roles: readonly string[] }, itemId: number, toStatus: string, input: TransitionInput = {}) {

@@ -10,7 +10,7 @@ import { startSmtpPeer } from '../helpers/smtp.js';
 
 async function move(db: Db, shop: Shop, itemId: number, toStatus: string, extra: Record<string, string> = {}) {
   const item = await db.selectFrom('line_items').select('version').where('id', '=', itemId).executeTakeFirstOrThrow();
-  return transition(db, 'line_item', itemId, { userId: shop.admin.id, roles: ['admin'] }, { expectedVersion: item.version, to: toStatus, input: extra });
+  return transition(db, { type: 'line_item', id: itemId }, { userId: shop.admin.id, roles: ['admin'] }, { expectedVersion: item.version, to: toStatus, input: extra });
 }
 
 async function build(db: Db, shop: Shop, itemId: number, method: string) {

@@ -20,10 +20,15 @@ t.test('code decides by intent: renamed moves still work in the office queues an
   const order = await placeOrder(db, shop, [{ description: 'Channel letters', fulfillmentMethod: 'installation' }, { description: 'Yard signs', fulfillmentMethod: 'pickup' }]);
   const [letters, yard] = order.items.map((item) => item.id) as [number, number];
   const { client: office } = await signedInClient(app, db, ['production']);
-  await office.get('/queues/pending');
+  const before = await office.get('/queues/pending');
+  const polledWith = /\/changes\?seq=([\d.]+)/.exec(before.body)![1]!;
+  t.equal((await office.get(`/queues/pending/changes?seq=${polledWith}`, { 'hx-request': 'true' })).statusCode, 204, 'nothing new yet');
 
   await renameTransitions(db, { 'Mark BUILT': 'Ready for the customer', 'Start work': 'Begin', 'Back to pending': 'Return to the pile', 'Put on hold': 'Park it', Resume: 'Unpark' });
 
+  const refreshed = await office.get(`/queues/pending/changes?seq=${polledWith}`, { 'hx-request': 'true' });
+  t.equal(refreshed.statusCode, 200, 'an open page refreshes after the edit, though no item moved');
+  t.match(refreshed.body, />Begin</, 'with the buttons as they are now called');
   const pending = await office.get('/queues/pending');
   t.match(pending.body, />Begin</, 'the queue shows the new label at once (the workflow was re-read)');
   t.notMatch(pending.body, />Start work</);

@@ -11,7 +11,7 @@ async function setup(t: Parameters<typeof buildTestApp>[0]) {
 }
 
 function seqOf(body: string): string {
-  return body.match(/\/changes\?seq=(\d+)/)![1]!;
+  return body.match(/\/changes\?seq=(\d+\.\d+)/)![1]!;
 }
 
 t.test('a queue page lists only its items, with counts in the navigation', async (t) => {

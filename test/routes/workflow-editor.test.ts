@@ -128,15 +128,15 @@ t.test('Proof approval goes between Pending and Work in progress, and items move
   const order = await placeOrder(db, shop, [{ description: 'Storefront sign' }]);
   const item = order.items[0]!;
   t.equal(item.status, 'pending');
-  const shortcut = await refusedWith(transition(db, 'line_item', item.id, productionActor(shop), { expectedVersion: item.version, to: 'in_progress' }));
+  const shortcut = await refusedWith(transition(db, { type: 'line_item', id: item.id }, productionActor(shop), { expectedVersion: item.version, to: 'in_progress' }));
   t.match(shortcut, { statusCode: 422 }, 'the old shortcut is gone');
-  const sent = await transition(db, 'line_item', item.id, productionActor(shop), { expectedVersion: item.version, to: 'proof_approval' });
+  const sent = await transition(db, { type: 'line_item', id: item.id }, productionActor(shop), { expectedVersion: item.version, to: 'proof_approval' });
   t.equal(sent.to.key, 'proof_approval');
   await foldQueueChanges(db);
   t.match(await queueCounts(db, 'production'), { pending: 0, proof_approval: 1 }, 'it shows in its queue');
   t.ok(await db.selectFrom('customer_updates').select('id').where('line_item_id', '=', item.id).where('status', '=', 'proof_approval').executeTakeFirst(), 'the customer is told');
   t.ok(await db.selectFrom('alerts').select('id').where('user_id', '=', shop.sales.id).where('line_item_id', '=', item.id).where('kind', '=', 'status-entered').executeTakeFirst(), 'sales is alerted');
-  const started = await transition(db, 'line_item', item.id, productionActor(shop), { expectedVersion: sent.version, to: 'in_progress' });
+  const started = await transition(db, { type: 'line_item', id: item.id }, productionActor(shop), { expectedVersion: sent.version, to: 'in_progress' });
   t.match(started, { from: { key: 'proof_approval' }, to: { key: 'in_progress' }, transition: { intent: 'start' } });
   const row = await db.selectFrom('line_items').select('status').where('id', '=', item.id).executeTakeFirstOrThrow();
   t.equal(row.status, 'in_progress');
@@ -176,8 +176,8 @@ t.test('statuses holding items and queues listing statuses cannot be deleted', a
   const admin = { userId: shop.admin.id };
   const order = await placeOrder(db, shop, [{}, {}]);
   const [first, second] = order.items;
-  const started = await transition(db, 'line_item', first!.id, productionActor(shop), { expectedVersion: first!.version, to: 'in_progress' });
-  await transition(db, 'line_item', first!.id, productionActor(shop), { expectedVersion: started.version, to: 'on_hold', input: { reason: 'Waiting for vinyl' } });
+  const started = await transition(db, { type: 'line_item', id: first!.id }, productionActor(shop), { expectedVersion: first!.version, to: 'in_progress' });
+  await transition(db, { type: 'line_item', id: first!.id }, productionActor(shop), { expectedVersion: started.version, to: 'on_hold', input: { reason: 'Waiting for vinyl' } });
   void second;
 
   let errors = await refused(t, db, () => deleteStatus(db, admin, 'production', 'pending', 1));
@@ -242,7 +242,7 @@ t.test('moving a status to another queue moves its items’ counts along', async
   const { db } = await freshDatabase(t);
   const shop = await seedShop(db);
   const order = await placeOrder(db, shop, [{}, {}]);
-  await transition(db, 'line_item', order.items[0]!.id, productionActor(shop), { expectedVersion: order.items[0]!.version, to: 'in_progress' });
+  await transition(db, { type: 'line_item', id: order.items[0]!.id }, productionActor(shop), { expectedVersion: order.items[0]!.version, to: 'in_progress' });
   await foldQueueChanges(db);
   t.match(await queueCounts(db, 'production'), { pending: 1, wip: 1 });
   const inProgress = statusInputOf((await loadWorkflow(db, 'production')).statuses.get('in_progress')!);
@@ -350,7 +350,7 @@ t.test('an admin adds Proof approval from the page; this instance sees it at onc
 
   const shop = await seedShop(db);
   const order = await placeOrder(db, shop, [{ description: 'Proofed channel letters' }]);
-  await transition(db, 'line_item', order.items[0]!.id, productionActor(shop), { expectedVersion: order.items[0]!.version, to: 'proof_approval' });
+  await transition(db, { type: 'line_item', id: order.items[0]!.id }, productionActor(shop), { expectedVersion: order.items[0]!.version, to: 'proof_approval' });
   const queue = await admin.get('/queues/proof_approval');
   t.equal(queue.statusCode, 200, 'the new queue has its page');
   t.match(queue.body, /Proofed channel letters/, 'listing the item in it');
