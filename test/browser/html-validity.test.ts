@@ -196,6 +196,18 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   await pages.add('kiosk-enrolment', office.post(`/admin/kiosks/${kiosk.id}/enrolments`), 200);
   await pages.add('kiosk-delete-422', office.post(`/admin/kiosks/${kiosk.id}/delete`), 422);
 
+  // Admin → Workflows: the list, a workflow with its diagram, each edit page, and their refusals.
+  const revision = String((await db.selectFrom('workflows').select('revision').where('key', '=', 'production').executeTakeFirstOrThrow()).revision);
+  const move = await db.selectFrom('workflow_transitions').select('id').where('workflow', '=', 'production').orderBy('id').limit(1).executeTakeFirstOrThrow();
+  await pages.add('workflows', office.get('/admin/workflows'), 200);
+  await pages.add('workflow', office.get('/admin/workflows/production'), 200);
+  await pages.add('workflow-status', office.get('/admin/workflows/production/statuses/pending'), 200);
+  await pages.add('workflow-move', office.get(`/admin/workflows/production/transitions/${move.id}`), 200);
+  await pages.add('workflow-queue', office.get('/admin/workflows/production/queues/pending'), 200);
+  await pages.add('workflow-status-422', office.post('/admin/workflows/production/statuses', { revision, label: '', kind: 'open', queueKey: 'pending', expectedAmount: 'soon' }), 422);
+  await pages.add('workflow-delete-422', office.post('/admin/workflows/production/statuses/pending/delete', { revision }), 422);
+  await pages.add('workflow-stale-409', office.post('/admin/workflows/production/queues/pending', { revision: String(Number(revision) - 1), label: 'Waiting', position: '1' }), 409);
+
   await pages.add('mailbox', office.get('/admin/mailbox'), 200);
   const mail = await db.selectFrom('outbox').select('id').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
   await pages.add('mail-message', office.get(`/admin/mailbox/${mail.id}`), 200);
