@@ -303,14 +303,18 @@ interface StatusRow {
 }
 
 /** The status's columns from the form, with a message beside each field that is not right. */
-function statusColumns(errors: FieldErrors, input: StatusFields, { workflow, subject }: EditContext): StatusRow {
+function statusColumns(errors: FieldErrors, input: StatusFields, { workflow, subject }: EditContext, ownKey: string | null): StatusRow {
   checkLabel(errors, 'label', input.label, 'status');
+  const sameName = [...workflow.statuses.values()].find((status) => status.key !== ownKey && status.label.toLowerCase() === input.label.trim().toLowerCase());
+  if (!errors.label && sameName) errors.label = `There is already a status called “${sameName.label}”: people could not tell the two apart.`;
   if (input.customerLabel.length > 100) errors.customerLabel = 'Keep it to 100 characters or fewer.';
   const kind = statusKinds.find((choice) => choice === input.kind);
   if (!kind) errors.kind = 'Choose what kind of status it is.';
   const queueKey = input.queueKey === '' ? null : input.queueKey;
   if (queueKey === null) {
     if (kind === 'open' || kind === 'hold') errors.queueKey = 'Items in an open or on-hold status need a queue to be listed in.';
+  } else if (kind === 'completed' || kind === 'cancelled') {
+    errors.queueKey = 'A completed or cancelled item is done: choose “No queue”, or it would stay in the queue for good.';
   } else if (queueKey !== newQueueChoice && !workflow.queues.some((queue) => queue.key === queueKey)) {
     errors.queueKey = 'Choose a queue from the list.';
   }
@@ -403,6 +407,9 @@ function positionFor(workflow: Workflow, intent: TransitionIntent, fallback: num
 const defaultMoveRoles = ['production', 'admin'];
 
 /** The moves that put a new status between two others, and the hold, resume and cancel moves it joins. */
+/** What a move into a new status means, by the status's kind. */
+const intentInto: Record<StatusKind, TransitionIntent> = { open: 'advance', hold: 'hold', completed: 'complete', cancelled: 'cancel' };
+
 function placementMoves(input: NewStatusInput, key: string, kind: StatusKind, workflow: Workflow, errors: FieldErrors, nextPosition: number): { add: TransitionRow[]; positions: number[]; replaced?: Transition } {
   const add: TransitionRow[] = [];
   const positions: number[] = [];
@@ -422,7 +429,8 @@ function placementMoves(input: NewStatusInput, key: string, kind: StatusKind, wo
   }
   const sharedRoles = direct?.roles ?? (after ? workflow.transitions.find((t) => t.from === after.key && !['hold', 'cancel'].includes(t.intent))?.roles : undefined) ?? defaultMoveRoles;
   if (after) {
-    addMove({ from_status: after.key, to_status: key, label: input.label, intent: 'advance', roles: [...sharedRoles], requires: [] }, direct?.position ?? positionFor(workflow, 'advance', nextPosition));
+    const intent = intentInto[kind];
+    addMove({ from_status: after.key, to_status: key, label: input.label, intent, roles: [...sharedRoles], requires: intent === 'hold' || intent === 'cancel' ? ['reason'] : [] }, direct?.position ?? positionFor(workflow, intent, nextPosition));
   }
   if (onTo) {
     addMove(
@@ -462,11 +470,14 @@ function placementMoves(input: NewStatusInput, key: string, kind: StatusKind, wo
   return { add, positions, replaced: input.replaceDirect ? direct : undefined };
 }
 
-async function addQueueForStatus(tx: Tx, workflow: Workflow, key: string, label: string): Promise<string> {
+/** A queue named after the status, next to the queue of the status it follows, owned by that queue's owners. */
+async function addQueueForStatus(tx: Tx, workflow: Workflow, key: string, label: string, follows: Status | undefined): Promise<string> {
   const queueKey = workflow.queues.some((queue) => queue.key === key) ? `${key.slice(0, 33)}_queue` : key;
   if (workflow.queues.some((queue) => queue.key === queueKey)) throw new ValidationError({ queueKey: `There is already a queue with the key “${queueKey}”: choose it, or another queue.` });
-  const position = Math.max(0, ...workflow.queues.map((queue) => queue.position)) + 1;
-  await tx.insertInto('queues').values({ workflow: workflow.key, key: queueKey, label, position, owner_roles: [] }).execute();
+  const neighbour = workflow.queues.find((queue) => queue.key === follows?.queueKey);
+  const position = neighbour ? neighbour.position + 1 : Math.max(0, ...workflow.queues.map((queue) => queue.position)) + 1;
+  await tx.updateTable('queues').set((eb) => ({ position: eb('position', '+', 1) })).where('workflow', '=', workflow.key).where('position', '>=', position).execute();
+  await tx.insertInto('queues').values({ workflow: workflow.key, key: queueKey, label, position, owner_roles: neighbour?.ownerRoles ?? [] }).execute();
   return queueKey;
 }
 
@@ -474,13 +485,13 @@ export async function addStatus(db: DbOrTx, actor: Actor, workflowKey: string, i
   return editWorkflow(db, actor, workflowKey, expectedRevision, 'status-added', async (context) => {
     const { tx, workflow } = context;
     const errors: FieldErrors = {};
-    const columns = statusColumns(errors, input, context);
+    const columns = statusColumns(errors, input, context, null);
     const key = chooseKey(errors, input.key, input.label, (k) => workflow.statuses.get(k)?.label, 'status');
     const nextPosition = await nextTransitionPosition(tx, workflow.key);
     const moves = placementMoves(input, key, columns.kind, workflow, errors, nextPosition);
     refuseIfAny(errors);
-    if (columns.queue_key === newQueueChoice) columns.queue_key = await addQueueForStatus(tx, workflow, key, columns.label);
     const after = workflow.statuses.get(input.after);
+    if (columns.queue_key === newQueueChoice) columns.queue_key = await addQueueForStatus(tx, workflow, key, columns.label, after);
     const position = after ? after.position + 1 : Math.max(0, ...[...workflow.statuses.values()].map((s) => s.position)) + 1;
     await tx.updateTable('workflow_statuses').set((eb) => ({ position: eb('position', '+', 1) })).where('workflow', '=', workflow.key).where('position', '>=', position).execute();
     await tx.insertInto('workflow_statuses').values({ workflow: workflow.key, key, position, ...columns }).execute();
@@ -508,12 +519,12 @@ export async function changeStatus(db: DbOrTx, actor: Actor, workflowKey: string
     const before = workflow.statuses.get(statusKey);
     if (!before) throw new HttpError(404, 'That status is no longer in the workflow.');
     const errors: FieldErrors = {};
-    const columns = statusColumns(errors, input, context);
+    const columns = statusColumns(errors, input, context, statusKey);
     refuseIfAny(errors);
     const queueChanges = before.queueKey !== columns.queue_key;
     // Waits for moves into the status still in flight, so the count below includes them.
     if (queueChanges) await tx.selectFrom('workflow_statuses').select('key').where('workflow', '=', workflow.key).where('key', '=', statusKey).forUpdate().execute();
-    if (columns.queue_key === newQueueChoice) columns.queue_key = await addQueueForStatus(tx, workflow, statusKey, columns.label);
+    if (columns.queue_key === newQueueChoice) columns.queue_key = await addQueueForStatus(tx, workflow, statusKey, columns.label, before);
     await tx.updateTable('workflow_statuses').set(columns).where('workflow', '=', workflow.key).where('key', '=', statusKey).execute();
     if (queueChanges) {
       // The items in it move with it: the queues' counts follow.

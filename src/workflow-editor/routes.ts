@@ -272,7 +272,7 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
   }
 
   async function editPage(reply: FastifyReply, view: string, title: string, workflow: Workflow, data: Record<string, unknown>, statusCode = 200) {
-    return reply.page(view, { title, workflow, choices: await choices(workflow), intentLabels, kindLabels, waitsOnLabels, ...data }, statusCode);
+    return reply.page(view, { title, workflow, choices: await choices(workflow), intentLabels, kindLabels, waitsOnLabels, conflict: statusCode === 409, ...data }, statusCode);
   }
 
   function statusOr404(workflow: Workflow, key: string): Status {

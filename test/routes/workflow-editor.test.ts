@@ -118,6 +118,10 @@ t.test('Proof approval goes between Pending and Work in progress, and items move
   t.match(moves('on_hold', 'proof_approval'), [{ intent: 'resume', requires: ['previous_status'] }], 'and resumed back to it');
   t.match(moves('proof_approval', 'cancelled'), [{ intent: 'cancel', requires: ['reason'] }], 'and cancelled');
 
+  const queue = workflow.queues.find((q) => q.key === 'proof_approval')!;
+  t.equal(queue.position, workflow.queues.find((q) => q.key === 'pending')!.position + 1, 'its queue comes right after Pending’s in the navigation');
+  t.same(queue.ownerRoles, workflow.queues.find((q) => q.key === 'pending')!.ownerRoles, 'owned by the same people as Pending’s');
+
   const [event] = await workflowEvents(db);
   t.match(event, { action: 'status-added', actor_user_id: shop.admin.id, subject_type: 'workflow' });
   t.match(event!.particulars, { workflow: 'production', key: 'proof_approval', after: { label: 'Proof approval' }, transitionReplaced: { from: 'pending', to: 'in_progress' } });
@@ -489,6 +493,8 @@ t.test('two admins: the second save is a 409 naming the first, with the input ke
   t.match(stale.body, /value="Order received"/, 'the input is kept');
   t.match(stale.body, /value="We have your order"/);
   t.equal(revisionIn(stale.body), '2', 'the form now carries the current revision');
+  t.match(stale.body, /Saved by someone else meanwhile[\s\S]*<dt>Name<\/dt><dd>Pending<\/dd>[\s\S]*<dt>Expected time in it<\/dt><dd>2 days<\/dd>/, 'what is saved now is shown beside it, to compare');
+  t.match(stale.body, /href="\/admin\/workflows\/production\/statuses\/pending">start again from what is saved/, 'with a way to keep theirs');
   t.equal((await loadWorkflow(db, 'production')).statuses.get('pending')!.label, 'Pending', 'nothing was overwritten');
 
   const deliberate = await first.post('/admin/workflows/production/statuses/pending', {
@@ -534,4 +540,17 @@ t.test('moves and queues are edited and removed from their pages', async (t) => 
   t.equal(broken.statusCode, 422);
   t.match(broken.body, /The move “Picked up” from “BUILT · awaiting customer pickup” to “Picked up” was not removed\. Not saved: “Picked up” cannot be reached/);
   t.same((await workflowEvents(db)).map((e) => e.action), ['transition-changed', 'transition-deleted', 'queue-changed']);
+});
+
+t.test('statuses people could not tell apart, and finished statuses in a queue, are refused', async (t) => {
+  const { db } = await freshDatabase(t);
+  const shop = await seedShop(db);
+  const admin = { userId: shop.admin.id };
+  const sameName = await refused(t, db, () => addStatus(db, admin, 'production', newStatus({ label: 'work IN progress', key: 'wip_again', after: 'pending', onTo: 'in_progress' }), 1));
+  t.match(sameName.label, /already a status called “Work in progress”/, 'a name differing only in case');
+  const finishedInQueue = await refused(t, db, () => addStatus(db, admin, 'production', newStatus({ label: 'Scrapped', kind: 'completed', queueKey: 'pending', after: 'in_progress' }), 1));
+  t.match(finishedInQueue.queueKey, /choose “No queue”/, 'a completed status listed in a queue would stay there for good');
+  const scrapped = await addStatus(db, admin, 'production', newStatus({ label: 'Scrapped', kind: 'completed', queueKey: '', after: 'in_progress' }), 1);
+  const into = (await loadWorkflow(db, 'production')).transitions.find((m) => m.from === 'in_progress' && m.to === scrapped.key);
+  t.equal(into?.intent, 'complete', 'the move into a completed status completes the item');
 });
