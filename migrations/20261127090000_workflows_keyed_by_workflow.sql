@@ -79,9 +79,12 @@ alter table workflow_transitions
   add check (intent in ('start', 'advance', 'built', 'complete', 'hold', 'resume', 'cancel', 'reopen', 'back', 'approve', 'reject')),
   add check (requires <@ array['fulfillment_method', 'tracking', 'reason', 'previous_status']::text[]);
 
--- Subject tables carry their workflow; status and hold status belong to it.
+-- Subject tables carry their workflow; status and hold status belong to it. A subject table
+-- holds one workflow's rows (the CHECK), so its queue queries read statuses by key alone and
+-- keep their index-only scans on (status, ...).
 alter table line_items add column workflow text not null default 'production';
 alter table line_items
+  add constraint line_items_one_workflow check (workflow = 'production'),
   add foreign key (workflow) references workflows (key),
   add foreign key (workflow, status) references workflow_statuses (workflow, key),
   add foreign key (workflow, held_from_status) references workflow_statuses (workflow, key);

@@ -109,7 +109,7 @@ const uncachedUrl = `http://127.0.0.1:${uncachedPort}`;
 // The baseline: the same query the queue page runs, returned as JSON, with no session, no
 // permission check and no template.
 app.get('/bench/baseline', { config: { access: 'public' }, schema: { querystring: NoQuery } }, async (_request, reply) => {
-  const page = await queuePage(db, 'production', ['pending'], { sort: 'due' }, fmt.today());
+  const page = await queuePage(db, ['pending'], { sort: 'due' }, fmt.today());
   return reply.send(page.rows);
 });
 await app.listen({ host: '127.0.0.1', port });

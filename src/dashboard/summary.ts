@@ -153,9 +153,9 @@ interface StatusCounts {
 async function countsByStatus(db: Db, today: string): Promise<StatusCounts[]> {
   const { rows } = await sql<StatusCounts>`
     select ws.key, ws.kind, ws.queue_key as "queueKey",
-           case when ws.kind in ('open', 'hold') then (select count(*)::int from line_items li where li.status = ws.key and li.workflow = ws.workflow and li.due_date < ${today}::date) else 0 end as overdue,
-           case when ws.kind in ('open', 'hold') then (select count(*)::int from line_items li where li.status = ws.key and li.workflow = ws.workflow and li.due_date >= ${today}::date and li.due_date < ${today}::date + 7) else 0 end as "dueSoon",
-           (select count(*)::int from line_items li where li.status = ws.key and li.workflow = ws.workflow and li.status_entered_at >= now() - interval '7 days') as "enteredThisWeek"
+           case when ws.kind in ('open', 'hold') then (select count(*)::int from line_items li where li.status = ws.key and li.due_date < ${today}::date) else 0 end as overdue,
+           case when ws.kind in ('open', 'hold') then (select count(*)::int from line_items li where li.status = ws.key and li.due_date >= ${today}::date and li.due_date < ${today}::date + 7) else 0 end as "dueSoon",
+           (select count(*)::int from line_items li where li.status = ws.key and li.status_entered_at >= now() - interval '7 days') as "enteredThisWeek"
       from workflow_statuses ws
      where ws.workflow = ${lineItemWorkflow}`.execute(db);
   return rows;
@@ -202,7 +202,7 @@ async function workItems(db: Db, ids: number[]): Promise<WorkItem[]> {
 async function assignedTo(db: Db, userId: number): Promise<WorkItem[]> {
   const { rows } = await sql<{ id: number }>`
     select li.id from workflow_statuses ws
-     cross join lateral (select id, due_date from line_items where status = ws.key and workflow = ws.workflow and assignee_id = ${userId} order by due_date asc nulls last, id limit 20) li
+     cross join lateral (select id, due_date from line_items where status = ws.key and assignee_id = ${userId} order by due_date asc nulls last, id limit 20) li
      where ws.workflow = ${lineItemWorkflow} and ws.kind in ('open', 'hold')
      order by li.due_date asc nulls last, li.id
      limit 20`.execute(db);
@@ -213,7 +213,7 @@ async function assignedTo(db: Db, userId: number): Promise<WorkItem[]> {
 async function latestCompleted(db: Db): Promise<WorkItem[]> {
   const { rows } = await sql<{ id: number }>`
     select li.id from workflow_statuses ws
-     cross join lateral (select id, status_entered_at from line_items where status = ws.key and workflow = ws.workflow order by status_entered_at desc limit 10) li
+     cross join lateral (select id, status_entered_at from line_items where status = ws.key order by status_entered_at desc limit 10) li
      where ws.workflow = ${lineItemWorkflow} and ws.kind = 'completed'
      order by li.status_entered_at desc
      limit 10`.execute(db);
@@ -283,7 +283,7 @@ export async function dashboardSummary(db: Db, user: CurrentUser, today: string)
 export async function overdueByQueue(db: Db, queueKeys: string[], today: string): Promise<Map<string, number>> {
   if (queueKeys.length === 0) return new Map();
   const { rows } = await sql<{ queueKey: string; n: number }>`
-    select ws.queue_key as "queueKey", sum((select count(*) from line_items li where li.status = ws.key and li.workflow = ws.workflow and li.due_date < ${today}::date))::int as n
+    select ws.queue_key as "queueKey", sum((select count(*) from line_items li where li.status = ws.key and li.due_date < ${today}::date))::int as n
       from workflow_statuses ws
      where ws.workflow = ${lineItemWorkflow} and ws.queue_key in (${sql.join(queueKeys)})
      group by ws.queue_key`.execute(db);

@@ -112,7 +112,7 @@ async function arrivalsInOwnedQueues(db: DbOrTx, person: DigestRecipient, since:
     select q.key, q.label, (select item_count from queue_totals t where t.workflow = q.workflow and t.key = q.key) as count,
            (select coalesce(sum(per_status.arrived), 0)::int from workflow_statuses ws
              cross join lateral (select count(*) as arrived from ${sql.table(lineItemQueues.subjectTable)} li
-                                  where li.workflow = ws.workflow and li.status = ws.key and li.status_entered_at >= ${since} and li.status_entered_at < ${until}) per_status
+                                  where li.status = ws.key and li.status_entered_at >= ${since} and li.status_entered_at < ${until}) per_status
              where ws.workflow = q.workflow and ws.queue_key = q.key) as arrived
       from queues q
       left join queue_subscriptions s on s.workflow = q.workflow and s.queue_key = q.key and s.user_id = ${person.id}

@@ -138,13 +138,12 @@ export interface QueuePage {
  * them are read for just those rows: planning a six-table join over a table with eight indexes
  * cost more than running it.
  */
-export async function queuePage(db: DbOrTx, workflow: string, statuses: readonly string[], filter: QueueFilter, today: string): Promise<QueuePage> {
+export async function queuePage(db: DbOrTx, statuses: readonly string[], filter: QueueFilter, today: string): Promise<QueuePage> {
   if (statuses.length === 0) return { rows: [], nextCursor: undefined };
   const cursor = filter.after ? decodeCursor(filter.sort, filter.after) : undefined;
   let page = db
     .selectFrom('line_items')
     .select(['line_items.id', 'line_items.order_number', 'line_items.position', 'line_items.due_date', 'line_items.status_entered_at'])
-    .where('line_items.workflow', '=', workflow)
     .where('line_items.status', 'in', statuses)
     .$if(filter.machineId !== undefined, (q) => q.where('line_items.machine_id', '=', filter.machineId!))
     .$if(filter.materialId !== undefined, (q) => q.where('line_items.material_id', '=', filter.materialId!))

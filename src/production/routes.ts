@@ -95,7 +95,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
   async function queueTableData(user: CurrentUser, workflow: Workflow, queueKey: string, filter: QueueFilter, changeSeq: number) {
     const queue = workflow.queues.find((q) => q.key === queueKey)!;
     const today = fmt.today();
-    const page = await queuePages.read(lineItemWorkflow, queue.statuses, filter, today, changeSeq, () => queuePage(db, lineItemWorkflow, queue.statuses, filter, today));
+    const page = await queuePages.read(lineItemWorkflow, queue.statuses, filter, today, changeSeq, () => queuePage(db, queue.statuses, filter, today));
     const returnTo = queueUrl(queueKey, filter);
     const canMove = can(user.roles, 'items:move');
     const actionsFor = (status: string, heldFrom: string | null) => actionChoices(workflow, [status], user.roles, heldFrom);

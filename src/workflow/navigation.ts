@@ -57,7 +57,6 @@ export async function loadNavigation(db: DbOrTx, queues: QueueSet, user: { id: n
                cross join lateral (
                  select 1 from ${subjects} s
                   where s.status = ws.key
-                    and s.workflow = ws.workflow
                     and s.status_entered_at > coalesce(v.last_seen_at, '-infinity'::timestamptz)
                   order by s.status_entered_at desc
                   limit ${sql.lit(newCountCap)}) newest

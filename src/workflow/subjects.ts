@@ -48,7 +48,8 @@ export interface TransitionEffect {
 /**
  * A kind of row that moves through a workflow. Its table has the columns of `SubjectRow`
  * (`id`, `workflow`, `status`, `status_entered_at`, `version`, `held_from_status`,
- * `hold_reason`, `updated_at`); the engine moves it, the subject type says the rest.
+ * `hold_reason`, `updated_at`) and holds one workflow's rows (a CHECK on `workflow`), so queue
+ * queries find rows by status alone; the engine moves it, the subject type says the rest.
  */
 export interface SubjectType<Row extends SubjectRow = SubjectRow> {
   /** events.subject_type, workflows.subject_type. */

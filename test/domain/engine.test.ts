@@ -45,7 +45,7 @@ async function createWidgets(db: Db) {
   await sql`
     create table test_widgets (
       id integer generated always as identity primary key,
-      workflow text not null default 'widgets' references workflows (key),
+      workflow text not null default 'widgets' references workflows (key) check (workflow = 'widgets'),
       status text not null,
       status_entered_at timestamptz not null default now(),
       held_from_status text,

@@ -34,7 +34,7 @@ t.test('queue pages: every filter, each sort, keyset pagination without gaps or 
     let after: string | undefined;
     let pages = 0;
     do {
-      const page = await queuePage(db, 'production', ['pending'], { ...filter, after }, today);
+      const page = await queuePage(db, ['pending'], { ...filter, after }, today);
       seen.push(...page.rows.map((row) => row.id));
       after = page.nextCursor;
       pages += 1;
@@ -79,11 +79,11 @@ t.test('queue pages: every filter, each sort, keyset pagination without gaps or 
     (row) => row.machine_id === shop.machines.router && row.material_id === shop.materials.acrylic && row.due_date !== null && row.due_date < today,
   );
 
-  const none = await queuePage(db, 'production', ['pending'], { sort: 'due', text: '100%_' }, today);
+  const none = await queuePage(db, ['pending'], { sort: 'due', text: '100%_' }, today);
   t.same(none.rows, [], 'LIKE wildcards in the search are taken literally');
-  const otherQueue = await queuePage(db, 'production', ['in_progress'], { sort: 'due' }, today);
+  const otherQueue = await queuePage(db, ['in_progress'], { sort: 'due' }, today);
   t.same(otherQueue.rows, [], 'a queue lists only its own statuses');
-  const garbageCursor = await queuePage(db, 'production', ['pending'], { sort: 'due', after: 'not-a-cursor' }, today);
+  const garbageCursor = await queuePage(db, ['pending'], { sort: 'due', after: 'not-a-cursor' }, today);
   t.equal(garbageCursor.rows.length, queuePageSize, 'an unreadable cursor starts from the top');
 });
 
