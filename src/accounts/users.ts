@@ -9,7 +9,7 @@ import { emailPattern } from '../platform/forms.js';
 import { isRole, type Role } from '../platform/permissions.js';
 import { endSessionsOfUser } from '../platform/session-store.js';
 import { findValidToken, issueToken, markTokenUsed, revokeTokens } from '../platform/tokens.js';
-import { validateShopSettings } from '../settings/settings.js';
+import { shopNameProblem } from '../settings/settings.js';
 import { decoy, hashSecret, passwordProblem, verifySecret } from './passwords.js';
 
 export const passwordResetPurpose = 'password-reset';
@@ -76,8 +76,9 @@ export interface SetupInput {
 
 /** First run: creates the shop's first admin. Refused once any user exists. */
 export async function setupFirstAdmin(db: Db, input: SetupInput): Promise<number> {
-  const errors = {
-    ...validateShopSettings({ shopName: input.shopName, replyToEmail: '' }),
+  const shopName = shopNameProblem(input.shopName);
+  const errors: FieldErrors = {
+    ...(shopName ? { shopName } : {}),
     ...validateUserInput({ name: input.name, email: input.email, roles: ['admin'] }),
   };
   const weak = passwordProblem(input.password);

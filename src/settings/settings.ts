@@ -3,8 +3,8 @@ import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { Actor } from '../events/record.js';
 import { recordEvent } from '../events/record.js';
-import { ConflictError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { emailPattern } from '../platform/forms.js';
+import { ConflictError, ValidationError } from '../platform/errors.js';
+import { formSpec, wholeNumber, type FormValues } from '../platform/form-spec.js';
 
 export interface ShopSettings {
   shopName: string;
@@ -14,7 +14,25 @@ export interface ShopSettings {
   version: number;
 }
 
-export type ShopSettingsInput = Omit<ShopSettings, 'version'>;
+/** The settings form: its fields, limits and messages, in one place. */
+export const settingsForm = formSpec({
+  shopName: { kind: 'text', label: 'Shop name', max: 120, required: 'Enter the name of your shop.', hint: 'Shown on every page and in emails to customers.' },
+  replyToEmail: { kind: 'email', label: 'Reply-to email', max: 200, invalid: 'Enter an email address like office@yourshop.com, or leave it empty.', hint: 'Where customers’ replies to Traveler emails go.' },
+  customerEmailsEnabled: {
+    kind: 'checkbox',
+    switch: true,
+    label: 'Email customers when their items enter a status that emails them (in the preset: BUILT, and picked up, installed, delivered or shipped; see Admin → Workflows)',
+    hint: 'Customers can opt out, and any order can be muted.',
+  },
+  customerEmailDelaySeconds: { kind: 'integer', label: 'Wait before emailing (seconds)', min: 0, max: 3600, message: 'Enter a number of seconds from 0 to 3600.', hint: 'Changes to one order within this time go out as one email.' },
+});
+
+export type SettingsValues = FormValues<typeof settingsForm.fields>;
+
+/** The settings as the form shows them. */
+export function settingsValues(settings: ShopSettings): SettingsValues & { version: number } {
+  return { ...settings, customerEmailDelaySeconds: String(settings.customerEmailDelaySeconds) };
+}
 
 export async function getShopSettings(db: DbOrTx): Promise<ShopSettings> {
   const row = await db.selectFrom('shop_settings').selectAll().executeTakeFirstOrThrow();
@@ -31,22 +49,17 @@ function toSettings(row: { shop_name: string; reply_to_email: string | null; cus
   };
 }
 
-export function validateShopSettings(input: { shopName: string; replyToEmail: string; customerEmailDelaySeconds?: number }): FieldErrors {
-  const errors: FieldErrors = {};
-  if (input.shopName === '') errors.shopName = 'Enter the name of your shop.';
-  else if (input.shopName.length > 120) errors.shopName = 'Use at most 120 characters.';
-  if (input.replyToEmail !== '' && !emailPattern.test(input.replyToEmail)) errors.replyToEmail = 'Enter an email address like office@yourshop.com, or leave it empty.';
-  const delay = input.customerEmailDelaySeconds;
-  if (delay !== undefined && !(Number.isInteger(delay) && delay >= 0 && delay <= 3600)) errors.customerEmailDelaySeconds = 'Enter a number of seconds from 0 to 3600.';
-  return errors;
+/** The shop's name, as the setup page asks for it too. */
+export function shopNameProblem(shopName: string): string | undefined {
+  return settingsForm.validate({ ...settingsForm.blank(), shopName }, ['shopName']).shopName;
 }
 
 export async function updateShopSettings(
   db: Db,
   actor: Actor,
-  input: ShopSettingsInput & { version: number },
+  input: SettingsValues & { version: number },
 ): Promise<ShopSettings> {
-  const errors = validateShopSettings(input);
+  const errors = settingsForm.validate(input);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
   return inTransaction(db, async (tx) => {
     const updated = await tx
@@ -55,7 +68,7 @@ export async function updateShopSettings(
         shop_name: input.shopName,
         reply_to_email: input.replyToEmail || null,
         customer_emails_enabled: input.customerEmailsEnabled,
-        customer_email_delay_seconds: input.customerEmailDelaySeconds,
+        customer_email_delay_seconds: wholeNumber(input.customerEmailDelaySeconds),
         updated_at: sql<Date>`now()`,
         version: sql<number>`version + 1`,
       })

@@ -65,7 +65,7 @@ export async function loadNavigation(db: DbOrTx, queues: QueueSet, user: { id: n
            ) end as "newCount",
            (select count(*)::int from alerts a where a.user_id = ${user.id} and a.read_at is null) as "unreadAlerts",
            (select coalesce(json_agg(json_build_object('id', sv.id, 'name', sv.name, 'query', sv.query) order by sv.name), '[]')
-              from saved_views sv where sv.user_id = ${user.id} and sv.workflow = q.workflow and sv.queue_key = ${savedViewsOf}::text) as "savedViews"
+              from saved_views sv where sv.user_id = ${user.id} and sv.workflow = ${queues.workflow} and sv.queue_key = ${savedViewsOf}::text) as "savedViews"
       from queues q
       join queue_totals t on t.workflow = q.workflow and t.key = q.key
       left join queue_visits v on v.workflow = q.workflow and v.queue_key = q.key and v.user_id = ${user.id}

@@ -191,10 +191,13 @@ t.test('shop settings: validation and conflict', async (t) => {
   const { client: second } = await signedInClient(app, db, ['admin']);
   const a = await first.get('/admin/settings');
   const b = await second.get('/admin/settings');
-  const invalid = await first.post('/admin/settings', { shopName: '', replyToEmail: 'nope', version: versionIn(a.body) });
+  const invalid = await first.post('/admin/settings', { shopName: '', replyToEmail: 'nope', customerEmailDelaySeconds: 'soon', version: versionIn(a.body) });
   t.equal(invalid.statusCode, 422);
-  t.match(invalid.body, /Enter the name of your shop\./);
+  t.match(invalid.body, /id="field-shopName-error" class="field-error">Enter the name of your shop\./, 'each message beside its field');
+  t.match(invalid.body, /id="field-replyToEmail-error" class="field-error">Enter an email address like office@yourshop\.com, or leave it empty\./);
+  t.match(invalid.body, /id="field-customerEmailDelaySeconds-error" class="field-error">Enter a number of seconds from 0 to 3600\./);
   t.match(invalid.body, /value="nope"/);
+  t.match(invalid.body, /value="soon"/, 'what was typed is kept, even where it is not a number');
   t.equal((await first.post('/admin/settings', { shopName: 'Acme Signs', replyToEmail: 'office@acme.test', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', version: versionIn(a.body) })).statusCode, 303);
   t.match((await first.get('/')).body, /<strong>Acme Signs<\/strong>/, 'the new name shows at once');
   const conflict = await second.post('/admin/settings', { shopName: 'Bolt Graphics', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', version: versionIn(b.body) });
