@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
-import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
+import { ConflictError, HttpError, ValidationError } from '../platform/errors.js';
 import { formSpec, type FormValues } from '../platform/form-spec.js';
 import { likeLiteral } from '../db/like.js';
 
@@ -37,16 +37,12 @@ export async function listCustomers(db: DbOrTx, text: string) {
     .execute();
 }
 
-export function validateCustomer(input: CustomerInput): FieldErrors {
-  return customerForm.validate(input);
-}
-
 function customerColumns(input: CustomerInput) {
   return { name: input.name, company: input.company, email: input.email, phone: input.phone, address: input.address, email_updates: input.emailUpdates };
 }
 
 export async function createCustomer(db: DbOrTx, actor: Actor, input: CustomerInput): Promise<number> {
-  const errors = validateCustomer(input);
+  const errors = customerForm.validate(input);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
   const row = await db
     .insertInto('customers')
@@ -58,7 +54,7 @@ export async function createCustomer(db: DbOrTx, actor: Actor, input: CustomerIn
 }
 
 export async function updateCustomer(db: Db, actor: Actor, customerId: number, input: CustomerInput & { version: number }): Promise<void> {
-  const errors = validateCustomer(input);
+  const errors = customerForm.validate(input);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
   await inTransaction(db, async (tx) => {
     const result = await tx

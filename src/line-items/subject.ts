@@ -10,7 +10,6 @@ import { lineItems } from './queries.js';
 
 /** The workflow line items move through. */
 export const lineItemWorkflow = 'production';
-export const lineItemQueues: QueueSet = { workflow: lineItemWorkflow, subjectTable: 'line_items' };
 
 /** A line item as pages show it, with what a transition needs of its order and customer, locked. */
 async function lockLineItem(tx: Tx, id: number) {
@@ -100,3 +99,5 @@ export const lineItemSubject: SubjectType<LineItemTransitionRow> = {
   ],
   fulfillmentMethods,
 };
+
+export const lineItemQueues: QueueSet = { workflow: lineItemWorkflow, subjectTable: lineItemSubject.table };

@@ -149,13 +149,6 @@ export function moveTarget(value: string): string | { intent: TransitionIntent }
   return (transitionIntents as readonly string[]).includes(intent) ? { intent: intent as TransitionIntent } : undefined;
 }
 
-/** Where a new subject starts: the first initial status. */
-export function initialStatus(workflow: Workflow): Status {
-  const first = [...workflow.statuses.values()].find((status) => status.initial);
-  if (!first) throw new Error(`The workflow “${workflow.key}” has no initial status.`);
-  return first;
-}
-
 /** Where a new subject starts, as stored right now (read inside the creating transaction). */
 export async function initialStatusOf(db: DbOrTx, workflow: string): Promise<string> {
   const row = await db.selectFrom('workflow_statuses').select('key').where('workflow', '=', workflow).where('initial', '=', true).orderBy('position').orderBy('key').executeTakeFirst();

@@ -1,23 +1,11 @@
 import pino from 'pino';
-import type { Browser } from 'playwright-core';
 import t from 'tap';
 import { freePort } from '../../src/db/embedded.js';
 import { startTraveler } from '../../src/lifecycle.js';
-import { createUser, defaultPassword, testConfig } from '../helpers/app.js';
-import { launchChromium } from '../helpers/browser.js';
+import { createUser, testConfig } from '../helpers/app.js';
+import { launchChromium, signedInPage } from '../helpers/browser.js';
 import { freshDatabase } from '../helpers/database.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
-
-async function signedInPage(browser: Browser, baseUrl: string, email: string) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(defaultPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${baseUrl}/`);
-  return { context, page };
-}
 
 t.test('a status change in one browser leaves the same queue open in another within 5 s', async (t) => {
   const browser = await launchChromium(t);

@@ -1,30 +1,13 @@
 import pino from 'pino';
-import type { Browser, Page } from 'playwright-core';
 import t from 'tap';
 import { freePort } from '../../src/db/embedded.js';
 import { startEnrolment } from '../../src/kiosk/devices.js';
 import { startTraveler } from '../../src/lifecycle.js';
-import { createUser, defaultPassword, testConfig } from '../helpers/app.js';
-import { launchChromium } from '../helpers/browser.js';
+import { createUser, testConfig } from '../helpers/app.js';
+import { launchChromium, signedInPage } from '../helpers/browser.js';
 import { freshDatabase } from '../helpers/database.js';
 import { createStation, givePin } from '../helpers/kiosk.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
-
-async function signIn(browser: Browser, baseUrl: string, email: string, viewport: { width: number; height: number }): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
-  });
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(defaultPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${baseUrl}/`);
-  return { page, problems };
-}
 
 t.test('an admin adds “Proof approval” in the editor; a worker moves an item through it on a kiosk while the office queue shows it', async (t) => {
   const browser = await launchChromium(t);
@@ -44,7 +27,7 @@ t.test('an admin adds “Proof approval” in the editor; a worker moves an item
   t.teardown(() => traveler.stop());
 
   // The admin, at a desk, adds the status between Pending and Work in progress.
-  const { page: editor, problems: editorProblems } = await signIn(browser, baseUrl, admin.email, { width: 1280, height: 900 });
+  const { page: editor, problems: editorProblems } = await signedInPage(browser, baseUrl, admin.email, { width: 1280, height: 900 });
   await editor.locator('nav[aria-label="Main"] summary', { hasText: 'Admin' }).click();
   await editor.getByRole('link', { name: 'Workflows' }).click();
   await editor.getByRole('link', { name: 'Production' }).first().click();
@@ -65,7 +48,7 @@ t.test('an admin adds “Proof approval” in the editor; a worker moves an item
   t.ok(await editor.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'the editor fits a 1280 px screen');
 
   // The office opens the new queue, which the navigation now lists.
-  const { page: queue, problems: officeProblems } = await signIn(browser, baseUrl, office.email, { width: 1280, height: 900 });
+  const { page: queue, problems: officeProblems } = await signedInPage(browser, baseUrl, office.email, { width: 1280, height: 900 });
   await queue.goto(`${baseUrl}/queues/pending`);
   await queue.getByRole('link', { name: /Proof approval/ }).first().click();
   await queue.waitForURL(`${baseUrl}/queues/proof_approval`);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Test } from 'tap';
+import { defaultPassword } from './app.js';
 
 export function chromiumPath(): string | undefined {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -33,4 +34,24 @@ export async function launchChromium(t: Test): Promise<Browser | undefined> {
   const browser = await chromium.launch({ executablePath, args: chromiumArgs });
   t.teardown(() => browser.close());
   return browser;
+}
+
+/**
+ * A browser context signed in as `email` (with the test password), on the start page; `problems`
+ * collects script errors and console errors (a 4xx answer, logged by Chromium, is not one).
+ */
+export async function signedInPage(browser: Browser, baseUrl: string, email: string, viewport = { width: 1400, height: 900 }): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(defaultPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${baseUrl}/`);
+  return { context, page, problems };
 }
