@@ -1,40 +1,38 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { HttpError, ValidationError, ConflictError, type FieldErrors } from '../platform/errors.js';
-import { formChecked, formList, formSecret, formText } from '../platform/forms.js';
-import { EmptyForm, Form, IdParams, NoQuery, Repeated, Text, Version } from '../platform/schemas.js';
-import { minimumPasswordLength } from './passwords.js';
+import type { FormValues } from '../platform/form-spec.js';
+import { EmptyForm, IdParams, NoQuery, Version } from '../platform/schemas.js';
+import { setPasswordForm, setPinForm, userForm } from './forms.js';
 import { removePin, setPin } from './pins.js';
 import { createUser, findUser, listRoles, listUsers, sendPasswordReset, setPassword, updateUser, type UserSummary } from './users.js';
 
 const manageUsers = { access: 'users:manage' } as const;
-const userFields = { name: Text(2000), email: Text(2000), roles: Repeated(Text(40), 20) };
-const NewUserForm = Form({ ...userFields, password: Text(1000) });
-const EditUserForm = Form({ ...userFields, active: Text(10), version: Version });
-const PasswordForm = Form({ password: Text(1000) });
-const PinForm = Form({ pin: Text(100), remove: Text(10) });
+const NewUserForm = userForm.schema();
+const EditUserForm = userForm.schema({ version: Version });
 const userRoute = { config: manageUsers, schema: { params: IdParams, querystring: NoQuery } } as const;
 
-interface UserFormValues {
-  name: string;
-  email: string;
-  roles: string[];
-  active: boolean;
-  version: number;
-}
+type UserFormValues = Omit<FormValues<typeof userForm.fields>, 'password'> & { version: number };
 
 export async function userAdminRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
 
+  const formDrawing = async () => ({
+    userForm,
+    setPasswordForm,
+    setPinForm,
+    options: { roles: (await listRoles(db)).map((role) => ({ value: role.name, label: role.label, description: role.description })) },
+  });
+
   const editPage = async (reply: FastifyReply, user: UserSummary, values: UserFormValues, errors: FieldErrors, statusCode = 200, conflict = false) =>
     reply.page(
       'admin/user-edit',
-      { title: `Edit ${user.name}`, editedUser: user, values, errors, roleChoices: await listRoles(db), minimumPasswordLength, conflict },
+      { title: `Edit ${user.name}`, editedUser: user, values, errors, ...(await formDrawing()), conflict },
       statusCode,
     );
-  const newUserPage = async (reply: FastifyReply, values: { name: string; email: string; roles: string[] }, errors: FieldErrors, statusCode = 200) =>
-    reply.page('admin/user-new', { title: 'Add a user', values, errors, roleChoices: await listRoles(db), minimumPasswordLength }, statusCode);
+  const newUserPage = async (reply: FastifyReply, values: FormValues<typeof userForm.fields>, errors: FieldErrors, statusCode = 200) =>
+    reply.page('admin/user-new', { title: 'Add a user', values, errors, ...(await formDrawing()) }, statusCode);
 
   const valuesOf = (user: UserSummary): UserFormValues => ({ name: user.name, email: user.email, roles: user.roles, active: user.active, version: user.version });
 
@@ -43,14 +41,14 @@ export async function userAdminRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/admin/users/new', { config: manageUsers, schema: { querystring: NoQuery } }, async (_request, reply) => {
-    return newUserPage(reply, { name: '', email: '', roles: [] }, {});
+    return newUserPage(reply, userForm.blank(), {});
   });
 
   app.post('/admin/users', { config: manageUsers, schema: { querystring: NoQuery, body: NewUserForm } }, async (request, reply) => {
-    const values = { name: formText(request.body, 'name'), email: formText(request.body, 'email'), roles: formList(request.body, 'roles') };
+    const values = userForm.read(request.body);
+    const { password } = values;
     try {
-      const password = formSecret(request.body, 'password');
-      const userId = await createUser(db, { userId: request.user!.id }, { ...values, password });
+      const userId = await createUser(db, { userId: request.user!.id }, values);
       app.filterChoices.invalidate();
       app.mail.nudge();
       request.session.flash = password
@@ -59,7 +57,7 @@ export async function userAdminRoutes(fastify: FastifyInstance) {
       return reply.seeOther(`/admin/users/${userId}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return newUserPage(reply, values, error.fieldErrors, 422);
+      return newUserPage(reply, { ...values, password: '' }, error.fieldErrors, 422);
     }
   });
 
@@ -71,13 +69,8 @@ export async function userAdminRoutes(fastify: FastifyInstance) {
 
   app.post('/admin/users/:id', { ...userRoute, schema: { ...userRoute.schema, body: EditUserForm } }, async (request, reply) => {
     const userId = Number(request.params.id);
-    const values: UserFormValues = {
-      name: formText(request.body, 'name'),
-      email: formText(request.body, 'email'),
-      roles: formList(request.body, 'roles'),
-      active: formChecked(request.body, 'active'),
-      version: Number(formText(request.body, 'version')),
-    };
+    const { password: _notOnThisForm, ...typed } = userForm.read(request.body);
+    const values: UserFormValues = { ...typed, version: Number(request.body.version) };
     try {
       await updateUser(db, { userId: request.user!.id }, userId, values);
       app.filterChoices.invalidate();
@@ -112,13 +105,13 @@ export async function userAdminRoutes(fastify: FastifyInstance) {
     }
   });
 
-  app.post('/admin/users/:id/password', { ...userRoute, schema: { ...userRoute.schema, body: PasswordForm } }, async (request, reply) => {
+  app.post('/admin/users/:id/password', { ...userRoute, schema: { ...userRoute.schema, body: setPasswordForm.schema() } }, async (request, reply) => {
     const userId = Number(request.params.id);
     const user = await findUser(db, userId);
     if (!user) throw new HttpError(404);
     try {
       const keepOwnSession = userId === request.user!.id ? request.session.sessionId : undefined;
-      await setPassword(db, { userId: request.user!.id }, userId, formSecret(request.body, 'password'), keepOwnSession);
+      await setPassword(db, { userId: request.user!.id }, userId, setPasswordForm.read(request.body).password, keepOwnSession);
       app.forgetSessions();
       request.session.flash = `New password set for ${user.name}. They have been signed out everywhere.`;
       return reply.seeOther(`/admin/users/${userId}`);
@@ -128,16 +121,17 @@ export async function userAdminRoutes(fastify: FastifyInstance) {
     }
   });
 
-  app.post('/admin/users/:id/pin', { ...userRoute, schema: { ...userRoute.schema, body: PinForm } }, async (request, reply) => {
+  app.post('/admin/users/:id/pin', { ...userRoute, schema: { ...userRoute.schema, body: setPinForm.schema() } }, async (request, reply) => {
     const userId = Number(request.params.id);
     const user = await findUser(db, userId);
     if (!user) throw new HttpError(404);
+    const { pin, remove } = setPinForm.read(request.body);
     try {
-      if (formText(request.body, 'remove') === '1') {
+      if (remove) {
         await removePin(db, { userId: request.user!.id }, userId);
         request.session.flash = `${user.name} no longer has a PIN and cannot sign in at kiosks.`;
       } else {
-        await setPin(db, { userId: request.user!.id }, userId, formSecret(request.body, 'pin'));
+        await setPin(db, { userId: request.user!.id }, userId, pin);
         request.session.flash = `New kiosk PIN set for ${user.name}.`;
       }
       return reply.seeOther(`/admin/users/${userId}`);

@@ -2,10 +2,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, ValidationError } from '../platform/errors.js';
-import { emailPattern, formSecret, formText } from '../platform/forms.js';
+import { formText } from '../platform/forms.js';
 import { localPath } from '../platform/redirects.js';
-import { EmptyForm, Form, NoQuery, Query, ReturnPath, Text, TokenParams } from '../platform/schemas.js';
-import { minimumPasswordLength, verifySecret } from './passwords.js';
+import { EmptyForm, NoQuery, Query, ReturnPath, TokenParams } from '../platform/schemas.js';
+import { changePasswordForm, forgotPasswordForm, newPasswordForm, ownPinForm, signInForm } from './forms.js';
+import { verifySecret } from './passwords.js';
 import { setPin } from './pins.js';
 import {
   authenticate,
@@ -21,13 +22,7 @@ export function safeNextPath(value: unknown): string {
   return localPath(value, '/');
 }
 
-// Secrets get room for what a password manager might generate; passwordProblem() sets the real limit.
-const Secret = Text(1000);
-const LoginForm = Form({ email: Text(2000), password: Secret, next: ReturnPath });
-const PinForm = Form({ pinPassword: Secret, newPin: Text(100) });
-const PasswordForm = Form({ currentPassword: Secret, newPassword: Secret });
-const EmailForm = Form({ email: Text(2000) });
-const NewPasswordForm = Form({ password: Secret });
+const LoginForm = signInForm.schema({ next: ReturnPath });
 
 /** A new session for the person, so a session id fixed before sign-in is worth nothing. */
 export async function signIn(request: FastifyRequest, userId: number): Promise<void> {
@@ -49,7 +44,7 @@ export async function accountRoutes(fastify: FastifyInstance) {
   app.get('/login', { config: { access: 'public' }, schema: { querystring: Query({ next: ReturnPath }) } }, async (request, reply) => {
     if (request.user) return reply.seeOther('/');
     const next = safeNextPath(request.query.next);
-    return reply.page('accounts/login', { title: 'Sign in', values: { email: '' }, next, errors: {} });
+    return reply.page('accounts/login', { title: 'Sign in', signInForm, values: signInForm.blank(), next, errors: {} });
   });
 
   // Failed sign-ins are limited per account and address (guessing one password) and per address
@@ -69,16 +64,15 @@ export async function accountRoutes(fastify: FastifyInstance) {
     if (await exhausted(failedSignInsFromOneAddress, request)) {
       throw new HttpError(429, 'Too many failed sign-ins from your network. Wait 15 minutes and try again, or ask an administrator.');
     }
-    const email = formText(request.body, 'email');
+    const { email, password } = signInForm.read(request.body);
     const next = safeNextPath(formText(request.body, 'next'));
-    const password = formSecret(request.body, 'password');
     const userId = email && password ? await authenticate(db, email, password) : undefined;
     if (userId === undefined) {
       await Promise.all([failedSignInsForAccount(request), failedSignInsFromOneAddress(request)]);
       request.log.info({ email }, 'sign-in refused');
       return reply.page(
         'accounts/login',
-        { title: 'Sign in', values: { email }, next, errors: { form: 'That email and password do not match an active account.' } },
+        { title: 'Sign in', signInForm, values: { email, password: '' }, next, errors: { form: 'That email and password do not match an active account.' } },
         422,
       );
     }
@@ -93,7 +87,7 @@ export async function accountRoutes(fastify: FastifyInstance) {
 
   const accountPage = async (reply: FastifyReply, userId: number, errors: Record<string, string>, statusCode = 200) => {
     const person = await db.selectFrom('users').select(sql<boolean>`pin_hash is not null`.as('hasPin')).where('id', '=', userId).executeTakeFirstOrThrow();
-    return reply.page('accounts/account', { title: 'My account', errors, minimumPasswordLength, hasPin: person.hasPin }, statusCode);
+    return reply.page('accounts/account', { title: 'My account', errors, changePasswordForm, ownPinForm, hasPin: person.hasPin }, statusCode);
   };
 
   app.get('/account', { config: { access: 'signed-in' }, schema: { querystring: NoQuery } }, async (request, reply) => {
@@ -101,14 +95,15 @@ export async function accountRoutes(fastify: FastifyInstance) {
   });
 
   // The password is asked for so that someone passing an unlocked desk cannot set a PIN.
-  app.post('/account/pin', { config: { access: 'signed-in', rateLimit: perAccountRateLimit }, schema: { querystring: NoQuery, body: PinForm } }, async (request, reply) => {
+  app.post('/account/pin', { config: { access: 'signed-in', rateLimit: perAccountRateLimit }, schema: { querystring: NoQuery, body: ownPinForm.schema() } }, async (request, reply) => {
     const userId = request.user!.id;
+    const { newPin, pinPassword } = ownPinForm.read(request.body);
     try {
       const row = await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirstOrThrow();
-      if (!(await verifySecret(row.password_hash, formSecret(request.body, 'pinPassword')))) {
+      if (!(await verifySecret(row.password_hash, pinPassword))) {
         throw new ValidationError({ pinPassword: 'That is not your current password.' });
       }
-      await setPin(db, { userId }, userId, formSecret(request.body, 'newPin'), 'newPin');
+      await setPin(db, { userId }, userId, newPin, 'newPin');
       request.session.flash = 'Your kiosk PIN is set. Use it to sign in at the shop-floor tablets.';
       return reply.seeOther('/account');
     } catch (error) {
@@ -117,9 +112,10 @@ export async function accountRoutes(fastify: FastifyInstance) {
     }
   });
 
-  app.post('/account/password', { config: { access: 'signed-in' }, schema: { querystring: NoQuery, body: PasswordForm } }, async (request, reply) => {
+  app.post('/account/password', { config: { access: 'signed-in' }, schema: { querystring: NoQuery, body: changePasswordForm.schema() } }, async (request, reply) => {
+    const { currentPassword, newPassword } = changePasswordForm.read(request.body);
     try {
-      await changeOwnPassword(db, request.user!.id, formSecret(request.body, 'currentPassword'), formSecret(request.body, 'newPassword'), request.session.sessionId);
+      await changeOwnPassword(db, request.user!.id, currentPassword, newPassword, request.session.sessionId);
       app.forgetSessions();
       request.session.flash = 'Your password was changed. Other devices have been signed out.';
       return reply.seeOther('/account');
@@ -130,30 +126,31 @@ export async function accountRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/password-reset', { config: { access: 'public' }, schema: { querystring: NoQuery } }, async (_request, reply) => {
-    return reply.page('accounts/forgot-password', { title: 'Forgot your password?', values: { email: '' }, errors: {}, sent: false });
+    return reply.page('accounts/forgot-password', { title: 'Forgot your password?', forgotPasswordForm, values: forgotPasswordForm.blank(), errors: {}, sent: false });
   });
 
-  app.post('/password-reset', { config: { access: 'public', rateLimit: perAccountRateLimit }, schema: { querystring: NoQuery, body: EmailForm } }, async (request, reply) => {
-    const email = formText(request.body, 'email');
-    if (!emailPattern.test(email)) {
-      return reply.page('accounts/forgot-password', { title: 'Forgot your password?', values: { email }, errors: { email: 'Enter the email address you sign in with.' }, sent: false }, 422);
+  app.post('/password-reset', { config: { access: 'public', rateLimit: perAccountRateLimit }, schema: { querystring: NoQuery, body: forgotPasswordForm.schema() } }, async (request, reply) => {
+    const values = forgotPasswordForm.read(request.body);
+    const errors = forgotPasswordForm.validate(values);
+    if (errors.email) {
+      return reply.page('accounts/forgot-password', { title: 'Forgot your password?', forgotPasswordForm, values, errors, sent: false }, 422);
     }
-    await requestPasswordReset(db, email);
+    await requestPasswordReset(db, values.email);
     app.mail.nudge();
-    return reply.page('accounts/forgot-password', { title: 'Check your email', values: { email }, errors: {}, sent: true });
+    return reply.page('accounts/forgot-password', { title: 'Check your email', forgotPasswordForm, values, errors: {}, sent: true });
   });
 
   app.get('/password-reset/:token', { config: { access: 'public' }, schema: { params: TokenParams, querystring: NoQuery } }, async (request, reply) => {
     const { token } = request.params;
     const user = await userForResetToken(db, token);
     if (!user) throw new HttpError(404, 'This link has expired or was already used. Ask your administrator, or use “Forgot password” on the sign-in page, for a new one.');
-    return reply.page('accounts/reset-password', { title: 'Choose a new password', name: user.name, token, errors: {}, minimumPasswordLength });
+    return reply.page('accounts/reset-password', { title: 'Choose a new password', newPasswordForm, name: user.name, token, errors: {} });
   });
 
-  app.post('/password-reset/:token', { config: { access: 'public' }, schema: { params: TokenParams, querystring: NoQuery, body: NewPasswordForm } }, async (request, reply) => {
+  app.post('/password-reset/:token', { config: { access: 'public' }, schema: { params: TokenParams, querystring: NoQuery, body: newPasswordForm.schema() } }, async (request, reply) => {
     const { token } = request.params;
     try {
-      const userId = await resetPasswordWithToken(db, token, formSecret(request.body, 'password'));
+      const userId = await resetPasswordWithToken(db, token, newPasswordForm.read(request.body).password);
       app.forgetSessions();
       await signIn(request, userId);
       await noteSignIn(db, userId, 'password link');
@@ -163,7 +160,7 @@ export async function accountRoutes(fastify: FastifyInstance) {
       if (!(error instanceof ValidationError)) throw error;
       const user = await userForResetToken(db, token);
       if (!user) throw new HttpError(404, 'This link has expired or was already used.');
-      return reply.page('accounts/reset-password', { title: 'Choose a new password', name: user.name, token, errors: error.fieldErrors, minimumPasswordLength }, 422);
+      return reply.page('accounts/reset-password', { title: 'Choose a new password', newPasswordForm, name: user.name, token, errors: error.fieldErrors }, 422);
     }
   });
 }

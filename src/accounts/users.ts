@@ -5,11 +5,11 @@ import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { emailPattern } from '../platform/forms.js';
-import { isRole, type Role } from '../platform/permissions.js';
+import type { Role } from '../platform/permissions.js';
 import { endSessionsOfUser } from '../platform/session-store.js';
 import { findValidToken, issueToken, markTokenUsed, revokeTokens } from '../platform/tokens.js';
 import { shopNameProblem } from '../settings/settings.js';
+import { roleOptions, userForm } from './forms.js';
 import { decoy, hashSecret, passwordProblem, verifySecret } from './passwords.js';
 
 export const passwordResetPurpose = 'password-reset';
@@ -35,14 +35,7 @@ export interface UserInput {
 }
 
 function validateUserInput(input: UserInput): FieldErrors {
-  const errors: FieldErrors = {};
-  if (input.name === '') errors.name = 'Enter the person’s name.';
-  else if (input.name.length > 120) errors.name = 'Use at most 120 characters.';
-  if (input.email === '') errors.email = 'Enter an email address.';
-  else if (!emailPattern.test(input.email) || input.email.length > 254) errors.email = 'Enter an email address like name@example.com.';
-  if (input.roles.length === 0) errors.roles = 'Choose at least one role.';
-  else if (!input.roles.every(isRole)) errors.roles = 'Choose roles from the list.';
-  return errors;
+  return userForm.validate({ ...userForm.blank(), ...input }, { only: ['name', 'email', 'roles'], options: roleOptions });
 }
 
 function throwIfErrors(errors: FieldErrors): void {

@@ -1,6 +1,12 @@
 import type { DbOrTx } from '../db/database.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
+import { formSpec } from '../platform/form-spec.js';
+
+/** Adding a machine or material: one name, drawn inline at the foot of its list (views/admin/catalog.eta). */
+export const catalogEntryForm = formSpec({
+  name: { kind: 'text', label: 'Name', max: 80, required: 'Enter a name.' },
+});
 
 export type CatalogKind = 'machines' | 'materials';
 
@@ -23,8 +29,8 @@ export async function listCatalog(db: DbOrTx, kind: CatalogKind, options: { acti
 /** Adds a machine or material; names are unique regardless of case. */
 export async function addCatalogEntry(db: DbOrTx, actor: Actor, kind: CatalogKind, name: string): Promise<number> {
   const trimmed = name.trim();
-  if (trimmed === '') throw new ValidationError({ name: 'Enter a name.' });
-  if (trimmed.length > 80) throw new ValidationError({ name: 'Use at most 80 characters.' });
+  const errors = catalogEntryForm.validate({ name: trimmed });
+  if (errors.name) throw new ValidationError(errors);
   const row = await db
     .insertInto(kind)
     .values({ name: trimmed })

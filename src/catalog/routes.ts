@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { ValidationError } from '../platform/errors.js';
 import { formText } from '../platform/forms.js';
 import { Form, Id, NoQuery, Text } from '../platform/schemas.js';
-import { addCatalogEntry, listCatalog, setCatalogEntryActive } from './catalog.js';
+import { addCatalogEntry, catalogEntryForm, listCatalog, setCatalogEntryActive } from './catalog.js';
 
 const Kind = Type.Union([Type.Literal('machines'), Type.Literal('materials')]);
 
@@ -18,13 +18,14 @@ export async function catalogRoutes(fastify: FastifyInstance) {
     materials: await listCatalog(app.db, 'materials'),
     errors,
     values,
+    nameLimit: catalogEntryForm.fields.name.max,
   });
 
   app.get('/admin/catalog', { config: manage, schema: { querystring: NoQuery } }, async (_request, reply) => reply.page('admin/catalog', await page()));
 
-  app.post('/admin/catalog/:kind', { config: manage, schema: { params: Type.Object({ kind: Kind }), querystring: NoQuery, body: Form({ name: Text(1000) }) } }, async (request, reply) => {
+  app.post('/admin/catalog/:kind', { config: manage, schema: { params: Type.Object({ kind: Kind }), querystring: NoQuery, body: catalogEntryForm.schema() } }, async (request, reply) => {
     const { kind } = request.params;
-    const name = formText(request.body, 'name');
+    const { name } = catalogEntryForm.read(request.body);
     try {
       await addCatalogEntry(app.db, { userId: request.user!.id }, kind, name);
       app.filterChoices.invalidate();

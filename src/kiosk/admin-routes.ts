@@ -4,28 +4,30 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import QRCode from 'qrcode';
 import { Type } from 'typebox';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { formList, formText } from '../platform/forms.js';
+import { formText } from '../platform/forms.js';
 import { unreachableLinksWarning } from '../platform/public-address.js';
-import { EmptyForm, Form, Id, IdParams, isCanonicalId, NoQuery, Repeated, Text, Version } from '../platform/schemas.js';
+import { EmptyForm, Form, Id, IdParams, NoQuery, Text, Version } from '../platform/schemas.js';
 import { startEnrolment } from './devices.js';
-import { createKiosk, defaultKioskQueues, deleteKiosk, findKiosk, listDevices, listKiosks, revokeDevice, updateKiosk, type KioskInput, type KioskSummary } from './kiosks.js';
+import {
+  createKiosk,
+  defaultKioskQueues,
+  deleteKiosk,
+  findKiosk,
+  kioskForm,
+  kioskFormValues,
+  kioskInputOf,
+  listDevices,
+  listKiosks,
+  revokeDevice,
+  updateKiosk,
+  type KioskFormValues,
+  type KioskSummary,
+} from './kiosks.js';
 
 const manageKiosks = { access: 'kiosks:manage' } as const;
-const kioskFields = { name: Text(1000), queueKeys: Repeated(Text(100), 50), machineIds: Repeated(Text(20), 500), idleSeconds: Text(30) };
-const NewKioskForm = Form(kioskFields);
-const EditKioskForm = Form({ ...kioskFields, version: Version });
+const NewKioskForm = kioskForm.schema();
+const EditKioskForm = kioskForm.schema({ version: Version });
 const kioskRoute = { config: manageKiosks, schema: { params: IdParams, querystring: NoQuery } } as const;
-
-function kioskInput(body: unknown): KioskInput {
-  const idle = formText(body, 'idleSeconds');
-  return {
-    name: formText(body, 'name'),
-    queueKeys: formList(body, 'queueKeys'),
-    // An id that is not one (forged, or out of range) matches no machine and is reported as such.
-    machineIds: formList(body, 'machineIds').map((id) => (isCanonicalId(id) ? Number(id) : 0)),
-    idleSeconds: /^\d{1,6}$/.test(idle) ? Number(idle) : Number.NaN,
-  };
-}
 
 export async function kioskAdminRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -34,14 +36,21 @@ export async function kioskAdminRoutes(fastify: FastifyInstance) {
   async function formChoices() {
     const workflow = await app.workflows.get(lineItemWorkflow);
     const machines = await db.selectFrom('machines').select(['id', 'name', 'active']).orderBy('name').execute();
-    return { queues: workflow.queues, machines };
+    return {
+      kioskForm,
+      options: {
+        queueKeys: workflow.queues.map((queue) => ({ value: queue.key, label: queue.label })),
+        machineIds: machines.map((machine) => ({ value: String(machine.id), label: machine.active ? machine.name : `${machine.name} (retired)`, retired: !machine.active })),
+      },
+      noMachines: machines.length === 0,
+    };
   }
 
-  async function listPage(reply: FastifyReply, values: KioskInput & { idleText?: string }, errors: FieldErrors, statusCode = 200) {
+  async function listPage(reply: FastifyReply, values: KioskFormValues, errors: FieldErrors, statusCode = 200) {
     return reply.page('admin/kiosks', { title: 'Kiosks', kiosks: await listKiosks(db), values, errors, ...(await formChoices()) }, statusCode);
   }
 
-  async function editPage(reply: FastifyReply, kiosk: KioskSummary, values: KioskInput & { version: number }, errors: FieldErrors, statusCode = 200, extra: Record<string, unknown> = {}) {
+  async function editPage(reply: FastifyReply, kiosk: KioskSummary, values: KioskFormValues & { version: number }, errors: FieldErrors, statusCode = 200, extra: Record<string, unknown> = {}) {
     return reply.page(
       'admin/kiosk-edit',
       { title: `Kiosk: ${kiosk.name}`, kiosk, values, errors, devices: await listDevices(db, kiosk.id), ...(await formChoices()), ...extra },
@@ -56,13 +65,13 @@ export async function kioskAdminRoutes(fastify: FastifyInstance) {
   }
 
   app.get('/admin/kiosks', { config: manageKiosks, schema: { querystring: NoQuery } }, async (_request, reply) => {
-    return listPage(reply, { name: '', queueKeys: defaultKioskQueues, machineIds: [], idleSeconds: 90 }, {});
+    return listPage(reply, kioskForm.blank({ queueKeys: defaultKioskQueues, idleSeconds: '90' }), {});
   });
 
   app.post('/admin/kiosks', { config: manageKiosks, schema: { querystring: NoQuery, body: NewKioskForm } }, async (request, reply) => {
-    const values = kioskInput(request.body);
+    const values = kioskForm.read(request.body);
     try {
-      const kioskId = await createKiosk(db, { userId: request.user!.id }, await app.workflows.get(lineItemWorkflow), values);
+      const kioskId = await createKiosk(db, { userId: request.user!.id }, await app.workflows.get(lineItemWorkflow), kioskInputOf(values));
       request.session.flash = `Kiosk “${values.name}” created. Enrol its tablet below.`;
       return reply.seeOther(`/admin/kiosks/${kioskId}`);
     } catch (error) {
@@ -73,14 +82,14 @@ export async function kioskAdminRoutes(fastify: FastifyInstance) {
 
   app.get('/admin/kiosks/:id', kioskRoute, async (request, reply) => {
     const kiosk = await loadKiosk(request);
-    return editPage(reply, kiosk, { ...kiosk }, {});
+    return editPage(reply, kiosk, { ...kioskFormValues(kiosk), version: kiosk.version }, {});
   });
 
   app.post('/admin/kiosks/:id', { ...kioskRoute, schema: { ...kioskRoute.schema, body: EditKioskForm } }, async (request, reply) => {
     const kiosk = await loadKiosk(request);
-    const values = { ...kioskInput(request.body), version: Number(formText(request.body, 'version')) };
+    const values = { ...kioskForm.read(request.body), version: Number(request.body.version) };
     try {
-      await updateKiosk(db, { userId: request.user!.id }, await app.workflows.get(lineItemWorkflow), kiosk.id, values, values.version);
+      await updateKiosk(db, { userId: request.user!.id }, await app.workflows.get(lineItemWorkflow), kiosk.id, kioskInputOf(values), values.version);
       request.session.flash = `Saved kiosk “${values.name}”.`;
       return reply.seeOther(`/admin/kiosks/${kiosk.id}`);
     } catch (error) {
@@ -96,7 +105,7 @@ export async function kioskAdminRoutes(fastify: FastifyInstance) {
   app.post('/admin/kiosks/:id/delete', { ...kioskRoute, schema: { ...kioskRoute.schema, body: Form({ confirm: Text(10) }) } }, async (request, reply) => {
     const kiosk = await loadKiosk(request);
     if (formText(request.body, 'confirm') !== '1') {
-      return editPage(reply, kiosk, { ...kiosk }, { confirm: 'Tick the box to confirm: its tablets stop working until enrolled elsewhere.' }, 422);
+      return editPage(reply, kiosk, { ...kioskFormValues(kiosk), version: kiosk.version }, { confirm: 'Tick the box to confirm: its tablets stop working until enrolled elsewhere.' }, 422);
     }
     await deleteKiosk(db, { userId: request.user!.id }, kiosk.id);
     request.session.flash = `Kiosk “${kiosk.name}” removed; its tablets are signed out.`;
@@ -110,7 +119,7 @@ export async function kioskAdminRoutes(fastify: FastifyInstance) {
     const qrSvg = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     reply.header('cache-control', 'no-store');
     const linksWarning = unreachableLinksWarning(app.config.baseUrl, request.hostname);
-    return editPage(reply, kiosk, { ...kiosk }, {}, 200, { enrolment: { code: enrolment.code, link, expiresAt: enrolment.expiresAt, qrSvg }, linksWarning });
+    return editPage(reply, kiosk, { ...kioskFormValues(kiosk), version: kiosk.version }, {}, 200, { enrolment: { code: enrolment.code, link, expiresAt: enrolment.expiresAt, qrSvg }, linksWarning });
   });
 
   app.post(

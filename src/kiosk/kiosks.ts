@@ -2,7 +2,18 @@ import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
+import { formSpec, wholeNumber, type FormValues } from '../platform/form-spec.js';
+import { isCanonicalId } from '../platform/schemas.js';
 import type { Workflow } from '../workflow/definition.js';
+
+/** A station as Admin → Kiosks edits it. */
+export const kioskForm = formSpec({
+  name: { kind: 'text', label: 'Station name', max: 60, required: 'Name the station, e.g. “Router bay”.', hint: 'What the workers call it, e.g. “Router bay”.' },
+  queueKeys: { kind: 'choices', label: 'Queues it works from', required: 'Choose at least one queue the station works from.', invalid: 'Choose queues from the list.', most: 50 },
+  machineIds: { kind: 'choices', label: 'Machines at this station', invalid: 'Choose machines from the list.', most: 500, hint: 'None ticked: every machine.' },
+  idleSeconds: { kind: 'integer', label: 'Back to the station view after (seconds idle)', min: 15, max: 900, message: 'Enter between 15 and 900 seconds.' },
+});
+export type KioskFormValues = FormValues<typeof kioskForm.fields>;
 
 export interface KioskInput {
   name: string;
@@ -19,17 +30,17 @@ export interface KioskSummary extends KioskInput {
 
 export const defaultKioskQueues = ['pending', 'wip'];
 
+export function kioskFormValues(input: KioskInput): KioskFormValues {
+  return { name: input.name, queueKeys: input.queueKeys, machineIds: input.machineIds.map(String), idleSeconds: Number.isInteger(input.idleSeconds) ? String(input.idleSeconds) : '' };
+}
+
+/** What the form says, as stored; an id that is not one (forged, or out of range) matches no machine and is reported as such. */
+export function kioskInputOf(values: KioskFormValues): KioskInput {
+  return { name: values.name, queueKeys: values.queueKeys, machineIds: values.machineIds.map((id) => (isCanonicalId(id) ? Number(id) : 0)), idleSeconds: wholeNumber(values.idleSeconds) };
+}
+
 function validate(input: KioskInput, workflow: Workflow, machineIds: number[]): FieldErrors {
-  const errors: FieldErrors = {};
-  if (input.name === '') errors.name = 'Name the station, e.g. “Router bay”.';
-  else if (input.name.length > 60) errors.name = 'Use at most 60 characters.';
-  if (input.queueKeys.length === 0) errors.queueKeys = 'Choose at least one queue the station works from.';
-  else if (input.queueKeys.some((key) => !workflow.queues.some((queue) => queue.key === key))) errors.queueKeys = 'Choose queues from the list.';
-  if (input.machineIds.some((id) => !machineIds.includes(id))) errors.machineIds = 'Choose machines from the list.';
-  if (!Number.isInteger(input.idleSeconds) || input.idleSeconds < 15 || input.idleSeconds > 900) {
-    errors.idleSeconds = 'Enter between 15 and 900 seconds.';
-  }
-  return errors;
+  return kioskForm.validate(kioskFormValues(input), { options: { queueKeys: workflow.queues.map((queue) => queue.key), machineIds: machineIds.map(String) } });
 }
 
 async function checked(db: DbOrTx, workflow: Workflow, input: KioskInput, exceptId?: number): Promise<void> {

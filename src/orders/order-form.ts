@@ -1,7 +1,8 @@
 import { formList, formText } from '../platform/forms.js';
-import type { ItemInput, OrderInput } from './orders.js';
+import { orderForm, orderItemForm, type ItemInput, type OrderInput } from './orders.js';
 
-const itemFields = ['itemId', 'number', 'description', 'quantity', 'unitPrice', 'machineId', 'materialId', 'fulfillmentMethod', 'dueDate', 'assigneeId', 'notes', 'expectedHours'] as const;
+/** Each item field repeats once per row under this prefix ("item_description"). */
+export const itemPrefix = 'item_';
 
 export interface ItemRow extends ItemInput {
   /** Empty for a new row; the line item's id when editing. */
@@ -34,18 +35,12 @@ function isBlank(row: ItemRow): boolean {
  * fresh choices (a customer added in another tab).
  */
 export function readOrderForm(body: unknown): { form: OrderForm; action: { kind: 'save' } | { kind: 'add' } | { kind: 'refresh' } | { kind: 'remove'; index: number } } {
-  const columns = Object.fromEntries(itemFields.map((field) => [field, formList(body, `item_${field}`).map((v) => v.trim())])) as Record<(typeof itemFields)[number], string[]>;
-  const rowCount = columns.description.length;
-  const items: ItemRow[] = Array.from({ length: rowCount }, (_, index) =>
-    Object.fromEntries(itemFields.map((field) => [field, columns[field][index] ?? ''])) as unknown as ItemRow,
-  );
+  const itemIds = formList(body, `${itemPrefix}itemId`);
+  const numbers = formList(body, `${itemPrefix}number`);
+  const items: ItemRow[] = orderItemForm.readRepeated(body, itemPrefix).map((row, index) => ({ ...row, itemId: itemIds[index]?.trim() ?? '', number: numbers[index]?.trim() ?? '' }));
   const form: OrderForm = {
-    customerId: formText(body, 'customerId'),
-    salespersonId: formText(body, 'salespersonId'),
-    dueDate: formText(body, 'dueDate'),
-    notes: formText(body, 'notes'),
+    ...orderForm.read(body),
     version: formText(body, 'version'),
-    muted: formText(body, 'muted') === '1',
     confirmRemoval: formText(body, 'confirmRemoval') === '1',
     base: formText(body, 'base'),
     items,

@@ -5,8 +5,8 @@ import type { FulfillmentMethod } from '../db/types.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import * as fmt from '../platform/format.js';
-import { isCalendarDate, isCanonicalId } from '../platform/schemas.js';
-import { fulfillmentMethods, isFulfillmentMethod } from '../line-items/fulfillment.js';
+import { formSpec, wholeNumber, type FormValues } from '../platform/form-spec.js';
+import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { itemLabel } from '../platform/format.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { initialStatusOf } from '../workflow/definition.js';
@@ -14,25 +14,44 @@ import { countInStatus, touchQueuesOfStatuses } from '../workflow/queue-changes.
 
 export const maxItemsPerOrder = 200;
 
-export interface ItemInput {
-  description: string;
-  quantity: string;
-  unitPrice: string;
-  machineId: string;
-  materialId: string;
-  fulfillmentMethod: string;
-  dueDate: string;
-  assigneeId: string;
-  notes: string;
-  /** Hours of work the item is expected to take, e.g. "1.5"; empty when nobody estimated. */
-  expectedHours?: string;
-}
+const dateMessage = 'Enter a date like 2026-12-31.';
 
-export interface OrderInput {
-  customerId: string;
-  salespersonId: string;
-  dueDate: string;
-  notes: string;
+/** The order's own fields (its items repeat below it: orderItemForm). */
+export const orderForm = formSpec({
+  customerId: { kind: 'reference', label: 'Customer', required: 'Choose the customer.', invalid: 'Choose the customer.', placeholder: 'Choose a customer…' },
+  salespersonId: { kind: 'reference', label: 'Salesperson', invalid: 'Choose a salesperson from the list.', placeholder: 'Nobody' },
+  dueDate: { kind: 'date', label: 'Order due date', max: 10, invalid: dateMessage, hint: 'Items without their own date are due then.' },
+  notes: { kind: 'textarea', label: 'Notes', max: 5000, tooLong: 'Keep the notes under 5000 characters.' },
+  muted: { kind: 'checkbox', label: 'Mute customer emails for this order' },
+});
+
+/** One line item of the order form, as typed. */
+export const orderItemForm = formSpec({
+  description: { kind: 'text', label: 'Description', max: 500, required: 'Describe the product.' },
+  quantity: { kind: 'integer', label: 'Quantity', min: 1, max: 1_000_000, message: 'Enter a whole number of at least 1.' },
+  unitPrice: { kind: 'text', label: 'Unit price', max: 20, valid: (value) => parseMoneyToCents(value) !== undefined, invalid: 'Enter a price like 125.00.', tooLong: 'Enter a price like 125.00.', placeholder: '0.00', inputmode: 'decimal' },
+  machineId: { kind: 'reference', label: 'Machine', invalid: 'Choose a machine from the list.', placeholder: '—' },
+  materialId: { kind: 'reference', label: 'Material', invalid: 'Choose a material from the list.', placeholder: '—' },
+  fulfillmentMethod: { kind: 'select', label: 'Fulfillment', required: 'Choose pickup, installation, delivery or shipping.', invalid: 'Choose pickup, installation, delivery or shipping.' },
+  dueDate: { kind: 'date', label: 'Due date', max: 10, invalid: dateMessage },
+  assigneeId: { kind: 'reference', label: 'Assignee', invalid: 'Choose someone from the list.', placeholder: 'Nobody yet' },
+  expectedHours: {
+    kind: 'text',
+    label: 'Expected work, hours',
+    max: 8,
+    valid: (value) => hoursToMinutes(value) !== undefined,
+    invalid: 'Enter hours like 1.5, or leave it empty.',
+    tooLong: 'Enter hours like 1.5, or leave it empty.',
+    inputmode: 'decimal',
+  },
+  notes: { kind: 'text', label: 'Notes for the shop', max: 2000, tooLong: 'Keep the notes under 2000 characters.' },
+});
+const itemOptions = { fulfillmentMethod: fulfillmentMethods.map((method) => ({ value: method.key, label: method.label })) };
+
+/** A line item as typed; `expectedHours` is "1.5" or empty when nobody estimated. */
+export type ItemInput = Omit<FormValues<typeof orderItemForm.fields>, 'expectedHours'> & { expectedHours?: string };
+
+export interface OrderInput extends Omit<FormValues<typeof orderForm.fields>, 'muted'> {
   items: ItemInput[];
 }
 
@@ -57,15 +76,14 @@ export interface ValidOrder {
   items: ValidItem[];
 }
 
-function parseDate(value: string): string | null | undefined {
-  if (value === '') return null;
-  return isCalendarDate(value) ? value : undefined;
+/** Whole minutes of "1.5" hours, at least one and at most 100,000; undefined when it is not such a number. */
+function hoursToMinutes(hours: string): number | undefined {
+  if (!/^\d{1,5}(\.\d+)?$/.test(hours)) return undefined;
+  const minutes = Math.round(Number(hours) * 60);
+  return minutes >= 1 && minutes <= 100_000 ? minutes : undefined;
 }
 
-function parseId(value: string): number | null | undefined {
-  if (value === '') return null;
-  return isCanonicalId(value) ? Number(value) : undefined;
-}
+const idOrNull = (value: string): number | null => (value === '' ? null : Number(value));
 
 export function parseMoneyToCents(value: string): number | undefined {
   const cleaned = value.replace(/[$,\s]/g, '');
@@ -81,56 +99,29 @@ export function centsToMoney(cents: number): string {
 
 /** Checks an order form; problems are keyed by field, items as "items.<n>.<field>". */
 export function validateOrder(input: OrderInput): { order?: ValidOrder; errors: FieldErrors } {
-  const errors: FieldErrors = {};
-  const customerId = parseId(input.customerId);
-  if (!customerId) errors.customerId = 'Choose the customer.';
-  const salespersonId = parseId(input.salespersonId);
-  if (salespersonId === undefined) errors.salespersonId = 'Choose a salesperson from the list.';
-  const dueDate = parseDate(input.dueDate);
-  if (dueDate === undefined) errors.dueDate = 'Enter a date like 2026-12-31.';
-  if (input.notes.length > 5000) errors.notes = 'Keep the notes under 5000 characters.';
+  const errors: FieldErrors = orderForm.validate({ ...input, muted: false });
   if (input.items.length === 0) errors.items = 'Add at least one line item.';
   if (input.items.length > maxItemsPerOrder) errors.items = `An order holds at most ${maxItemsPerOrder} line items.`;
-
-  const items: ValidItem[] = input.items.map((item, index) => {
-    const key = (field: string) => `items.${index}.${field}`;
-    if (item.description === '') errors[key('description')] = 'Describe the product.';
-    else if (item.description.length > 500) errors[key('description')] = 'Use at most 500 characters.';
-    const quantity = /^\d+$/.test(item.quantity) ? Number(item.quantity) : NaN;
-    if (!(quantity >= 1 && quantity <= 1_000_000)) errors[key('quantity')] = 'Enter a whole number of at least 1.';
-    const unitPriceCents = parseMoneyToCents(item.unitPrice);
-    if (unitPriceCents === undefined) errors[key('unitPrice')] = 'Enter a price like 125.00.';
-    const machineId = parseId(item.machineId);
-    if (machineId === undefined) errors[key('machineId')] = 'Choose a machine from the list.';
-    const materialId = parseId(item.materialId);
-    if (materialId === undefined) errors[key('materialId')] = 'Choose a material from the list.';
-    if (!isFulfillmentMethod(item.fulfillmentMethod)) errors[key('fulfillmentMethod')] = 'Choose pickup, installation, delivery or shipping.';
-    const itemDue = parseDate(item.dueDate);
-    if (itemDue === undefined) errors[key('dueDate')] = 'Enter a date like 2026-12-31.';
-    const assigneeId = parseId(item.assigneeId);
-    if (assigneeId === undefined) errors[key('assigneeId')] = 'Choose someone from the list.';
-    if (item.notes.length > 2000) errors[key('notes')] = 'Keep the notes under 2000 characters.';
-    const expectedHours = (item.expectedHours ?? '').trim();
-    const expectedWorkMinutes = expectedHours === '' ? null : Math.round(Number(expectedHours) * 60);
-    if (expectedWorkMinutes !== null && !(Number.isFinite(expectedWorkMinutes) && /^\d+(\.\d+)?$/.test(expectedHours) && expectedWorkMinutes >= 1 && expectedWorkMinutes <= 100_000)) {
-      errors[key('expectedHours')] = 'Enter hours like 1.5, or leave it empty.';
-    }
-    return {
-      description: item.description,
-      quantity,
-      unitPriceCents: unitPriceCents ?? 0,
-      machineId: machineId ?? null,
-      materialId: materialId ?? null,
-      fulfillmentMethod: item.fulfillmentMethod as FulfillmentMethod,
-      dueDate: itemDue ?? dueDate ?? null,
-      assigneeId: assigneeId ?? null,
-      notes: item.notes,
-      expectedWorkMinutes,
-    };
+  input.items.forEach((item, index) => {
+    const itemErrors = orderItemForm.validate({ ...item, expectedHours: item.expectedHours ?? '' }, { options: itemOptions });
+    for (const [field, message] of Object.entries(itemErrors)) errors[`items.${index}.${field}`] = message;
   });
-
   if (Object.keys(errors).length > 0) return { errors };
-  return { order: { customerId: customerId!, salespersonId: salespersonId ?? null, dueDate: dueDate ?? null, notes: input.notes, items }, errors };
+
+  const dueDate = input.dueDate === '' ? null : input.dueDate;
+  const items: ValidItem[] = input.items.map((item) => ({
+    description: item.description,
+    quantity: wholeNumber(item.quantity),
+    unitPriceCents: parseMoneyToCents(item.unitPrice)!,
+    machineId: idOrNull(item.machineId),
+    materialId: idOrNull(item.materialId),
+    fulfillmentMethod: item.fulfillmentMethod as FulfillmentMethod,
+    dueDate: item.dueDate === '' ? dueDate : item.dueDate,
+    assigneeId: idOrNull(item.assigneeId),
+    notes: item.notes,
+    expectedWorkMinutes: (item.expectedHours ?? '') === '' ? null : hoursToMinutes(item.expectedHours!)!,
+  }));
+  return { order: { customerId: Number(input.customerId), salespersonId: idOrNull(input.salespersonId), dueDate, notes: input.notes, items }, errors };
 }
 
 /** The ids the form refers to must exist (and people must be active). */

@@ -3,14 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formText, isHtmx } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
-import { Form, IdParams, isCanonicalId, NoQuery, Query, Repeated, Text } from '../platform/schemas.js';
+import { IdParams, isCanonicalId, NoQuery, Query, Repeated, Text } from '../platform/schemas.js';
 import { renderHtml } from '../platform/views.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { orderEventText, orderHistory } from './history.js';
-import { blankItemRow, filledRows, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
-import { createOrder, maxItemsPerOrder, OrderConflictError, updateOrder } from './orders.js';
+import { blankItemRow, filledRows, itemPrefix, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
+import { createOrder, maxItemsPerOrder, OrderConflictError, orderForm, orderItemForm, updateOrder } from './orders.js';
 import { findOrder, listOrders, orderFormChoices, orderItems, savedOrderForm } from './queries.js';
 import { customerEmailsState } from '../notifications/customer-updates.js';
 import { getShopSettings } from '../settings/settings.js';
@@ -20,28 +20,14 @@ import { jobTravelers } from './traveler.js';
 const spareRows = 2;
 const rowsAtMost = maxItemsPerOrder + spareRows + 10;
 
-const OrderFormBody = Form({
-  customerId: Text(20),
-  salespersonId: Text(20),
-  dueDate: Text(30),
-  notes: Text(50_000),
+const OrderFormBody = orderForm.schema({
   version: Text(20),
   base: Text(500_000),
-  muted: Text(10),
   action: Text(30),
   confirmRemoval: Text(10),
-  item_itemId: Repeated(Text(20), rowsAtMost),
-  item_number: Repeated(Text(20), rowsAtMost),
-  item_description: Repeated(Text(5000), rowsAtMost),
-  item_quantity: Repeated(Text(30), rowsAtMost),
-  item_unitPrice: Repeated(Text(30), rowsAtMost),
-  item_machineId: Repeated(Text(20), rowsAtMost),
-  item_materialId: Repeated(Text(20), rowsAtMost),
-  item_fulfillmentMethod: Repeated(Text(30), rowsAtMost),
-  item_dueDate: Repeated(Text(30), rowsAtMost),
-  item_assigneeId: Repeated(Text(20), rowsAtMost),
-  item_notes: Repeated(Text(20_000), rowsAtMost),
-  item_expectedHours: Repeated(Text(30), rowsAtMost),
+  [`${itemPrefix}itemId`]: Repeated(Text(20), rowsAtMost),
+  [`${itemPrefix}number`]: Repeated(Text(20), rowsAtMost),
+  ...orderItemForm.repeatedSchema(itemPrefix, rowsAtMost),
 });
 
 interface FormTarget {
@@ -75,6 +61,15 @@ export async function orderRoutes(fastify: FastifyInstance) {
       errors: options.errors ?? {},
       choices,
       fulfillmentMethods,
+      orderForm,
+      itemForm: orderItemForm,
+      itemPrefix,
+      itemOptions: {
+        machineId: choices.machines.map((machine) => ({ value: String(machine.id), label: machine.name })),
+        materialId: choices.materials.map((material) => ({ value: String(material.id), label: material.name })),
+        fulfillmentMethod: fulfillmentMethods.map((method) => ({ value: method.key, label: method.label })),
+        assigneeId: choices.people.map((person) => ({ value: String(person.id), label: person.name })),
+      },
       orderId: options.orderId,
       orderNumber: options.orderNumber,
       action: options.orderId ? `/orders/${options.orderId}` : '/orders',

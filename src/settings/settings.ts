@@ -51,7 +51,7 @@ function toSettings(row: { shop_name: string; reply_to_email: string | null; cus
 
 /** The shop's name, as the setup page asks for it too. */
 export function shopNameProblem(shopName: string): string | undefined {
-  return settingsForm.validate({ ...settingsForm.blank(), shopName }, ['shopName']).shopName;
+  return settingsForm.validate({ ...settingsForm.blank(), shopName }, { only: ['shopName'] }).shopName;
 }
 
 export async function updateShopSettings(
