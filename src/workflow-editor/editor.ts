@@ -5,10 +5,30 @@ import { transitionIntents, type FulfillmentMethod, type StatusKind, type Transi
 import { lastActor } from '../events/history.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { isRole } from '../platform/permissions.js';
+import { roles as roleNames } from '../platform/permissions.js';
 import { loadWorkflow, type Queue, type Status, type Transition, type Workflow } from '../workflow/definition.js';
 import { touchWorkflowQueues } from '../workflow/queue-changes.js';
 import { subjectType, type SubjectRow, type SubjectType } from '../workflow/subjects.js';
+import {
+  newQueueChoice,
+  newQueueForm,
+  newStatusForm,
+  queueForm,
+  queueOptions,
+  statusForm,
+  statusKinds,
+  statusOptions,
+  transitionForm,
+  transitionOptions,
+  waitsOnChoices,
+  type NewQueueInput,
+  type NewStatusInput,
+  type QueueFields,
+  type StatusFields,
+  type TransitionInput,
+} from './forms.js';
+
+export type { NewQueueInput, NewStatusInput, QueueFields, StatusFields, TransitionInput } from './forms.js';
 
 /**
  * Admin → Workflows: every edit to a workflow's statuses, transitions and queues. Each runs in
@@ -18,57 +38,8 @@ import { subjectType, type SubjectRow, type SubjectType } from '../workflow/subj
  */
 
 export const keyPattern = /^[a-z][a-z0-9_]{0,39}$/;
-export const statusKinds: readonly StatusKind[] = ['open', 'hold', 'completed', 'cancelled'];
-export const waitsOnChoices: readonly WaitsOn[] = ['shop', 'customer', 'vendor'];
-export const expectedUnits = ['hours', 'days'] as const;
-/** The queue choice that makes a new queue named after the status. */
-export const newQueueChoice = '_new';
 const minutesPer = { hours: 60, days: 1440 } as const;
 const longestExpectedMinutes = 366 * 1440;
-
-export interface StatusFields {
-  label: string;
-  customerLabel: string;
-  queueKey: string;
-  kind: string;
-  expectedAmount: string;
-  expectedUnit: string;
-  waitsOn: string;
-  customerEmail: string;
-  alertRoles: string[];
-  initial: boolean;
-  fulfillmentMethod: string;
-}
-
-export interface NewStatusInput extends StatusFields {
-  key: string;
-  /** Where it goes in the flow: a status it comes after and one it goes on to (each may be ''). */
-  after: string;
-  onTo: string;
-  /** Drop the direct move from `after` to `onTo`: the new status sits on it. */
-  replaceDirect: boolean;
-  /** Copy the workflow's hold and cancel moves to it, and the resume moves back. */
-  holdAndCancel: boolean;
-}
-
-export interface TransitionInput {
-  from: string;
-  to: string;
-  label: string;
-  intent: string;
-  roles: string[];
-  requires: string[];
-}
-
-export interface QueueFields {
-  label: string;
-  position: string;
-  ownerRoles: string[];
-}
-
-export interface NewQueueInput extends QueueFields {
-  key: string;
-}
 
 export interface EditResult {
   /** The key (or transition id) of what was added, changed or deleted. */
@@ -99,24 +70,7 @@ export function keyFromLabel(label: string): string {
 }
 
 export function blankStatusInput(workflow: Workflow): NewStatusInput {
-  return {
-    key: '',
-    label: '',
-    customerLabel: '',
-    queueKey: workflow.queues[0]?.key ?? '',
-    kind: 'open',
-    expectedAmount: '',
-    expectedUnit: 'hours',
-    waitsOn: 'shop',
-    customerEmail: '',
-    alertRoles: [],
-    initial: false,
-    fulfillmentMethod: '',
-    after: '',
-    onTo: '',
-    replaceDirect: false,
-    holdAndCancel: true,
-  };
+  return newStatusForm(subjectType(workflow.subjectType).noun).blank({ queueKey: workflow.queues[0]?.key ?? '', kind: 'open', expectedUnit: 'hours', waitsOn: 'shop', holdAndCancel: true });
 }
 
 export function statusInputOf(status: Status): StatusFields {
@@ -138,7 +92,7 @@ export function statusInputOf(status: Status): StatusFields {
 }
 
 export function blankTransitionInput(): TransitionInput {
-  return { from: '', to: '', label: '', intent: 'advance', roles: [], requires: [] };
+  return transitionForm.blank({ intent: 'advance' });
 }
 
 export function transitionInputOf(transition: Transition): TransitionInput {
@@ -146,7 +100,7 @@ export function transitionInputOf(transition: Transition): TransitionInput {
 }
 
 export function blankQueueInput(workflow: Workflow): NewQueueInput {
-  return { key: '', label: '', position: String(Math.max(0, ...workflow.queues.map((queue) => queue.position)) + 1), ownerRoles: [] };
+  return newQueueForm.blank({ position: String(Math.max(0, ...workflow.queues.map((queue) => queue.position)) + 1) });
 }
 
 export function queueInputOf(queue: Queue): QueueFields {
@@ -244,17 +198,11 @@ function refuseIfAny(errors: FieldErrors): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Field checks
+// Field checks: each field on its own comes from its form's spec (forms.ts); what depends on
+// the rest of the workflow is checked here.
 
-function checkLabel(errors: FieldErrors, field: string, value: string, what: string): void {
-  if (value === '') errors[field] = `Give the ${what} a name.`;
-  else if (value.length > 100) errors[field] = 'Keep it to 100 characters or fewer.';
-}
-
-function checkRoles(errors: FieldErrors, field: string, values: string[], required: string | null): void {
-  if (values.some((role) => !isRole(role))) errors[field] = 'Choose roles from the list.';
-  else if (required !== null && values.length === 0) errors[field] = required;
-}
+/** The status fields the spec checks; the key and the expected time (with its unit) are checked below. */
+const statusChecked = ['label', 'customerLabel', 'kind', 'queueKey', 'waitsOn', 'customerEmail', 'alertRoles', 'fulfillmentMethod'] as const;
 
 /** The key typed, or one made from the name; '' when neither gives a usable key (with its message). */
 function chooseKey(errors: FieldErrors, typed: string, label: string, taken: (key: string) => string | undefined, what: string): string {
@@ -302,30 +250,20 @@ interface StatusRow {
   fulfillment_method: FulfillmentMethod | null;
 }
 
-/** The status's columns from the form, with a message beside each field that is not right. */
+/** The status's columns from the form, adding the messages that depend on the rest of the workflow. */
 function statusColumns(errors: FieldErrors, input: StatusFields, { workflow, subject }: EditContext, ownKey: string | null): StatusRow {
-  checkLabel(errors, 'label', input.label, 'status');
   const sameName = [...workflow.statuses.values()].find((status) => status.key !== ownKey && status.label.toLowerCase() === input.label.trim().toLowerCase());
   if (!errors.label && sameName) errors.label = `There is already a status called “${sameName.label}”: people could not tell the two apart.`;
-  if (input.customerLabel.length > 100) errors.customerLabel = 'Keep it to 100 characters or fewer.';
   const kind = statusKinds.find((choice) => choice === input.kind);
-  if (!kind) errors.kind = 'Choose what kind of status it is.';
   const queueKey = input.queueKey === '' ? null : input.queueKey;
   if (queueKey === null) {
     if (kind === 'open' || kind === 'hold') errors.queueKey = 'Items in an open or on-hold status need a queue to be listed in.';
   } else if (kind === 'completed' || kind === 'cancelled') {
     errors.queueKey = 'A completed or cancelled item is done: choose “No queue”, or it would stay in the queue for good.';
-  } else if (queueKey !== newQueueChoice && !workflow.queues.some((queue) => queue.key === queueKey)) {
-    errors.queueKey = 'Choose a queue from the list.';
   }
   const minutes = expectedMinutes(errors, input.expectedAmount, input.expectedUnit);
   const waitsOn = waitsOnChoices.find((choice) => choice === input.waitsOn);
-  if (!waitsOn) errors.waitsOn = 'Choose who it waits on.';
-  const customerEmail = input.customerEmail === '' ? null : input.customerEmail;
-  if (customerEmail !== null && !subject.customerEmails.some((email) => email.key === customerEmail)) errors.customerEmail = 'Choose an email from the list, or none.';
-  checkRoles(errors, 'alertRoles', input.alertRoles, null);
   const fulfillmentMethod = input.fulfillmentMethod === '' ? null : (subject.fulfillmentMethods?.find((method) => method.key === input.fulfillmentMethod)?.key ?? null);
-  if (input.fulfillmentMethod !== '' && fulfillmentMethod === null) errors.fulfillmentMethod = 'Choose a fulfillment method from the list, or none.';
   return {
     label: input.label,
     customer_label: input.customerLabel === '' ? input.label : input.customerLabel,
@@ -333,7 +271,7 @@ function statusColumns(errors: FieldErrors, input: StatusFields, { workflow, sub
     kind: kind ?? 'open',
     expected_minutes: minutes,
     waits_on: waitsOn ?? 'shop',
-    customer_email: customerEmail,
+    customer_email: input.customerEmail === '' ? null : input.customerEmail,
     alert_roles: [...new Set(input.alertRoles)],
     initial: input.initial,
     fulfillment_method: fulfillmentMethod,
@@ -349,31 +287,24 @@ interface TransitionRow {
   requires: TransitionRequirement[];
 }
 
-function transitionColumns(errors: FieldErrors, input: TransitionInput, { workflow, subject }: EditContext, ownId: number | null): TransitionRow {
+/** The move's columns from the form, with its spec's messages and those that depend on the rest of the workflow. */
+function transitionColumns(input: TransitionInput, { workflow, subject }: EditContext, ownId: number | null): { errors: FieldErrors; columns: TransitionRow } {
+  const errors = transitionForm.validate(input, { options: transitionOptions(workflow, subject, roleNames) });
   const from = workflow.statuses.get(input.from);
   const to = workflow.statuses.get(input.to);
-  if (!from) errors.from = 'Choose the status it moves from.';
-  if (!to) errors.to = 'Choose the status it moves to.';
-  else if (from && from.key === to.key) errors.to = 'Choose a different status from the one it moves from.';
-  else if (from) {
+  if (from && to && from.key === to.key) errors.to = 'Choose a different status from the one it moves from.';
+  else if (from && to) {
     const twin = workflow.transitions.find((t) => t.from === from.key && t.to === to.key && t.id !== ownId);
     if (twin) errors.to = `There is already a move from “${from.label}” to “${to.label}” (“${twin.label}”): change that one instead.`;
   }
-  checkLabel(errors, 'label', input.label, 'move');
   const intent = transitionIntents.find((choice) => choice === input.intent);
-  if (!intent) errors.intent = 'Choose what the move means.';
-  checkRoles(errors, 'roles', input.roles, 'Choose at least one role that may make this move.');
-  const offered = subject.requirements.map((requirement) => requirement.key);
-  const requires = offered.filter((key) => input.requires.includes(key));
-  if (requires.length !== new Set(input.requires).size) errors.requires = 'Choose what it asks for from the list.';
-  return { from_status: input.from, to_status: input.to, label: input.label, intent: intent ?? 'advance', roles: [...new Set(input.roles)], requires };
+  const requires = subject.requirements.map((requirement) => requirement.key).filter((key) => input.requires.includes(key));
+  return { errors, columns: { from_status: input.from, to_status: input.to, label: input.label, intent: intent ?? 'advance', roles: [...new Set(input.roles)], requires } };
 }
 
-function checkQueueFields(errors: FieldErrors, input: QueueFields): { label: string; position: number; owner_roles: string[] } {
-  checkLabel(errors, 'label', input.label, 'queue');
-  if (!/^-?\d{1,6}$/.test(input.position)) errors.position = 'Enter a whole number: queues are listed from the lowest.';
-  checkRoles(errors, 'ownerRoles', input.ownerRoles, null);
-  return { label: input.label, position: Number(input.position), owner_roles: [...new Set(input.ownerRoles)] };
+function queueColumns(input: QueueFields): { errors: FieldErrors; columns: { label: string; position: number; owner_roles: string[] } } {
+  const errors = queueForm.validate(input, { options: queueOptions(roleNames) });
+  return { errors, columns: { label: input.label, position: Number(input.position), owner_roles: [...new Set(input.ownerRoles)] } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,8 +351,6 @@ function placementMoves(input: NewStatusInput, key: string, kind: StatusKind, wo
   };
   const after = input.after === '' ? undefined : workflow.statuses.get(input.after);
   const onTo = input.onTo === '' ? undefined : workflow.statuses.get(input.onTo);
-  if (input.after !== '' && !after) errors.after = 'Choose a status from the list.';
-  if (input.onTo !== '' && !onTo) errors.onTo = 'Choose a status from the list.';
   if (after && onTo && after.key === onTo.key) errors.onTo = 'Choose a different status from the one it comes after.';
   const direct = after && onTo ? workflow.transitions.find((t) => t.from === after.key && t.to === onTo.key) : undefined;
   if (input.replaceDirect && !direct) {
@@ -483,8 +412,9 @@ async function addQueueForStatus(tx: Tx, workflow: Workflow, key: string, label:
 
 export async function addStatus(db: DbOrTx, actor: Actor, workflowKey: string, input: NewStatusInput, expectedRevision: number): Promise<EditResult> {
   return editWorkflow(db, actor, workflowKey, expectedRevision, 'status-added', async (context) => {
-    const { tx, workflow } = context;
-    const errors: FieldErrors = {};
+    const { tx, workflow, subject } = context;
+    const options = statusOptions(workflow, subject, roleNames);
+    const errors = newStatusForm(subject.noun).validate(input, { only: [...statusChecked, 'after', 'onTo'], options });
     const columns = statusColumns(errors, input, context, null);
     const key = chooseKey(errors, input.key, input.label, (k) => workflow.statuses.get(k)?.label, 'status');
     const nextPosition = await nextTransitionPosition(tx, workflow.key);
@@ -518,7 +448,7 @@ export async function changeStatus(db: DbOrTx, actor: Actor, workflowKey: string
     const { tx, workflow } = context;
     const before = workflow.statuses.get(statusKey);
     if (!before) throw new HttpError(404, 'That status is no longer in the workflow.');
-    const errors: FieldErrors = {};
+    const errors = statusForm(context.subject.noun).validate(input, { only: statusChecked, options: statusOptions(workflow, context.subject, roleNames) });
     const columns = statusColumns(errors, input, context, statusKey);
     refuseIfAny(errors);
     const queueChanges = before.queueKey !== columns.queue_key;
@@ -567,8 +497,7 @@ export async function deleteStatus(db: DbOrTx, actor: Actor, workflowKey: string
 export async function addTransition(db: DbOrTx, actor: Actor, workflowKey: string, input: TransitionInput, expectedRevision: number): Promise<EditResult> {
   return editWorkflow(db, actor, workflowKey, expectedRevision, 'transition-added', async (context) => {
     const { tx, workflow } = context;
-    const errors: FieldErrors = {};
-    const columns = transitionColumns(errors, input, context, null);
+    const { errors, columns } = transitionColumns(input, context, null);
     refuseIfAny(errors);
     const position = positionFor(workflow, columns.intent, await nextTransitionPosition(tx, workflow.key));
     const added = await tx.insertInto('workflow_transitions').values({ workflow: workflow.key, ...columns, position }).returning('id').executeTakeFirstOrThrow();
@@ -585,8 +514,7 @@ function transitionOf(workflow: Workflow, id: number): Transition {
 export async function changeTransition(db: DbOrTx, actor: Actor, workflowKey: string, transitionId: number, input: TransitionInput, expectedRevision: number): Promise<EditResult> {
   return editWorkflow(db, actor, workflowKey, expectedRevision, 'transition-changed', async (context) => {
     const before = transitionOf(context.workflow, transitionId);
-    const errors: FieldErrors = {};
-    const columns = transitionColumns(errors, input, context, transitionId);
+    const { errors, columns } = transitionColumns(input, context, transitionId);
     refuseIfAny(errors);
     await context.tx.updateTable('workflow_transitions').set(columns).where('id', '=', transitionId).execute();
     return { key: String(transitionId), particulars: { before, after: { id: transitionId, ...columns, position: before.position } } };
@@ -606,8 +534,7 @@ export async function deleteTransition(db: DbOrTx, actor: Actor, workflowKey: st
 
 export async function addQueue(db: DbOrTx, actor: Actor, workflowKey: string, input: NewQueueInput, expectedRevision: number): Promise<EditResult> {
   return editWorkflow(db, actor, workflowKey, expectedRevision, 'queue-added', async ({ tx, workflow }) => {
-    const errors: FieldErrors = {};
-    const columns = checkQueueFields(errors, input);
+    const { errors, columns } = queueColumns(input);
     const key = chooseKey(errors, input.key, input.label, (k) => workflow.queues.find((queue) => queue.key === k)?.label, 'queue');
     refuseIfAny(errors);
     await tx.insertInto('queues').values({ workflow: workflow.key, key, ...columns }).execute();
@@ -624,8 +551,7 @@ function queueOf(workflow: Workflow, key: string): Queue {
 export async function changeQueue(db: DbOrTx, actor: Actor, workflowKey: string, queueKey: string, input: QueueFields, expectedRevision: number): Promise<EditResult> {
   return editWorkflow(db, actor, workflowKey, expectedRevision, 'queue-changed', async ({ tx, workflow }) => {
     const before = queueOf(workflow, queueKey);
-    const errors: FieldErrors = {};
-    const columns = checkQueueFields(errors, input);
+    const { errors, columns } = queueColumns(input);
     refuseIfAny(errors);
     await tx.updateTable('queues').set(columns).where('workflow', '=', workflow.key).where('key', '=', queueKey).execute();
     return { key: queueKey, particulars: { before, after: { key: queueKey, ...columns } } };

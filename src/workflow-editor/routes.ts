@@ -2,11 +2,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { listRoles } from '../accounts/users.js';
-import { transitionIntents, type StatusKind, type TransitionIntent, type WaitsOn } from '../db/types.js';
 import { eventsWithActors } from '../events/history.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
-import { formChecked, formList, formText } from '../platform/forms.js';
-import { Form, Id, NoQuery, Repeated, Text, Version } from '../platform/schemas.js';
+import { formText } from '../platform/forms.js';
+import { Form, Id, NoQuery, Text, Version } from '../platform/schemas.js';
 import type { Status, Workflow } from '../workflow/definition.js';
 import { workflowDiagram } from './diagram.js';
 import {
@@ -23,7 +22,6 @@ import {
   deleteStatus,
   deleteTransition,
   listWorkflows,
-  newQueueChoice,
   queueInputOf,
   readWorkflow,
   statusInputOf,
@@ -35,6 +33,7 @@ import {
   type StatusFields,
   type TransitionInput,
 } from './editor.js';
+import { intentLabels, kindLabels, newQueueForm, newStatusForm, queueForm, queueOptions, statusForm, statusOptions, transitionForm, transitionOptions, waitsOnLabels } from './forms.js';
 import { subjectType } from '../workflow/subjects.js';
 import { queueCounts } from '../workflow/queue-changes.js';
 
@@ -45,46 +44,17 @@ const StatusParams = Type.Object({ workflow: Key, status: Key });
 const QueueParams = Type.Object({ workflow: Key, queue: Key });
 const TransitionParams = Type.Object({ workflow: Key, id: Id });
 
-const choice = Text(100);
-const roleList = Repeated(Text(40), 20);
-const statusFields = {
-  label: Text(1000),
-  customerLabel: Text(1000),
-  queueKey: choice,
-  kind: choice,
-  expectedAmount: Text(100),
-  expectedUnit: choice,
-  waitsOn: choice,
-  customerEmail: choice,
-  alertRoles: roleList,
-  initial: Text(10),
-  fulfillmentMethod: choice,
-  revision: Version,
-};
-const NewStatusForm = Form({ ...statusFields, key: Text(200), after: choice, onTo: choice, replaceDirect: Text(10), holdAndCancel: Text(10) });
-const EditStatusForm = Form(statusFields);
-const TransitionForm = Form({ from: choice, to: choice, label: Text(1000), intent: choice, roles: roleList, requires: Repeated(Text(60), 20), revision: Version });
-const queueFields = { label: Text(1000), position: Text(100), ownerRoles: roleList, revision: Version };
-const NewQueueForm = Form({ ...queueFields, key: Text(200) });
-const EditQueueForm = Form(queueFields);
+// The status forms' labels name what the workflow moves (an item); their fields, and so the body
+// schemas and the reading, are the same for every workflow.
+const newStatusSpec = newStatusForm('item');
+const statusSpec = statusForm('item');
+const NewStatusForm = newStatusSpec.schema({ revision: Version });
+const EditStatusForm = statusSpec.schema({ revision: Version });
+const TransitionForm = transitionForm.schema({ revision: Version });
+const NewQueueForm = newQueueForm.schema({ revision: Version });
+const EditQueueForm = queueForm.schema({ revision: Version });
 const DeleteForm = Form({ revision: Version, confirm: Text(10) });
 
-/** What each choice means, in the shop's words. */
-const intentLabels: Record<TransitionIntent, string> = {
-  start: 'Starts work',
-  advance: 'Moves it along',
-  built: 'Marks it built',
-  complete: 'Completes it',
-  hold: 'Puts it on hold',
-  resume: 'Resumes it after a hold',
-  cancel: 'Cancels it',
-  reopen: 'Reopens it',
-  back: 'Sends it back',
-  approve: 'Approves it',
-  reject: 'Rejects it',
-};
-const kindLabels: Record<StatusKind, string> = { open: 'Open (being worked on or waiting)', hold: 'On hold', completed: 'Completed', cancelled: 'Cancelled' };
-const waitsOnLabels: Record<WaitsOn, string> = { shop: 'The shop', customer: 'The customer', vendor: 'A vendor' };
 const actionLabels: Record<string, string> = {
   'status-added': 'added the status',
   'status-changed': 'changed the status',
@@ -120,52 +90,6 @@ interface FormState<Values> {
   revision: number | string;
 }
 
-function statusInput(body: unknown): StatusFields {
-  return {
-    label: formText(body, 'label'),
-    customerLabel: formText(body, 'customerLabel'),
-    queueKey: formText(body, 'queueKey'),
-    kind: formText(body, 'kind'),
-    expectedAmount: formText(body, 'expectedAmount'),
-    expectedUnit: formText(body, 'expectedUnit'),
-    waitsOn: formText(body, 'waitsOn'),
-    customerEmail: formText(body, 'customerEmail'),
-    alertRoles: formList(body, 'alertRoles'),
-    initial: formChecked(body, 'initial'),
-    fulfillmentMethod: formText(body, 'fulfillmentMethod'),
-  };
-}
-
-function newStatusInput(body: unknown): NewStatusInput {
-  return {
-    ...statusInput(body),
-    key: formText(body, 'key'),
-    after: formText(body, 'after'),
-    onTo: formText(body, 'onTo'),
-    replaceDirect: formChecked(body, 'replaceDirect'),
-    holdAndCancel: formChecked(body, 'holdAndCancel'),
-  };
-}
-
-function transitionInput(body: unknown): TransitionInput {
-  return {
-    from: formText(body, 'from'),
-    to: formText(body, 'to'),
-    label: formText(body, 'label'),
-    intent: formText(body, 'intent'),
-    roles: formList(body, 'roles'),
-    requires: formList(body, 'requires'),
-  };
-}
-
-function queueInput(body: unknown): QueueFields {
-  return { label: formText(body, 'label'), position: formText(body, 'position'), ownerRoles: formList(body, 'ownerRoles') };
-}
-
-function newQueueInput(body: unknown): NewQueueInput {
-  return { ...queueInput(body), key: formText(body, 'key') };
-}
-
 function submittedRevision(body: unknown): number {
   const revision = formText(body, 'revision');
   return revision === '' ? -1 : Number(revision);
@@ -197,16 +121,20 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
     const subject = subjectType(workflow.subjectType);
     return {
       roles: await listRoles(db),
-      queues: workflow.queues,
       statuses: [...workflow.statuses.values()],
-      kinds: Object.entries(kindLabels).map(([key, label]) => ({ key, label })),
-      waitsOn: Object.entries(waitsOnLabels).map(([key, label]) => ({ key, label })),
-      intents: transitionIntents.map((key) => ({ key, label: intentLabels[key] })),
       customerEmails: subject.customerEmails,
       requirements: subject.requirements,
-      fulfillmentMethods: subject.fulfillmentMethods ?? [],
       noun: subject.noun,
-      newQueueChoice,
+    };
+  }
+
+  /** The forms' specs, worded for the workflow, and the lists their fields choose from. */
+  function formsFor(workflow: Workflow, roles: { name: string; label: string }[]) {
+    const subject = subjectType(workflow.subjectType);
+    const roleOptions = roles.map((role) => ({ value: role.name, label: role.label }));
+    return {
+      specs: { newStatus: newStatusForm(subject.noun), status: statusForm(subject.noun), transition: transitionForm, newQueue: newQueueForm, queue: queueForm },
+      fieldOptions: { status: statusOptions(workflow, subject, roleOptions), transition: transitionOptions(workflow, subject, roleOptions), queue: queueOptions(roleOptions) },
     };
   }
 
@@ -244,6 +172,7 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
     const fresh = <Values>(values: Values): FormState<Values> => ({ values, errors: {}, revision: workflow.revision });
     const events = await eventsWithActors(db).where('events.subject_type', '=', 'workflow').where('events.subject_id', '=', workflow.id).limit(12).execute();
     const changes = events.map((event) => ({ occurredAt: event.occurredAt, who: event.actorName ?? event.actorVia ?? 'Traveler', what: describeChange(event, workflow) }));
+    const lists = await choices(workflow);
     return reply.page(
       'workflow-editor/show',
       {
@@ -251,7 +180,8 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
         wide: true,
         workflow,
         diagram: workflowDiagram(workflow),
-        choices: await choices(workflow),
+        choices: lists,
+        ...formsFor(workflow, lists.roles),
         itemCounts: await queueCounts(db, key),
         changes,
         intentLabels,
@@ -272,7 +202,8 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
   }
 
   async function editPage(reply: FastifyReply, view: string, title: string, workflow: Workflow, data: Record<string, unknown>, statusCode = 200) {
-    return reply.page(view, { title, workflow, choices: await choices(workflow), intentLabels, kindLabels, waitsOnLabels, conflict: statusCode === 409, ...data }, statusCode);
+    const lists = await choices(workflow);
+    return reply.page(view, { title, workflow, choices: lists, ...formsFor(workflow, lists.roles), intentLabels, kindLabels, waitsOnLabels, conflict: statusCode === 409, ...data }, statusCode);
   }
 
   function statusOr404(workflow: Workflow, key: string): Status {
@@ -298,7 +229,7 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const key = request.params.workflow;
       await workflowOr404(key);
-      const values = newStatusInput(request.body);
+      const values = newStatusSpec.read(request.body);
       return saveOrShowAgain(
         request,
         reply,
@@ -323,7 +254,7 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const key = request.params.workflow;
       const status = statusOr404(await workflowOr404(key), request.params.status);
-      const values = statusInput(request.body);
+      const values = statusSpec.read(request.body);
       return saveOrShowAgain(
         request,
         reply,
@@ -374,7 +305,7 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const key = request.params.workflow;
       await workflowOr404(key);
-      const values = transitionInput(request.body);
+      const values = transitionForm.read(request.body);
       return saveOrShowAgain(
         request,
         reply,
@@ -405,7 +336,7 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const key = request.params.workflow;
       const transition = transitionOr404(await workflowOr404(key), request.params.id);
-      const values = transitionInput(request.body);
+      const values = transitionForm.read(request.body);
       return saveOrShowAgain(
         request,
         reply,
@@ -449,7 +380,7 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const key = request.params.workflow;
       await workflowOr404(key);
-      const values = newQueueInput(request.body);
+      const values = newQueueForm.read(request.body);
       return saveOrShowAgain(
         request,
         reply,
@@ -480,7 +411,7 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const key = request.params.workflow;
       const queue = queueOr404(await workflowOr404(key), request.params.queue);
-      const values = queueInput(request.body);
+      const values = queueForm.read(request.body);
       return saveOrShowAgain(
         request,
         reply,

@@ -318,6 +318,8 @@ t.test('an admin adds Proof approval from the page; this instance sees it at onc
   t.match(page.body, /<title id="wf-production-title">Production workflow/);
   t.match(page.body, /id="status-pending"/);
   t.match(page.body, /action="\/admin\/workflows\/production\/statuses#add-status"/);
+  const ids = [...page.body.matchAll(/ id="([^"]+)"/g)].map((match) => match[1]);
+  t.same(ids.filter((id, index) => ids.indexOf(id) !== index), [], 'its three forms share no field id (each has a “label”)');
 
   const added = await admin.post('/admin/workflows/production/statuses', {
     label: 'Proof approval',
@@ -375,7 +377,7 @@ t.test('a status added and deleted from the pages takes its moves with it', asyn
     revision: revisionIn(page.body),
   });
   t.equal(added.statusCode, 422, 'it cannot go back to where it came from by the same form');
-  t.match(added.body, /<small id="ns-onTo-error" class="field-error">Choose a different status from the one it comes after\.<\/small>/);
+  t.match(added.body, /<small id="field-onTo-error" class="field-error">Choose a different status from the one it comes after\.<\/small>/);
 
   const again = await admin.post('/admin/workflows/production/statuses', { label: 'Waiting for parts', key: 'parts', queueKey: 'wip', kind: 'open', waitsOn: 'vendor', after: 'in_progress', revision: revisionIn(page.body) });
   t.equal(again.statusCode, 422, 'with no way out it is a dead end');
@@ -438,10 +440,10 @@ t.test('a refused form comes back with the input kept and the message beside the
     revision: revisionIn(page.body),
   });
   t.equal(invalid.statusCode, 422);
-  t.match(invalid.body, /<small id="nt-to-error" class="field-error">Choose a different status from the one it moves from\.<\/small>/);
-  t.match(invalid.body, /<small id="nt-roles-error" class="field-error">Choose roles from the list\.<\/small>/);
+  t.match(invalid.body, /<small id="field-to-error" class="field-error">Choose a different status from the one it moves from\.<\/small>/);
+  t.match(invalid.body, /<small id="field-roles-error" class="field-error">Choose roles from the list\.<\/small>/);
   t.match(invalid.body, /value="Loop &lt;b&gt;de&lt;\/b&gt; loop"/, 'the label is kept, escaped');
-  t.match(invalid.body, /<select id="nt-intent" name="intent"[^>]*>[\s\S]*?<option value="back" selected>/, 'the intent is kept');
+  t.match(invalid.body, /<select id="field-intent" name="intent"[^>]*>[\s\S]*?<option value="back" selected>/, 'the intent is kept');
   t.match(invalid.body, /name="roles" value="sales" checked/, 'the roles are kept');
   t.match(invalid.body, /name="requires" value="reason" checked/);
   t.match(invalid.body, /<a href="#add-transition">See what to fix/);
@@ -451,7 +453,7 @@ t.test('a refused form comes back with the input kept and the message beside the
   t.match(graph.body, /Not saved: “Limbo” cannot be reached from where items start \(“Pending”\)/);
   t.match(graph.body, /id="ns-label" name="label" type="text" value="Limbo"/);
   t.match(graph.body, /<option value="vendor" selected>/);
-  t.match(graph.body, /id="ns-expectedAmount" name="expectedAmount" inputmode="decimal" value="3"/);
+  t.match(graph.body, /id="field-expectedAmount" name="expectedAmount" inputmode="decimal" value="3"/);
 
   const holding = await admin.get('/admin/workflows/production/queues/wip');
   const refusal = await admin.post('/admin/workflows/production/queues/wip/delete', { revision: revisionIn(holding.body) });
