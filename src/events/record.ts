@@ -18,7 +18,12 @@ export interface EventInput {
 
 /** Appends one row to the events table, the history every module reads from. */
 export async function recordEvent(db: DbOrTx, actor: Actor, event: EventInput): Promise<void> {
-  await db
+  await eventInsert(db, actor, event).execute();
+}
+
+/** The insert recordEvent runs, for a caller that folds it into a statement of its own. */
+export function eventInsert(db: DbOrTx, actor: Actor, event: EventInput) {
+  return db
     .insertInto('events')
     .values({
       actor_user_id: actor.userId,
@@ -30,6 +35,5 @@ export async function recordEvent(db: DbOrTx, actor: Actor, event: EventInput): 
       to_status: event.toStatus ?? null,
       note: event.note ?? null,
       particulars: JSON.stringify(event.particulars ?? {}),
-    })
-    .execute();
+    });
 }

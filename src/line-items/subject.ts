@@ -4,16 +4,16 @@ import type { FieldErrors } from '../platform/errors.js';
 import { ValidationError } from '../platform/errors.js';
 import { itemLabel } from '../platform/format.js';
 import type { QueueSet } from '../workflow/navigation.js';
-import type { SubjectType, TransitionContext } from '../workflow/subjects.js';
+import { holdsWorkflowShape, type SubjectType, type TransitionContext } from '../workflow/subjects.js';
 import { fulfillmentMethods, isFulfillmentMethod } from './fulfillment.js';
-import { lineItems } from './queries.js';
+import { lineItemRows } from './queries.js';
 
 /** The workflow line items move through. */
 export const lineItemWorkflow = 'production';
 
-/** A line item as pages show it, with what a transition needs of its order and customer, locked. */
+/** A line item with what a transition and its effects need of its order and customer, locked. */
 async function lockLineItem(tx: Tx, id: number) {
-  return lineItems(tx)
+  return lineItemRows(tx)
     .innerJoin('orders', 'orders.id', 'line_items.order_id')
     .innerJoin('customers', 'customers.id', 'orders.customer_id')
     .select([
@@ -23,6 +23,8 @@ async function lockLineItem(tx: Tx, id: number) {
       'orders.customer_emails_muted as muted',
       'customers.email as customerEmail',
       'customers.email_updates as customerWantsEmail',
+      sql<boolean>`exists (select 1 from work_logs w where w.line_item_id = line_items.id and w.ended_at is null)`.as('clockRunning'),
+      holdsWorkflowShape(sql.ref('line_items.workflow')),
     ])
     .where('line_items.id', '=', id)
     // The item, then its order: the lock order of every transaction (src/db/transaction.ts).

@@ -8,7 +8,7 @@ import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../
 import { roles as roleNames } from '../platform/permissions.js';
 import { loadWorkflow, type Queue, type Status, type Transition, type Workflow } from '../workflow/definition.js';
 import { touchWorkflowQueues } from '../workflow/queue-changes.js';
-import { subjectType, type SubjectRow, type SubjectType } from '../workflow/subjects.js';
+import { reshapeWorkflow, subjectType, type SubjectRow, type SubjectType } from '../workflow/subjects.js';
 import {
   newQueueChoice,
   newQueueForm,
@@ -452,8 +452,8 @@ export async function changeStatus(db: DbOrTx, actor: Actor, workflowKey: string
     const columns = statusColumns(errors, input, context, statusKey);
     refuseIfAny(errors);
     const queueChanges = before.queueKey !== columns.queue_key;
-    // Waits for moves into the status still in flight, so the count below includes them.
-    if (queueChanges) await tx.selectFrom('workflow_statuses').select('key').where('workflow', '=', workflow.key).where('key', '=', statusKey).forUpdate().execute();
+    // Waits for moves still in flight (and holds off new ones), so the count below includes them.
+    if (queueChanges) await reshapeWorkflow(tx, workflow.key);
     if (columns.queue_key === newQueueChoice) columns.queue_key = await addQueueForStatus(tx, workflow, statusKey, columns.label, before);
     await tx.updateTable('workflow_statuses').set(columns).where('workflow', '=', workflow.key).where('key', '=', statusKey).execute();
     if (queueChanges) {

@@ -3,11 +3,11 @@ import type { DbOrTx, Tx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { TransitionIntent } from '../db/types.js';
 import { lastActor } from '../events/history.js';
-import { recordEvent, type Actor } from '../events/record.js';
+import { eventInsert, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { statusFromRow, transitionFromRow, type Status, type Transition } from './definition.js';
 import { queueDeltas } from './queue-changes.js';
-import { effectsOf, subjectType, type EffectResult, type SubjectRow, type TransitionContext, type TransitionInput } from './subjects.js';
+import { effectsOf, holdWorkflowShape, subjectType, type EffectResult, type SubjectRow, type TransitionContext, type TransitionInput } from './subjects.js';
 
 export interface TransitionActor extends Actor {
   userId: number;
@@ -108,21 +108,6 @@ function holdBookkeeping(row: SubjectRow, from: Status, to: Status, reason: stri
   return {};
 }
 
-/**
- * The queues of both statuses, locked against an admin moving a status to another queue until
- * this transaction ends: the counts are applied to the queues the statuses are in when it commits.
- */
-async function queuesNow(tx: Tx, workflow: string, from: string, to: string): Promise<Map<string, string | null>> {
-  const rows = await tx
-    .selectFrom('workflow_statuses')
-    .select(['key', 'queue_key'])
-    .where('workflow', '=', workflow)
-    .where('key', 'in', [from, to])
-    .forKeyShare()
-    .execute();
-  return new Map(rows.map((row) => [row.key, row.queue_key]));
-}
-
 /** The engine's own requirements; the subject type checks the rest. */
 function checkInput<Row extends SubjectRow>(context: TransitionContext<Row>): FieldErrors {
   const errors: FieldErrors = {};
@@ -144,9 +129,10 @@ function checkInput<Row extends SubjectRow>(context: TransitionContext<Row>): Fi
 export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx, { type, id }: SubjectRef, actor: TransitionActor, request: TransitionRequest): Promise<TransitionOutcome<Row>> {
   const subject = subjectType(type);
   return inTransaction(db, async (tx) => {
-    const row = (await subject.lockAndLoad(tx, id)) as Row | undefined;
+    const row = (await subject.lockAndLoad(tx, id)) as (Row & { shapeHeld?: boolean }) | undefined;
     if (!row) throw new HttpError(404, `That ${subject.noun} no longer exists.`);
     const label = subject.label(row);
+    if (!row.shapeHeld) await holdWorkflowShape(tx, row.workflow);
     const place = await placeOf(tx, row.workflow, row.status);
     if (row.version !== request.expectedVersion) {
       throw new SubjectConflictError(label, place.from.label, row.version, await lastActor(tx, type, row.id));
@@ -171,15 +157,8 @@ export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx
       ...subject.columns?.(context),
     };
     const assignments = sql.join(Object.entries(columns).map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
-    const queues = await queuesNow(tx, row.workflow, place.from.key, to.key);
-    const deltas = queueDeltas(row.workflow, queues.get(place.from.key) ?? null, queues.get(to.key) ?? null);
-    // The move and its effect on the queue counts in one statement: one round trip less inside the transaction.
-    const counted = deltas.length === 0 ? sql`` : sql`, counted as (insert into queue_changes (workflow, queue_key, delta) values ${sql.join(deltas.map((d) => sql`(${d.workflow}, ${d.queue_key}, ${d.delta}::int)`))})`;
-    const moved = await sql<{ version: number }>`
-      with moved as (update ${sql.table(subject.table)} set ${assignments} where id = ${row.id} returning version)${counted}
-      select version from moved`.execute(tx);
-
-    await recordEvent(tx, actor, {
+    const deltas = queueDeltas(row.workflow, place.from.queueKey, to.queueKey);
+    const event = eventInsert(tx, actor, {
       subjectType: type,
       subjectId: row.id,
       action: 'status-changed',
@@ -188,6 +167,11 @@ export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx
       note: reason ?? undefined,
       particulars: { label, transition: chosen.label, intent: chosen.intent, ...subject.particulars?.(context) },
     });
+    // The move, its effect on the queue counts and its event in one statement: two round trips less inside the transaction.
+    const counted = deltas.length === 0 ? sql`` : sql`, counted as (insert into queue_changes (workflow, queue_key, delta) values ${sql.join(deltas.map((d) => sql`(${d.workflow}, ${d.queue_key}, ${d.delta}::int)`))})`;
+    const moved = await sql<{ version: number }>`
+      with moved as (update ${sql.table(subject.table)} set ${assignments} where id = ${row.id} returning version)${counted}, logged as (${event})
+      select version from moved`.execute(tx);
 
     const outcome: TransitionOutcome<Row> = { subjectId: row.id, label, row, from: place.from, to, transition: chosen, version: moved.rows[0]!.version, mailQueued: false, orderCompleted: false };
     for (const effect of effectsOf(type)) {

@@ -1,8 +1,31 @@
+import { sql, type AliasedRawBuilder, type Expression } from 'kysely';
 import type { Tx } from '../db/database.js';
 import type { FulfillmentMethod, TransitionRequirement } from '../db/types.js';
 import type { Actor } from '../events/record.js';
 import type { FieldErrors } from '../platform/errors.js';
 import type { Status, Transition } from './definition.js';
+
+/**
+ * Holds off an admin moving one of the workflow's statuses to another queue until the
+ * transaction ends, so the queue counts a move writes go to the queues its statuses are in
+ * when it commits. A shared advisory lock: moves never wait for each other, and unlike a row
+ * lock on the status rows every move shares, it writes nothing (the workflow editor takes it
+ * exclusively). It must be held before the workflow is read, so that read sees any change just
+ * committed: lock-and-load selects it, as `shapeHeld`.
+ */
+export function holdsWorkflowShape(workflow: Expression<string>): AliasedRawBuilder<boolean, 'shapeHeld'> {
+  return sql<boolean>`(pg_advisory_xact_lock_shared(hashtext('traveler:workflow-shape'), hashtext(${workflow}))::text = '')`.as('shapeHeld');
+}
+
+/** The same lock for a subject type whose lock-and-load does not take it. */
+export async function holdWorkflowShape(tx: Tx, workflow: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock_shared(hashtext('traveler:workflow-shape'), hashtext(${workflow}))`.execute(tx);
+}
+
+/** The workflow editor's side: waits for the moves in flight, holds off new ones, until it commits. */
+export async function reshapeWorkflow(tx: Tx, workflow: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('traveler:workflow-shape'), hashtext(${workflow}))`.execute(tx);
+}
 
 /** What a person typed along with a transition: a reason, a tracking number, and so on. */
 export type TransitionInput = Partial<Record<'reason' | 'fulfillmentMethod' | 'carrier' | 'tracking', string>>;
@@ -57,8 +80,12 @@ export interface SubjectType<Row extends SubjectRow = SubjectRow> {
   table: string;
   /** "item", "job": how messages name one. */
   noun: string;
-  /** Locks the row (and, before it in the lock order, its children) and reads what transitions need. */
-  lockAndLoad(tx: Tx, id: number): Promise<Row | undefined>;
+  /**
+   * Locks the row (and, before it in the lock order, its children) and reads what transitions
+   * need. A subject that also selects `holdsWorkflowShape(<table>.workflow)` saves the engine a
+   * round trip (it takes that lock itself otherwise).
+   */
+  lockAndLoad(tx: Tx, id: number): Promise<(Row & { shapeHeld?: boolean }) | undefined>;
   /** "1042 · 2/4". */
   label(row: Row): string;
   /** The requirements transitions of its workflows may carry, with what the editor calls them. */
