@@ -28,6 +28,9 @@ import { loadNavigation } from './workflow/navigation.js';
 import { lineItemQueues } from './line-items/subject.js';
 import { filterChoiceLists, type FilterChoiceLists } from './production/filter-choices.js';
 import { WorkflowCache } from './workflow/definition.js';
+import { ShopClockCache } from './settings/calendar.js';
+import { DurationStatsCache } from './monitoring/durations.js';
+import { lineItemWorkflow } from './line-items/subject.js';
 import { installModules, modules } from './modules.js';
 import { ShopNameCache } from './settings/settings.js';
 
@@ -39,6 +42,10 @@ declare module 'fastify' {
     shopName(): string;
     /** Every workflow as this instance last read it; edits apply within `workflowCheckMs`. */
     workflows: WorkflowCache;
+    /** The shop's business clock (working days, hours, holidays); a saved calendar applies within `workflowCheckMs`. */
+    shopClock: ShopClockCache;
+    /** Recent working time per status, for forecasts; rewritten every ten minutes by the monitoring job. */
+    durations: DurationStatsCache;
     /** People or passwords changed: sessions are read afresh from the database. */
     forgetSessions(): void;
     /** Machines, materials and people for the queue filters; invalidate() after changing them. */
@@ -116,6 +123,8 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
   );
   app.decorate('mail', mail);
   app.decorate('workflows', new WorkflowCache(db, workflowCheckMs));
+  app.decorate('shopClock', new ShopClockCache(db, config.shopTimezone, workflowCheckMs));
+  app.decorate('durations', new DurationStatsCache(db, lineItemWorkflow));
   app.decorate('filterChoices', filterChoiceLists(db));
   app.decorate('queuePages', new QueuePageCache(queuePagesKept, queuePagesFreshMs));
   app.decorate('changeNumbers', new ChangeNumbers(db, changeNumbersFreshMs));

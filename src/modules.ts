@@ -1,10 +1,12 @@
 import { accounts } from './accounts/index.js';
+import { batches } from './batches/index.js';
 import { catalog } from './catalog/index.js';
 import { customers } from './customers/index.js';
 import { dashboard } from './dashboard/index.js';
 import { kiosk } from './kiosk/index.js';
 import { lineItems } from './line-items/index.js';
 import { mail } from './mail/index.js';
+import { monitoring } from './monitoring/index.js';
 import type { TravelerModule } from './module.js';
 import { notifications } from './notifications/index.js';
 import { operations } from './ops/index.js';
@@ -25,7 +27,7 @@ const workflowEngine: TravelerModule = {
 };
 
 /** Every module of Traveler, in the order their navigation links appear (bar first, then the Admin menu). */
-export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
+export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, batches, customers, production, lineItems, monitoring, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
 
 /**
  * Registers what the modules add beyond routes and jobs: subject types, the effects hung off

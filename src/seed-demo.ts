@@ -10,7 +10,7 @@ try {
   await migrateToLatest(database.db);
   const started = Date.now();
   installModules();
-  const summary = await seedDemoShop(database.db);
+  const summary = await seedDemoShop(database.db, { timeZone: config.shopTimezone });
   await database.db.updateTable('shop_settings').set({ shop_name: 'Northside Signs (demo)' }).where('shop_name', '=', 'Our shop').execute();
   console.log(
     `Demo shop ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.users} people, ${summary.customers} customers, ${summary.orders} orders, ${summary.items} line items.\n` +

@@ -52,6 +52,40 @@ export interface ShopSettingsTable {
   version: Generated<number>;
   customer_emails_enabled: Generated<boolean>;
   customer_email_delay_seconds: Generated<number>;
+  work_days: Generated<number[]>;
+  work_day_starts_minute: Generated<number>;
+  work_day_ends_minute: Generated<number>;
+}
+
+export interface StatusDurationsTable {
+  workflow: string;
+  status: string;
+  scope: string;
+  samples: number;
+  p50_ms: number;
+  p85_ms: number;
+  refreshed_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface BatchesTable {
+  id: Generated<number>;
+  name: string;
+  notes: Generated<string>;
+  created_by: number | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  version: Generated<number>;
+}
+
+export interface BatchItemsTable {
+  batch_id: number;
+  line_item_id: number;
+  added_at: CreatedAt;
+}
+
+export interface ShopHolidaysTable {
+  day: string;
+  name: string;
 }
 
 export interface EventsTable {
@@ -364,6 +398,10 @@ export interface Database {
   user_roles: UserRolesTable;
   sessions: SessionsTable;
   shop_settings: ShopSettingsTable;
+  shop_holidays: ShopHolidaysTable;
+  status_durations: StatusDurationsTable;
+  batches: BatchesTable;
+  batch_items: BatchItemsTable;
   events: EventsTable;
   outbox: OutboxTable;
   access_tokens: AccessTokensTable;

@@ -6,6 +6,14 @@ import { createCustomer } from '../customers/customers.js';
 import { createOrder, type ItemInput } from '../orders/orders.js';
 import type { Role } from '../platform/permissions.js';
 import { transition } from '../workflow/engine.js';
+import { batchItems } from '../batches/batches.js';
+import type { Actor } from '../events/record.js';
+import { BusinessClock } from '../monitoring/business-time.js';
+import { refreshDurationStats } from '../monitoring/durations.js';
+import { getStoredCalendar, shopCalendarOf, updateShopCalendar } from '../settings/calendar.js';
+
+const hourMs = 3_600_000;
+const dayMs = 24 * hourMs;
 
 export const demoPassword = 'traveler-demo';
 /** Everyone in production can sign in at the demo kiosks with this PIN. */
@@ -75,7 +83,7 @@ export interface DemoSummary {
  * Fills an empty shop with a believable sign shop: machines, materials, ten people, thirty
  * customers and 200 orders whose items have moved through the real transition function.
  */
-export async function seedDemoShop(db: Db, options: { orders?: number } = {}): Promise<DemoSummary> {
+export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?: string } = {}): Promise<DemoSummary> {
   const existing = await db.selectFrom('orders').select('id').limit(1).executeTakeFirst();
   if (existing) throw new Error('This shop already has orders; demo data goes only into an empty shop.');
   const random = randomSequence(42);
@@ -167,14 +175,25 @@ export async function seedDemoShop(db: Db, options: { orders?: number } = {}): P
     items += itemCount;
     // Older orders are further along: each item independently goes some way down the line.
     const progress = Math.min(1, (orderCount - n) / orderCount + 0.15);
+    // And older: the first order came in about five weeks ago, the last one today. Each move
+    // happens some working hours after the one before, so time in status, lateness and
+    // forecasts from history have something real to show.
+    const placedAt = Date.now() - ((orderCount - n) / orderCount) * 35 * dayMs;
+    await sql`update line_items set created_at = ${new Date(placedAt)}, status_entered_at = ${new Date(placedAt)} where order_id = ${order.id}`.execute(db);
+    await sql`update orders set created_at = ${new Date(placedAt)} where id = ${order.id}`.execute(db);
     const rows = await db.selectFrom('line_items').select(['id', 'fulfillment_method']).where('order_id', '=', order.id).orderBy('position').execute();
     for (const row of rows) {
       const builder = pick(builders);
       const act = { userId: builder.id, roles: builder.roles, via: 'demo data' };
       let version = 1;
+      let movedAt = placedAt;
       const step = async (toStatus: string, extra: Record<string, string> = {}) => {
         const outcome = await transition(db, { type: 'line_item', id: row.id }, act, { expectedVersion: version, to: toStatus, input: extra });
         version = outcome.version;
+        movedAt = Math.min(Date.now() - 60_000, movedAt + (4 + random() * 40) * hourMs);
+        const at = new Date(movedAt);
+        await sql`update events set occurred_at = ${at} where id = (select max(id) from events where subject_type = 'line_item' and subject_id = ${row.id})`.execute(db);
+        await sql`update line_items set status_entered_at = ${at} where id = ${row.id}`.execute(db);
       };
       const roll = random();
       if (roll < 0.04) {
@@ -190,9 +209,36 @@ export async function seedDemoShop(db: Db, options: { orders?: number } = {}): P
       await step(done, row.fulfillment_method === 'shipping' ? { carrier: 'UPS', tracking: `1Z999AA1${String(row.id).padStart(10, '0')}` } : {});
     }
   }
+  await demoMonitoring(db, actor, options.timeZone ?? 'UTC', machineIds);
   // The demo's history is not news: nobody should find 300 "new" emails and alerts waiting.
   await db.deleteFrom('customer_updates').execute();
   await db.deleteFrom('outbox').where('template', '=', 'sales-alert').execute();
   await db.updateTable('alerts').set({ read_at: sql<Date>`now()` }).execute();
   return { users: people.length, customers: customerIds.length, orders: orderCount, items };
+}
+
+/** Holidays on the shop calendar, two batches, and the duration statistics forecasts start from. */
+async function demoMonitoring(db: Db, actor: Actor, timeZone: string, machineIds: Map<string, number>): Promise<void> {
+  const year = new Date().getUTCFullYear();
+  const holidays = [`${year}-12-25 Christmas Day`, `${year}-12-26 Boxing Day`, `${year + 1}-01-01 New Year’s Day`, `${year + 1}-05-25 Memorial Day`, `${year + 1}-07-05 Independence Day (observed)`];
+  const { version } = await db.selectFrom('shop_settings').select('version').executeTakeFirstOrThrow();
+  await updateShopCalendar(db, actor, { workDays: ['1', '2', '3', '4', '5'], opensAt: '08:00', closesAt: '17:00', holidays: holidays.join('\n'), version });
+
+  const menuBoards = await db.selectFrom('line_items').select('id').where('description', '=', 'PVC menu board').orderBy('id').limit(40).execute();
+  if (menuBoards.length > 0) {
+    await batchItems(db, actor, { batchId: '', name: 'Spring menu boards', notes: 'Every menu board for the spring refresh, across orders.' }, menuBoards.map((row) => row.id), 'demo data');
+  }
+  const routed = await db
+    .selectFrom('line_items')
+    .select('id')
+    .where('machine_id', '=', machineIds.get('CNC router')!)
+    .where('status', 'in', ['pending', 'in_progress', 'on_hold'])
+    .orderBy('id')
+    .limit(60)
+    .execute();
+  if (routed.length > 0) {
+    await batchItems(db, actor, { batchId: '', name: 'Router backlog', notes: 'Open work on the CNC router.' }, routed.map((row) => row.id), 'demo data');
+  }
+  const stored = await getStoredCalendar(db);
+  await refreshDurationStats(db, 'production', new BusinessClock(shopCalendarOf(stored, timeZone)));
 }

@@ -115,7 +115,7 @@ export async function kioskRoutes(fastify: FastifyInstance) {
 
   async function itemPanel(kiosk: KioskContext, itemId: number, extra: ActionAnswer = {}) {
     const workflow = await app.workflows.get(lineItemWorkflow);
-    const record = await itemRecord(db, workflow, itemId);
+    const record = await itemRecord(db, workflow, itemId, { clock: await app.shopClock.get(), history: await app.durations.lookup() });
     if (!record) return { missing: true as const, ...extra };
     const { item, worked } = record;
     return {

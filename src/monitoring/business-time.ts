@@ -138,15 +138,3 @@ export class BusinessClock {
     this.lastDay = last;
   }
 }
-
-/** "2 d 3 h" in working time, for a shop whose working day is `dayMinutes` long. */
-export function workingDuration(ms: number, dayMinutes: number): string {
-  const minutes = Math.max(0, Math.round(ms / minuteMs));
-  if (minutes < 60) return `${minutes} min`;
-  const days = dayMinutes > 0 ? Math.floor(minutes / dayMinutes) : 0;
-  const rest = minutes - days * dayMinutes;
-  const hours = Math.floor(rest / 60);
-  const leftover = rest % 60;
-  if (days === 0) return leftover === 0 ? `${hours} h` : `${hours} h ${leftover} min`;
-  return hours === 0 ? `${days} d` : `${days} d ${hours} h`;
-}

@@ -163,6 +163,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
       queues: new Map(workflow.queues.map((queue) => [queue.key, queue.label])),
       fulfillmentMethods,
       canManage: can(request.user!.roles, 'orders:manage'),
+      canBatch: can(request.user!.roles, 'batches:manage'),
       customerEmails: customerEmailsState(order, settings.customerEmailsEnabled),
     });
   });

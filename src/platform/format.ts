@@ -21,6 +21,11 @@ export function dateTime(value: Date | string | null | undefined): string {
   return formatter({ dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value));
 }
 
+/** A forecast's day and hour in the shop's time zone, e.g. "Tue, Dec 1, 3 PM". */
+export function forecastTime(value: Date): string {
+  return formatter({ weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric' }).format(value);
+}
+
 export function isoDateTime(value: Date | string): string {
   return new Date(value).toISOString();
 }
@@ -100,4 +105,16 @@ export { isCalendarDate } from './schemas.js';
 /** "1042 · 2/4": an item's number is its own for life; after the slash, the highest number the order has given. */
 export function itemLabel(orderNumber: number, position: number, lastItemNumber: number): string {
   return `${orderNumber} · ${position}/${lastItemNumber}`;
+}
+
+/** "2 d 3 h" in working time, for a shop whose working day is `dayMinutes` long. */
+export function workingDuration(ms: number, dayMinutes: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const days = dayMinutes > 0 ? Math.floor(minutes / dayMinutes) : 0;
+  const rest = minutes - days * dayMinutes;
+  const hours = Math.floor(rest / 60);
+  const leftover = rest % 60;
+  if (days === 0) return leftover === 0 ? `${hours} h` : `${hours} h ${leftover} min`;
+  return hours === 0 ? `${days} d` : `${days} d ${hours} h`;
 }

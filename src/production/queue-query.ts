@@ -3,12 +3,25 @@ import type { DbOrTx } from '../db/database.js';
 import type { Database } from '../db/types.js';
 import { lineItems } from '../line-items/queries.js';
 import type { FieldErrors } from '../platform/errors.js';
-import { isCalendarDate, isCanonicalId } from '../platform/schemas.js';
+import { isCalendarDate, isCanonicalId, Text } from '../platform/schemas.js';
 import { likeLiteral } from '../db/like.js';
 
 export const queuePageSize = 50;
 export const queueSorts = ['due', 'order', 'age'] as const;
 export type QueueSort = (typeof queueSorts)[number];
+
+/** The query-string fields a queue's filter reads (parseQueueFilter), for route schemas. */
+export const queueFilterFields = {
+  machine: Text(30),
+  material: Text(30),
+  customer: Text(30),
+  assignee: Text(30),
+  due_from: Text(30),
+  due_to: Text(30),
+  overdue: Text(10),
+  q: Text(1000),
+  sort: Text(20),
+};
 
 export interface QueueFilter {
   machineId?: number;
@@ -127,6 +140,21 @@ function afterCursor(sort: QueueSort, cursor: Cursor) {
   };
 }
 
+/** The line items in these statuses that the filter matches (no sort, no cursor): pages and batches start here. */
+export function itemsMatching(db: DbOrTx, statuses: readonly string[], filter: QueueFilter, today: string) {
+  return db
+    .selectFrom('line_items')
+    .where('line_items.status', 'in', statuses)
+    .$if(filter.machineId !== undefined, (q) => q.where('line_items.machine_id', '=', filter.machineId!))
+    .$if(filter.materialId !== undefined, (q) => q.where('line_items.material_id', '=', filter.materialId!))
+    .$if(filter.customerId !== undefined, (q) => q.where('line_items.customer_id', '=', filter.customerId!))
+    .$if(filter.assigneeId !== undefined, (q) => q.where('line_items.assignee_id', '=', filter.assigneeId!))
+    .$if(filter.dueFrom !== undefined, (q) => q.where('line_items.due_date', '>=', filter.dueFrom!))
+    .$if(filter.dueTo !== undefined, (q) => q.where('line_items.due_date', '<=', filter.dueTo!))
+    .$if(filter.overdue === true, (q) => q.where('line_items.due_date', '<', today))
+    .$if(filter.text !== undefined, (q) => q.where(sql<SqlBool>`line_items.search_text like ${`%${likeLiteral(filter.text!)}%`}`));
+}
+
 export interface QueuePage {
   rows: QueueRow[];
   nextCursor: string | undefined;
@@ -141,18 +169,8 @@ export interface QueuePage {
 export async function queuePage(db: DbOrTx, statuses: readonly string[], filter: QueueFilter, today: string): Promise<QueuePage> {
   if (statuses.length === 0) return { rows: [], nextCursor: undefined };
   const cursor = filter.after ? decodeCursor(filter.sort, filter.after) : undefined;
-  let page = db
-    .selectFrom('line_items')
+  let page = itemsMatching(db, statuses, filter, today)
     .select(['line_items.id', 'line_items.order_number', 'line_items.position', 'line_items.due_date', 'line_items.status_entered_at'])
-    .where('line_items.status', 'in', statuses)
-    .$if(filter.machineId !== undefined, (q) => q.where('line_items.machine_id', '=', filter.machineId!))
-    .$if(filter.materialId !== undefined, (q) => q.where('line_items.material_id', '=', filter.materialId!))
-    .$if(filter.customerId !== undefined, (q) => q.where('line_items.customer_id', '=', filter.customerId!))
-    .$if(filter.assigneeId !== undefined, (q) => q.where('line_items.assignee_id', '=', filter.assigneeId!))
-    .$if(filter.dueFrom !== undefined, (q) => q.where('line_items.due_date', '>=', filter.dueFrom!))
-    .$if(filter.dueTo !== undefined, (q) => q.where('line_items.due_date', '<=', filter.dueTo!))
-    .$if(filter.overdue === true, (q) => q.where('line_items.due_date', '<', today))
-    .$if(filter.text !== undefined, (q) => q.where(sql<SqlBool>`line_items.search_text like ${`%${likeLiteral(filter.text!)}%`}`))
     .$if(cursor !== undefined, (q) => q.where(afterCursor(filter.sort, cursor!)));
   page =
     filter.sort === 'order'

@@ -15,7 +15,7 @@ import { actionChoices, moveTarget, type Workflow } from '../workflow/definition
 import { transition } from '../workflow/engine.js';
 import { bulkMove, type BulkResult } from './bulk.js';
 import { itemRecord } from './items.js';
-import { filterParams, parseQueueFilter, queuePage, type QueueFilter } from './queue-query.js';
+import { filterParams, parseQueueFilter, queuePage, type QueueFilter, queueFilterFields } from './queue-query.js';
 import { loadNavigation, queueNavigation, recordQueueVisit, visitIsStale } from '../workflow/navigation.js';
 import { queueRowsHtml } from './queue-rows-html.js';
 import { deleteSavedView, normalisedViewQuery, saveView } from './saved-views.js';
@@ -48,22 +48,10 @@ function transitionInput(body: unknown) {
   };
 }
 
-const QueueFilterQuery = Query({
-  machine: Text(30),
-  material: Text(30),
-  customer: Text(30),
-  assignee: Text(30),
-  due_from: Text(30),
-  due_to: Text(30),
-  overdue: Text(10),
-  q: Text(1000),
-  sort: Text(20),
-  after: Text(1000),
-  seq: Text(30),
-});
+const QueueFilterQuery = Query({ ...queueFilterFields, after: Text(1000), seq: Text(30) });
 
 const TransitionForm = Form({ version: Version, from: WorkflowKey, to: MoveTarget, returnTo: ReturnPath, queue: WorkflowKey, ...transitionFields });
-const BulkForm = Form({ item: Repeated(Text(40), 500), to: MoveTarget, returnTo: ReturnPath, ...transitionFields });
+const BulkForm = Form({ item: Repeated(Text(40), 500), to: MoveTarget, returnTo: ReturnPath, action: Text(20), ...transitionFields });
 const SaveViewForm = Form({ name: Text(1000), query: Text(4096) });
 
 interface ItemForm {
@@ -148,7 +136,22 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const refused = Object.keys(errors).length > 0 || saveView !== undefined;
     return reply.page(
       'production/queue',
-      { title: queue.label, wide: true, currentQueue: key, queueNav, unreadAlerts, ...table, choices, savedViews, filterErrors: errors, rawQuery: query, bulkActions, saveView },
+      {
+        title: queue.label,
+        wide: true,
+        currentQueue: key,
+        queueNav,
+        unreadAlerts,
+        ...table,
+        choices,
+        savedViews,
+        filterErrors: errors,
+        rawQuery: query,
+        bulkActions,
+        saveView,
+        canBatch: can(request.user!.roles, 'batches:manage'),
+        batchFilterQuery: new URLSearchParams({ queue: key, ...Object.fromEntries(filterParams({ ...filter, after: undefined })) }).toString(),
+      },
       refused ? 422 : 200,
     );
   }
@@ -209,6 +212,16 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const body = request.body;
     const returnTo = localPath(formText(body, 'returnTo'), `/queues/${key}`);
     const selected = formList(body, 'item');
+    if (formText(body, 'action') === 'batch') {
+      // Batching is a page of its own (name the batch, or choose one): the selection goes along in the link.
+      if (selected.length === 0) {
+        request.session.flash = 'Select at least one item first.';
+        return reply.seeOther(returnTo);
+      }
+      const target = `/batches/new?items=${selected.map((entry) => entry.split(':')[0]).join(',')}&return=${encodeURIComponent(returnTo)}`;
+      if (isHtmx(request)) return reply.header('hx-redirect', target).code(204).send();
+      return reply.seeOther(target);
+    }
     let results: BulkResult[] = [];
     let problem: string | undefined;
     if (selected.length === 0) problem = 'Select at least one item first.';
@@ -258,7 +271,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
 
   async function itemPage(request: FastifyRequest, reply: FastifyReply, itemId: number, form: ItemForm, statusCode = 200) {
     const workflow = await app.workflows.get(lineItemWorkflow);
-    const record = await itemRecord(db, workflow, itemId);
+    const record = await itemRecord(db, workflow, itemId, { clock: await app.shopClock.get(), history: await app.durations.lookup() });
     if (!record) throw new HttpError(404, 'That item does not exist.');
     const { item } = record;
     const actions = actionChoices(workflow, [item.status], request.user!.roles, item.heldFrom);

@@ -3,17 +3,59 @@ import type { FastifyInstance } from 'fastify';
 import { ConflictError, ValidationError } from '../platform/errors.js';
 import { formText } from '../platform/forms.js';
 import { NoQuery, Version } from '../platform/schemas.js';
-import { getShopSettings, settingsForm, settingsValues, updateShopSettings } from './settings.js';
+import { calendarForm, calendarValues, getStoredCalendar, updateShopCalendar, weekdayOptions, type CalendarValues } from './calendar.js';
+import { getShopSettings, settingsForm, settingsValues, updateShopSettings, type SettingsValues } from './settings.js';
 
 const SettingsForm = settingsForm.schema({ version: Version });
+const CalendarForm = calendarForm.schema({ version: Version });
+
+type Versioned<Values> = Values & { version: number };
+interface SettingsPage {
+  values?: Versioned<SettingsValues>;
+  errors?: Record<string, string>;
+  current?: Awaited<ReturnType<typeof getShopSettings>>;
+  calendar?: Versioned<CalendarValues>;
+  calendarErrors?: Record<string, string>;
+  savedCalendar?: Versioned<CalendarValues>;
+}
 
 export async function settingsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const manage = { access: 'settings:manage' } as const;
-  const page = { title: 'Shop settings', spec: settingsForm };
+  // Both forms carry the settings' version: saving either one is refused if the other was saved meanwhile.
+  const page = async (shown: SettingsPage) => ({
+    title: 'Shop settings',
+    spec: settingsForm,
+    calendarForm,
+    calendarOptions: { workDays: weekdayOptions },
+    values: shown.values ?? settingsValues(await getShopSettings(app.db)),
+    errors: shown.errors ?? {},
+    current: shown.current,
+    calendar: shown.calendar ?? calendarValues(await getStoredCalendar(app.db)),
+    calendarErrors: shown.calendarErrors ?? {},
+    savedCalendar: shown.savedCalendar,
+    timeZone: app.config.shopTimezone,
+  });
 
   app.get('/admin/settings', { config: manage, schema: { querystring: NoQuery } }, async (_request, reply) => {
-    return reply.page('admin/settings', { ...page, values: settingsValues(await getShopSettings(app.db)), errors: {}, current: undefined });
+    return reply.page('admin/settings', await page({}));
+  });
+
+  app.post('/admin/settings/calendar', { config: manage, schema: { querystring: NoQuery, body: CalendarForm } }, async (request, reply) => {
+    const calendar = { ...calendarForm.read(request.body), version: Number(request.body.version) };
+    try {
+      await updateShopCalendar(app.db, { userId: request.user!.id }, calendar);
+      app.shopClock.forget();
+      request.session.flash = 'Working hours saved.';
+      return reply.seeOther('/admin/settings#working-hours');
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        const saved = calendarValues(await getStoredCalendar(app.db));
+        return reply.page('admin/settings', await page({ calendar: { ...calendar, version: saved.version }, calendarErrors: { form: error.message }, savedCalendar: saved }), 409);
+      }
+      if (!(error instanceof ValidationError)) throw error;
+      return reply.page('admin/settings', await page({ calendar, calendarErrors: error.fieldErrors }), 422);
+    }
   });
 
   app.post('/admin/settings', { config: manage, schema: { querystring: NoQuery, body: SettingsForm } }, async (request, reply) => {
@@ -26,10 +68,10 @@ export async function settingsRoutes(fastify: FastifyInstance) {
     } catch (error) {
       if (error instanceof ConflictError) {
         const current = await getShopSettings(app.db);
-        return reply.page('admin/settings', { ...page, values: { ...values, version: current.version }, errors: { form: error.message }, current }, 409);
+        return reply.page('admin/settings', await page({ values: { ...values, version: current.version }, errors: { form: error.message }, current }), 409);
       }
       if (!(error instanceof ValidationError)) throw error;
-      return reply.page('admin/settings', { ...page, values, errors: error.fieldErrors, current: undefined }, 422);
+      return reply.page('admin/settings', await page({ values, errors: error.fieldErrors }), 422);
     }
   });
 }

@@ -27,7 +27,7 @@ export async function setupRoutes(fastify: FastifyInstance) {
       await noteSignIn(db, userId, 'first-run setup');
       request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is ready.`;
       if (values.demo) {
-        const demo = await seedDemoShop(db);
+        const demo = await seedDemoShop(db, { timeZone: app.config.shopTimezone });
         request.session.flash = `Welcome to Traveler, ${values.name}. Your shop is filled with demo data: ${demo.orders} orders, ${demo.items} line items, ${demo.customers} customers and ${demo.users} demo colleagues (password “${demoPassword}”; kiosk PIN ${demoPin}).`;
       }
       return reply.seeOther('/');

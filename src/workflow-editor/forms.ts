@@ -45,7 +45,7 @@ function statusFields(noun: string) {
     kind: { kind: 'select', label: 'Kind', required: 'Choose what kind of status it is.', invalid: 'Choose what kind of status it is.' },
     queueKey: { kind: 'select', label: 'Queue it is listed in', placeholder: 'No queue (completed or cancelled statuses)', invalid: 'Choose a queue from the list.' },
     // Drawn by hand as one row, and checked together in editor.ts (the amount's message covers the unit).
-    expectedAmount: { kind: 'text', label: 'Expected time in it', max: 10, inputmode: 'decimal', hint: 'Items in it longer than this show as late.' },
+    expectedAmount: { kind: 'text', label: 'Expected time in it', max: 10, inputmode: 'decimal', hint: 'In working hours or working days of the shop calendar (Admin → Settings): nearly due from 80 %, late from 100 %.' },
     expectedUnit: { kind: 'select', label: 'Unit of the expected time', required: expectedMessage, invalid: expectedMessage },
     waitsOn: { kind: 'select', label: 'Who it waits on', required: 'Choose who it waits on.', invalid: 'Choose who it waits on.', hint: 'Waiting on the customer or a vendor pauses the shop’s clock.' },
     customerEmail: { kind: 'select', label: 'Email to the customer on entering it', placeholder: 'No email', invalid: 'Choose an email from the list, or none.' },

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { BusinessClock, workingDuration, type ShopCalendar } from '../../src/monitoring/business-time.js';
+import { BusinessClock, type ShopCalendar } from '../../src/monitoring/business-time.js';
+import { workingDuration } from '../../src/platform/format.js';
 
 const hour = 3_600_000;
 const weekdays: ShopCalendar = { timeZone: 'UTC', workDays: [1, 2, 3, 4, 5], dayStartMinute: 8 * 60, dayEndMinute: 17 * 60, holidays: new Set() };
