@@ -210,6 +210,7 @@ export interface WorkflowStatusesTable {
   position: number;
   expected_minutes: number | null;
   customer_email: string | null;
+  customer_message: Generated<string>;
   fulfillment_method: FulfillmentMethod | null;
   waits_on: Generated<WaitsOn>;
   alert_roles: Generated<string[]>;

@@ -61,9 +61,10 @@ export async function resumeItem(db: DbOrTx, actor: KioskActor, itemId: number, 
 }
 
 /** The BUILT queues this item can go to from its status (empty when it is not in work). */
+/** The BUILT buttons: a status per fulfillment method, each named by its move (an admin may rename "Mark BUILT"). */
 export function builtChoices(workflow: Workflow, status: string) {
   return transitionsWithIntent(workflow, status, 'built')
-    .map((t) => workflow.statuses.get(t.to)!)
+    .map((t) => ({ ...workflow.statuses.get(t.to)!, moveLabel: t.label }))
     .filter((s) => s.fulfillmentMethod !== null);
 }
 

@@ -69,7 +69,7 @@ export async function sendCustomerUpdates(db: Db): Promise<number> {
       const items = await tx
         .selectFrom('line_items')
         .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'line_items.workflow').onRef('workflow_statuses.key', '=', 'line_items.status'))
-        .select(['line_items.id', 'line_items.position', 'line_items.description', 'line_items.fulfillment_method', 'line_items.carrier', 'line_items.tracking', 'workflow_statuses.customer_label', 'workflow_statuses.kind', 'workflow_statuses.customer_email'])
+        .select(['line_items.id', 'line_items.position', 'line_items.description', 'line_items.fulfillment_method', 'line_items.carrier', 'line_items.tracking', 'workflow_statuses.customer_label', 'workflow_statuses.kind', 'workflow_statuses.customer_email', 'workflow_statuses.customer_message'])
         .where('line_items.id', 'in', changedIds)
         .orderBy('line_items.position')
         .execute();
@@ -90,6 +90,7 @@ export async function sendCustomerUpdates(db: Db): Promise<number> {
             statusLabel: item.customer_label,
             kind: item.kind,
             email: item.customer_email ?? '',
+            message: item.customer_message,
             fulfillmentMethod: item.fulfillment_method,
             carrier: item.carrier,
             tracking: item.tracking,

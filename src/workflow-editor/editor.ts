@@ -85,6 +85,7 @@ export function statusInputOf(status: Status): StatusFields {
     expectedUnit: inDays ? 'days' : 'hours',
     waitsOn: status.waitsOn,
     customerEmail: status.customerEmail ?? '',
+    customerMessage: status.customerMessage,
     alertRoles: [...status.alertRoles],
     initial: status.initial,
     fulfillmentMethod: status.fulfillmentMethod ?? '',
@@ -202,7 +203,7 @@ function refuseIfAny(errors: FieldErrors): void {
 // the rest of the workflow is checked here.
 
 /** The status fields the spec checks; the key and the expected time (with its unit) are checked below. */
-const statusChecked = ['label', 'customerLabel', 'kind', 'queueKey', 'waitsOn', 'customerEmail', 'alertRoles', 'fulfillmentMethod'] as const;
+const statusChecked = ['label', 'customerLabel', 'kind', 'queueKey', 'waitsOn', 'customerEmail', 'customerMessage', 'alertRoles', 'fulfillmentMethod'] as const;
 
 /** The key typed, or one made from the name; '' when neither gives a usable key (with its message). */
 function chooseKey(errors: FieldErrors, typed: string, label: string, taken: (key: string) => string | undefined, what: string): string {
@@ -245,6 +246,7 @@ interface StatusRow {
   expected_minutes: number | null;
   waits_on: WaitsOn;
   customer_email: string | null;
+  customer_message: string;
   alert_roles: string[];
   initial: boolean;
   fulfillment_method: FulfillmentMethod | null;
@@ -272,6 +274,7 @@ function statusColumns(errors: FieldErrors, input: StatusFields, { workflow, sub
     expected_minutes: minutes,
     waits_on: waitsOn ?? 'shop',
     customer_email: input.customerEmail === '' ? null : input.customerEmail,
+    customer_message: input.customerMessage,
     alert_roles: [...new Set(input.alertRoles)],
     initial: input.initial,
     fulfillment_method: fulfillmentMethod,

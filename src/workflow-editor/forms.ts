@@ -49,6 +49,12 @@ function statusFields(noun: string) {
     expectedUnit: { kind: 'select', label: 'Unit of the expected time', required: expectedMessage, invalid: expectedMessage },
     waitsOn: { kind: 'select', label: 'Who it waits on', required: 'Choose who it waits on.', invalid: 'Choose who it waits on.', hint: 'Waiting on the customer or a vendor pauses the shop’s clock.' },
     customerEmail: { kind: 'select', label: 'Email to the customer on entering it', placeholder: 'No email', invalid: 'Choose an email from the list, or none.' },
+    customerMessage: {
+      kind: 'textarea',
+      label: 'What that email says about it',
+      max: 500,
+      hint: 'A sentence or two under the status, e.g. “Please check the proof we sent and reply to approve it.” Left empty, the status alone.',
+    },
     fulfillmentMethod: {
       kind: 'select',
       label: 'Fulfillment method it stands for',

@@ -361,6 +361,10 @@ export async function workflowAdminRoutes(fastify: FastifyInstance) {
       const transition = transitionOr404(workflow, request.params.id);
       const from = workflow.statuses.get(transition.from)?.label ?? transition.from;
       const to = workflow.statuses.get(transition.to)?.label ?? transition.to;
+      if (formText(request.body, 'confirm') !== '1') {
+        const form: FormState<TransitionInput> = { values: transitionInputOf(transition), errors: { confirm: 'Tick the box to confirm.' }, revision: submittedRevision(request.body) ?? workflow.revision };
+        return editPage(reply, 'workflow-editor/transition-edit', `Move: ${transition.label}`, workflow, { transition, form }, 422);
+      }
       return saveOrShowAgain(
         request,
         reply,

@@ -21,6 +21,8 @@ export interface Status {
   waitsOn: WaitsOn;
   /** Which customer email entering it sends (the subject type says which exist), or none. */
   customerEmail: string | null;
+  /** What the customer's email says about an item entering it; empty: the status name alone. */
+  customerMessage: string;
   alertRoles: string[];
   initial: boolean;
   fulfillmentMethod: FulfillmentMethod | null;
@@ -59,6 +61,7 @@ export function statusFromRow(row: Selectable<WorkflowStatusesTable>): Status {
     expectedMinutes: row.expected_minutes,
     waitsOn: row.waits_on,
     customerEmail: row.customer_email,
+    customerMessage: row.customer_message ?? '',
     alertRoles: row.alert_roles,
     initial: row.initial,
     fulfillmentMethod: row.fulfillment_method,

@@ -127,7 +127,7 @@ t.test('a tablet at the station: enrol, PIN in, start, finish, mark BUILT; the o
   await officePage.goto(`${baseUrl}/queues/awaiting_installation`);
   t.equal(await officePage.locator(`#item-${item.id}`).count(), 0, 'the office’s installation queue does not have it yet');
 
-  await tablet.getByRole('button', { name: 'BUILT · Installation (as ordered)' }).tap();
+  await tablet.getByRole('button', { name: 'Mark BUILT · Installation (as ordered)' }).tap();
   await tablet.getByText('is BUILT · awaiting installation').waitFor();
   const builtAt = Date.now();
   t.equal(await card.count(), 0, 'it leaves the station queue at once');

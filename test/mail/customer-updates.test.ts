@@ -171,3 +171,16 @@ t.test('a status an admin added emails the customer in its own words, without th
   t.match(text, /Lobby sign[\s\S]*Waiting for your proof approval/, 'the customer label of the new status');
   t.notMatch(text, /schedule the installation/, 'no BUILT note for a status that is not BUILT');
 });
+
+t.test('a status’s own message for the customer goes in the email under it', async (t) => {
+  const { db, shop, smtp, deliver } = await setup(t);
+  await db.updateTable('workflow_statuses').set({ customer_message: 'Open Monday to Friday, 8 to 5 <we close early on Fridays>.' }).where('key', '=', 'awaiting_pickup').execute();
+  const order = await placeOrder(db, shop, [{ description: 'Window vinyl', fulfillmentMethod: 'pickup' }]);
+  await build(db, shop, order.items[0]!.id, 'pickup');
+  t.equal(await sendCustomerUpdates(db), 1);
+  await deliver();
+  const [mail] = await smtp.waitFor(1);
+  t.match(mail!.text ?? '', /Window vinyl[\s\S]*Ready for pickup[\s\S]*Open Monday to Friday, 8 to 5 <we close early on Fridays>\./, 'the admin’s words replace the built-in note');
+  t.notMatch(mail!.text ?? '', /Bring your order number/);
+  t.match(String(mail!.html), /8 to 5 &lt;we close early on Fridays&gt;/, 'escaped in the HTML part');
+});

@@ -62,6 +62,9 @@ t.test('code decides by intent: renamed moves still work in the office queues an
   const resumed = await tablet.post(`/kiosk/items/${yard}/resume`, { status: 'on_hold', version: '3' });
   t.equal(resumed.statusCode, 200);
   t.match(resumed.body, /is back in Work in progress/);
+  const card = await tablet.get(`/kiosk/items/${yard}`);
+  t.match(card.body, /Ready for the customer · Customer pickup \(as ordered\)/, 'the BUILT buttons carry the renamed move');
+  t.notMatch(card.body, /Mark BUILT/);
   const kioskBuilt = await tablet.post(`/kiosk/items/${yard}/built`, { status: 'in_progress', version: '4', fulfillmentMethod: 'pickup' });
   t.equal(kioskBuilt.statusCode, 200);
   t.match(kioskBuilt.body, /is BUILT · awaiting customer pickup/);

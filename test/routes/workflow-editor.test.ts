@@ -33,6 +33,7 @@ function newStatus(fields: Partial<NewStatusInput>): NewStatusInput {
     expectedUnit: 'hours',
     waitsOn: 'shop',
     customerEmail: '',
+    customerMessage: '',
     alertRoles: [],
     initial: false,
     fulfillmentMethod: '',
@@ -52,6 +53,7 @@ const proofApproval = newStatus({
   expectedUnit: 'days',
   waitsOn: 'customer',
   customerEmail: 'item-update',
+  customerMessage: 'Please check the proof we sent and reply to approve it.',
   alertRoles: ['sales'],
   after: 'pending',
   onTo: 'in_progress',
@@ -107,7 +109,7 @@ t.test('Proof approval goes between Pending and Work in progress, and items move
 
   const workflow = await loadWorkflow(db, 'production');
   const status = workflow.statuses.get('proof_approval')!;
-  t.match(status, { label: 'Proof approval', customerLabel: 'Waiting for your approval of the proof', kind: 'open', queueKey: 'proof_approval', expectedMinutes: 2880, waitsOn: 'customer', customerEmail: 'item-update', alertRoles: ['sales'], initial: false });
+  t.match(status, { label: 'Proof approval', customerLabel: 'Waiting for your approval of the proof', kind: 'open', queueKey: 'proof_approval', expectedMinutes: 2880, waitsOn: 'customer', customerEmail: 'item-update', customerMessage: 'Please check the proof we sent and reply to approve it.', alertRoles: ['sales'], initial: false });
   t.ok(status.position > workflow.statuses.get('pending')!.position && status.position < workflow.statuses.get('in_progress')!.position, 'listed between the two');
   t.match(workflow.queues.find((q) => q.key === 'proof_approval'), { label: 'Proof approval', statuses: ['proof_approval'] }, 'a queue of its own');
   const moves = (from: string, to: string) => workflow.transitions.filter((m) => m.from === from && m.to === to);
@@ -527,7 +529,12 @@ t.test('moves and queues are edited and removed from their pages', async (t) => 
   t.match((await loadWorkflow(db, 'production')).transitions.find((m) => m.id === back.id), { label: 'Not ready yet', requires: ['reason'] });
 
   const page = await admin.get('/admin/workflows/production');
-  const removed = await admin.post(`/admin/workflows/production/transitions/${back.id}/delete`, { revision: revisionIn(page.body) });
+  t.match(page.body, new RegExp(`href="/admin/workflows/production/transitions/${back.id}#remove"`), 'the list leads to the move, where removing it is confirmed');
+  const unconfirmed = await admin.post(`/admin/workflows/production/transitions/${back.id}/delete`, { revision: revisionIn(page.body) });
+  t.equal(unconfirmed.statusCode, 422, 'not without ticking the box');
+  t.match(unconfirmed.body, /Tick the box to confirm\./);
+  t.ok((await loadWorkflow(db, 'production')).transitions.some((m) => m.id === back.id), 'still there');
+  const removed = await admin.post(`/admin/workflows/production/transitions/${back.id}/delete`, { revision: revisionIn(page.body), confirm: '1' });
   t.equal(removed.statusCode, 303);
   t.notOk((await loadWorkflow(db, 'production')).transitions.some((m) => m.id === back.id));
 
@@ -538,7 +545,7 @@ t.test('moves and queues are edited and removed from their pages', async (t) => 
 
   const stillNeeded = (await loadWorkflow(db, 'production')).transitions.find((m) => m.from === 'awaiting_pickup' && m.to === 'picked_up')!;
   const lastPage = await admin.get('/admin/workflows/production');
-  const broken = await admin.post(`/admin/workflows/production/transitions/${stillNeeded.id}/delete`, { revision: revisionIn(lastPage.body) });
+  const broken = await admin.post(`/admin/workflows/production/transitions/${stillNeeded.id}/delete`, { revision: revisionIn(lastPage.body), confirm: '1' });
   t.equal(broken.statusCode, 422);
   t.match(broken.body, /The move “Picked up” from “BUILT · awaiting customer pickup” to “Picked up” was not removed\. Not saved: “Picked up” cannot be reached/);
   t.same((await workflowEvents(db)).map((e) => e.action), ['transition-changed', 'transition-deleted', 'queue-changed']);
