@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
+import { lineItemRows } from '../line-items/queries.js';
 import { itemLabel } from '../platform/format.js';
 import { ConflictError, HttpError, ValidationError } from '../platform/errors.js';
 import { formSpec, type FormValues } from '../platform/form-spec.js';
@@ -170,25 +171,10 @@ export async function deleteBatch(db: Db, actor: Actor, batchId: number): Promis
 
 /** The batch's items as its page lists them, with what progress and forecasts need. */
 export async function batchLineItems(db: DbOrTx, batchId: number) {
-  const rows = await db
-    .selectFrom('batch_items')
-    .innerJoin('line_items', 'line_items.id', 'batch_items.line_item_id')
+  const rows = await lineItemRows(db)
+    .innerJoin('batch_items', 'batch_items.line_item_id', 'line_items.id')
     .innerJoin('orders', 'orders.id', 'line_items.order_id')
-    .select([
-      'line_items.id',
-      'line_items.order_id as orderId',
-      'line_items.order_number as orderNumber',
-      'line_items.position',
-      'orders.last_item_number as lastItemNumber',
-      'line_items.description',
-      'line_items.status',
-      'line_items.status_entered_at as statusEnteredAt',
-      'line_items.due_date as dueDate',
-      'line_items.fulfillment_method as fulfillmentMethod',
-      'line_items.machine_id as machineId',
-      'line_items.material_id as materialId',
-      'line_items.hold_reason as holdReason',
-    ])
+    .select(['orders.last_item_number as lastItemNumber', 'line_items.machine_id as machineId', 'line_items.material_id as materialId'])
     .where('batch_items.batch_id', '=', batchId)
     .orderBy('line_items.order_number')
     .orderBy('line_items.position')
