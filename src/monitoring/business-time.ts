@@ -77,6 +77,31 @@ export class BusinessClock {
     }
   }
 
+  /**
+   * The latest instant `ms` working milliseconds before `to`: anything that started at or
+   * before it has had at least that much working time by `to` (lateness thresholds in SQL).
+   */
+  subtract(to: Date | number, ms: number): Date {
+    const end = +to;
+    if (ms <= 0 || !this.works) return new Date(end);
+    this.cover(end);
+    for (;;) {
+      const target = this.elapsed(end) - ms;
+      if (target >= 0) {
+        let low = 0;
+        let high = this.before.length - 1;
+        while (low < high) {
+          const middle = (low + high + 1) >> 1;
+          if (this.before[middle]! <= target) low = middle;
+          else high = middle - 1;
+        }
+        return new Date(this.opens[low]! + (target - this.before[low]!));
+      }
+      // Further back than the days known: know more (the offsets move, so measure again).
+      this.cover(this.dayStarts[0]! - 86_400_000 * marginDays);
+    }
+  }
+
   /** Working milliseconds from the first known day to `instant`, which must be covered. */
   private elapsed(instant: number): number {
     let low = 0;

@@ -35,6 +35,20 @@ t.test('adding working time', async (t) => {
   t.equal(clock.between(at('2026-11-23T08:00Z'), far), 260 * 9 * hour, 'a year of working days ahead, and back again');
 });
 
+t.test('subtracting working time gives the latest start that has had that much by then', async (t) => {
+  const clock = new BusinessClock(weekdays);
+  t.same(clock.subtract(at('2026-11-23T12:00Z'), 3 * hour), at('2026-11-23T09:00Z'));
+  t.same(clock.subtract(at('2026-11-30T09:00Z'), 2 * hour), at('2026-11-27T16:00Z'), 'Monday 9:00 minus two hours is Friday 16:00');
+  t.same(clock.subtract(at('2026-11-30T08:00Z'), 9 * hour), at('2026-11-27T08:00Z'), 'a whole working day back from Monday’s opening');
+  t.same(clock.subtract(at('2026-11-27T17:00Z'), 9 * hour), at('2026-11-27T08:00Z'));
+  const longAgo = clock.subtract(at('2026-11-23T08:00Z'), 600 * 9 * hour);
+  t.equal(clock.between(longAgo, at('2026-11-23T08:00Z')), 600 * 9 * hour, 'back past the days known: they are added');
+  for (const probe of [at('2026-11-24T13:17Z'), at('2026-11-29T03:00Z')]) {
+    const start = clock.subtract(probe, 5 * hour);
+    t.equal(clock.between(start, probe), 5 * hour, `between undoes subtract at ${probe.toISOString()}`);
+  }
+});
+
 t.test('hours are the shop’s local hours, right on the days clocks change', async (t) => {
   // A shop open 1:00 to 4:00 every day in New York: on 8 March 2026 clocks jump from 2:00 to 3:00.
   const night: ShopCalendar = { timeZone: 'America/New_York', workDays: [1, 2, 3, 4, 5, 6, 7], dayStartMinute: 60, dayEndMinute: 240, holidays: new Set() };
