@@ -27,7 +27,7 @@ const workflowEngine: TravelerModule = {
 };
 
 /** Every module of Traveler, in the order their navigation links appear (bar first, then the Admin menu). */
-export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, batches, customers, production, lineItems, monitoring, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
+export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, monitoring, batches, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
 
 /**
  * Registers what the modules add beyond routes and jobs: subject types, the effects hung off

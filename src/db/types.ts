@@ -83,6 +83,12 @@ export interface BatchItemsTable {
   added_at: CreatedAt;
 }
 
+export interface MonitoringSnapshotsTable {
+  workflow: string;
+  taken_at: Date;
+  data: unknown;
+}
+
 export interface ShopHolidaysTable {
   day: string;
   name: string;
@@ -403,6 +409,7 @@ export interface Database {
   status_durations: StatusDurationsTable;
   batches: BatchesTable;
   batch_items: BatchItemsTable;
+  monitoring_snapshots: MonitoringSnapshotsTable;
   events: EventsTable;
   outbox: OutboxTable;
   access_tokens: AccessTokensTable;

@@ -1,10 +1,14 @@
 import { lineItemWorkflow } from '../line-items/subject.js';
 import type { TravelerModule } from '../module.js';
+import { refreshSnapshot } from './dashboard.js';
 import { refreshDurationStats } from './durations.js';
+import { monitoringRoutes } from './routes.js';
 
-/** Where everything is: time in status on the shop's clock, forecasts from recent history. */
+/** Where everything is: time in status on the shop's clock, forecasts from recent history, the dashboard. */
 export const monitoring: TravelerModule = {
   name: 'monitoring',
+  routes: [monitoringRoutes],
+  navigation: [{ href: '/monitoring', label: 'Monitoring', permission: 'orders:view' }],
   jobs: [
     // The rewrite takes an advisory lock, so instances take turns.
     {
@@ -14,6 +18,12 @@ export const monitoring: TravelerModule = {
         await refreshDurationStats(app.db, lineItemWorkflow, await app.shopClock.get());
         app.durations.forget();
       },
+    },
+    // One instance recounts (a try-lock); the others skip that round.
+    {
+      name: 'monitoring-snapshot',
+      cron: '*/30 * * * * *',
+      run: async (app) => refreshSnapshot(app.db, await app.workflows.get(lineItemWorkflow), await app.shopClock.get()),
     },
   ],
 };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import t from 'tap';
+import { refreshSnapshot } from '../../src/monitoring/dashboard.js';
 import { transition } from '../../src/workflow/engine.js';
 import { buildTestApp, readableHtml, signedInClient } from '../helpers/app.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
@@ -147,4 +148,40 @@ t.test('batches: made from a selection, an order or a filter; their page shows p
 
   const list = await client.get('/batches');
   t.match(textOf(list.body), /Spring menu boards 2027/);
+});
+
+t.test('the monitoring dashboard counts the shop, late items by the shop clock, and the newest batches', async (t) => {
+  const { app, db } = await buildTestApp(t);
+  const shop = await seedShop(db);
+  const { client, user } = await signedInClient(app, db, ['production']);
+  const order = await placeOrder(db, shop, [{ description: 'A' }, { description: 'B' }, { description: 'C' }, { description: 'D' }]);
+  const [a, b, c] = order.items as [(typeof order.items)[number], (typeof order.items)[number], (typeof order.items)[number]];
+  const actor = { userId: user.id, roles: ['production' as const] };
+  const started = await transition(db, { type: 'line_item', id: b.id }, actor, { expectedVersion: b.version, to: { intent: 'start' } });
+  await transition(db, { type: 'line_item', id: b.id }, actor, { expectedVersion: started.version, to: { intent: 'built' }, input: { fulfillmentMethod: 'pickup' } });
+  await transition(db, { type: 'line_item', id: c.id }, actor, { expectedVersion: c.version, to: { intent: 'hold' }, input: { reason: 'Waiting for artwork' } });
+  // A has waited in Pending for three weeks: far past its two working days.
+  await sql`update line_items set status_entered_at = now() - interval '21 days' where id = ${a.id}`.execute(db);
+
+  const workflow = await app.workflows.get('production');
+  const clock = await app.shopClock.get();
+  t.ok(await refreshSnapshot(db, workflow, clock), 'the job counts and stores');
+  const stored = await db.selectFrom('monitoring_snapshots').select('data').executeTakeFirstOrThrow();
+  t.match(stored.data, { orders: { total: 1, lastThirtyDays: 1 }, items: { inProduction: 2, ready: 1, onHold: 1, late: 1, waitingOnCustomer: 0, completedLastThirtyDays: 0 } });
+
+  const page = await client.get('/monitoring');
+  t.equal(page.statusCode, 200);
+  const text = textOf(page.body);
+  t.match(text, /1 Orders 1 in the last 30 days/);
+  t.match(text, /2 In production/);
+  t.match(text, /1 Built, ready for review/);
+  t.match(text, /1 On hold or blocked 1 on hold/);
+  t.match(text, /1 Late/);
+  t.match(text, /Pending 2 1 —/, 'Pending: two items, one of them late');
+  t.match(page.body, /href="\/queues\/pending"/);
+
+  const { client: installer } = await signedInClient(app, db, ['installer']);
+  t.equal((await installer.get('/monitoring')).statusCode, 403, 'not for installers');
+  const { client: accounting } = await signedInClient(app, db, ['accounting']);
+  t.equal((await accounting.get('/monitoring')).statusCode, 200);
 });
