@@ -14,7 +14,7 @@ export const maxBatchItems = 5_000;
 /** Naming a batch, or choosing one to add items to. */
 export const batchForm = formSpec({
   batchId: { kind: 'reference', label: 'Batch', placeholder: 'A new batch…', invalid: 'Choose a batch from the list.' },
-  name: { kind: 'text', label: 'Name of the new batch', max: 120, hint: 'e.g. “Spring menu boards 2027”. Leave it empty when adding to a batch chosen above.' },
+  name: { kind: 'text', label: 'Name of the new batch', note: '(when no batch is chosen above)', max: 120, hint: 'e.g. “Spring menu boards 2027”.' },
   notes: { kind: 'textarea', label: 'Notes', max: 2000 },
 });
 export type BatchValues = FormValues<typeof batchForm.fields>;
@@ -84,6 +84,7 @@ async function nameTaken(db: DbOrTx, name: string, exceptId?: number): Promise<b
 export async function batchItems(db: Db, actor: Actor, values: BatchValues, itemIds: readonly number[], source: string): Promise<{ batchId: number; added: number }> {
   const errors = batchForm.validate(values);
   if (values.batchId === '' && values.name === '') errors.name = 'Name the batch, e.g. “Spring menu boards 2027”.';
+  if (values.batchId !== '' && (values.name !== '' || values.notes !== '')) errors.name = 'Choose a batch above or name a new one, not both.';
   if (itemIds.length === 0) errors.form = 'There are no items to put in a batch: select some first.';
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
   return inTransaction(db, async (tx) => {

@@ -9,7 +9,7 @@ import type { BatchLineItem } from './batches.js';
 export type Stage = 'in-production' | 'ready' | 'done' | 'on-hold' | 'cancelled';
 export const stageLabels: Record<Stage, string> = {
   'in-production': 'In production',
-  ready: 'Built, ready for review',
+  ready: 'Built, awaiting handover',
   done: 'Done',
   'on-hold': 'On hold',
   cancelled: 'Cancelled',
@@ -57,6 +57,8 @@ export interface BatchProgress {
   blockedOnCustomer: number;
   /** When the longest-waiting item started waiting on the customer. */
   blockedSince: Date | null;
+  /** Items with any alert (late, forecast to miss the due date, waiting on the customer, on hold), each once. */
+  itemsWithAlerts: number;
   products: ProductProgress[];
   items: BatchItemProgress[];
 }
@@ -75,13 +77,14 @@ export function batchProgress(items: readonly BatchLineItem[], workflow: Workflo
   let forecastToMissDue = 0;
   let blockedOnCustomer = 0;
   let blockedSince: Date | null = null;
+  let itemsWithAlerts = 0;
   let expectedCompletion: Date | null = null;
   const progress: BatchItemProgress[] = items.map((item) => {
     const status = workflow.statuses.get(item.status);
     const stage = stageOf(workflow, built, item.status);
     const counted = status?.kind === 'open' && status.waitsOn === 'shop';
     const workingMs = clock.between(item.statusEnteredAt, now);
-    const pace = counted ? paceOf(workingMs, expectedWorkingMs(status.expectedMinutes, clock)) : null;
+    const pace = counted ? paceOf(workingMs, expectedWorkingMs(status, clock)) : null;
     const itemForecast = forecast(item, workingMs);
     const waitsOnCustomer = status?.kind === 'open' && status.waitsOn === 'customer';
     stages[stage] += 1;
@@ -89,6 +92,7 @@ export function batchProgress(items: readonly BatchLineItem[], workflow: Workflo
     if (pace === 'warning') nearlyDue += 1;
     if (itemForecast?.missesDue) forecastToMissDue += 1;
     if (itemForecast && (expectedCompletion === null || itemForecast.likely > expectedCompletion)) expectedCompletion = itemForecast.likely;
+    if (pace === 'late' || itemForecast?.missesDue || waitsOnCustomer || stage === 'on-hold') itemsWithAlerts += 1;
     if (waitsOnCustomer) {
       blockedOnCustomer += 1;
       if (blockedSince === null || item.statusEnteredAt < blockedSince) blockedSince = item.statusEnteredAt;
@@ -113,6 +117,7 @@ export function batchProgress(items: readonly BatchLineItem[], workflow: Workflo
     forecastToMissDue,
     blockedOnCustomer,
     blockedSince,
+    itemsWithAlerts,
     products: [...products.values()].sort((a, b) => b.total - a.total || a.description.localeCompare(b.description)),
     items: progress,
   };

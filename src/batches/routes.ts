@@ -60,7 +60,7 @@ export async function batchRoutes(fastify: FastifyInstance) {
   async function selectionOf(query: Record<string, string | undefined>): Promise<Selection> {
     if (query.items) {
       const itemIds = await existingItems(db, query.items.split(','));
-      return { itemIds: itemIds.slice(0, maxBatchItems), source: `${itemIds.length} selected ${itemIds.length === 1 ? 'item' : 'items'}`, tooMany: itemIds.length > maxBatchItems };
+      return { itemIds: itemIds.slice(0, maxBatchItems), source: 'your selection', tooMany: itemIds.length > maxBatchItems };
     }
     if (query.order) {
       const order = await db.selectFrom('orders').select(['id', 'number']).where('id', '=', Number(query.order)).executeTakeFirst();
@@ -73,7 +73,7 @@ export async function batchRoutes(fastify: FastifyInstance) {
       const queue = workflow.queues.find((candidate) => candidate.key === query.queue);
       if (!queue) throw new HttpError(404, 'There is no such queue.');
       const { filter, errors } = parseQueueFilter(query);
-      if (Object.keys(errors).length > 0) throw new HttpError(400, `That queue filter is damaged: ${Object.values(errors).join(' ')}`);
+      if (Object.keys(errors).length > 0) throw new HttpError(400, `The queue filter in that link cannot be used: ${Object.values(errors).join(' ')}`);
       const rows = await itemsMatching(db, queue.statuses, filter, fmt.today()).select('line_items.id').orderBy('line_items.id').limit(maxBatchItems + 1).execute();
       const filtered = Object.keys(filter).some((key) => key !== 'sort');
       return { itemIds: rows.slice(0, maxBatchItems).map((row) => row.id), source: `${queue.label}${filtered ? ', filtered' : ''}`, tooMany: rows.length > maxBatchItems };
@@ -142,10 +142,13 @@ export async function batchRoutes(fastify: FastifyInstance) {
 
   // The bar and breakdown, polled by the batch page so it moves as the shop floor works.
   app.get('/batches/:id/progress', { config: view, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
-    const batch = await loadBatch(request.params.id);
+    if (!isHtmx(request)) return reply.seeOther(`/batches/${request.params.id}`);
+    const batch = await findBatch(db, Number(request.params.id));
+    // Deleted in another tab: say so in place, and 286 tells htmx to stop polling.
+    if (!batch) return reply.fragment('batches/gone', {}, 286);
     const progress = await progressOf(batch.id);
-    if (!isHtmx(request)) return reply.seeOther(`/batches/${batch.id}`);
-    return reply.fragment('batches/progress', { batch, progress, stageLabels });
+    const workflow = await app.workflows.get(lineItemWorkflow);
+    return reply.fragment('batches/progress', { batch, progress, stageLabels, statuses: workflow.statuses, canManage: can(request.user!.roles, 'batches:manage') });
   });
 
   app.post('/batches/:id', { config: manage, schema: { params: IdParams, querystring: NoQuery, body: EditBatchForm } }, async (request, reply) => {

@@ -215,6 +215,7 @@ export interface WorkflowStatusesTable {
   kind: StatusKind;
   position: number;
   expected_minutes: number | null;
+  expected_unit: Generated<'hours' | 'days'>;
   customer_email: string | null;
   customer_message: Generated<string>;
   fulfillment_method: FulfillmentMethod | null;

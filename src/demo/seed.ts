@@ -144,10 +144,16 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
   }
 
   const orderCount = options.orders ?? 200;
+  const timeZone = options.timeZone ?? 'UTC';
+  // The demo shop keeps office hours: orders come in and items move while it is open.
+  const shopClock = new BusinessClock({ timeZone, workDays: [1, 2, 3, 4, 5], dayStartMinute: 480, dayEndMinute: 1020, holidays: new Set(demoHolidays(new Date().getUTCFullYear()).map((line) => line.slice(0, 10))) });
   let items = 0;
   for (let n = 0; n < orderCount; n++) {
     const itemCount = 1 + Math.floor(random() * 4);
-    const orderDue = Math.floor(random() * 40) - 10;
+    // The first order came in about five weeks ago, the last one today; each is due one to five
+    // weeks after it came in, so the older ones are overdue unless they are done.
+    const placedAt = Math.min(Date.now() - 60_000, shopClock.add(Date.now() - ((orderCount - n) / orderCount) * 35 * dayMs, 60_000).getTime());
+    const orderDue = Math.round((placedAt - Date.now()) / dayMs) + 7 + Math.floor(random() * 28);
     const lines: ItemInput[] = Array.from({ length: itemCount }, () => {
       const product = pick(products);
       const method = pick(methods);
@@ -175,12 +181,11 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
     items += itemCount;
     // Older orders are further along: each item independently goes some way down the line.
     const progress = Math.min(1, (orderCount - n) / orderCount + 0.15);
-    // And older: the first order came in about five weeks ago, the last one today. Each move
-    // happens some working hours after the one before, so time in status, lateness and
-    // forecasts from history have something real to show.
-    const placedAt = Date.now() - ((orderCount - n) / orderCount) * 35 * dayMs;
+    // Each move happens some working hours after the one before, so time in status, lateness
+    // and forecasts from history have something real to show.
     await sql`update line_items set created_at = ${new Date(placedAt)}, status_entered_at = ${new Date(placedAt)} where order_id = ${order.id}`.execute(db);
     await sql`update orders set created_at = ${new Date(placedAt)} where id = ${order.id}`.execute(db);
+    await sql`update events set occurred_at = ${new Date(placedAt)} where subject_type = 'order' and subject_id = ${order.id}`.execute(db);
     const rows = await db.selectFrom('line_items').select(['id', 'fulfillment_method']).where('order_id', '=', order.id).orderBy('position').execute();
     for (const row of rows) {
       const builder = pick(builders);
@@ -190,7 +195,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
       const step = async (toStatus: string, extra: Record<string, string> = {}) => {
         const outcome = await transition(db, { type: 'line_item', id: row.id }, act, { expectedVersion: version, to: toStatus, input: extra });
         version = outcome.version;
-        movedAt = Math.min(Date.now() - 60_000, movedAt + (4 + random() * 40) * hourMs);
+        movedAt = Math.min(Date.now() - 60_000, shopClock.add(movedAt, (1 + random() * 20) * hourMs).getTime());
         const at = new Date(movedAt);
         await sql`update events set occurred_at = ${at} where id = (select max(id) from events where subject_type = 'line_item' and subject_id = ${row.id})`.execute(db);
         await sql`update line_items set status_entered_at = ${at} where id = ${row.id}`.execute(db);
@@ -219,8 +224,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
 
 /** Holidays on the shop calendar, two batches, and the duration statistics forecasts start from. */
 async function demoMonitoring(db: Db, actor: Actor, timeZone: string, machineIds: Map<string, number>): Promise<void> {
-  const year = new Date().getUTCFullYear();
-  const holidays = [`${year}-12-25 Christmas Day`, `${year}-12-26 Boxing Day`, `${year + 1}-01-01 New Year’s Day`, `${year + 1}-05-25 Memorial Day`, `${year + 1}-07-05 Independence Day (observed)`];
+  const holidays = demoHolidays(new Date().getUTCFullYear());
   const { version } = await db.selectFrom('shop_settings').select('version').executeTakeFirstOrThrow();
   await updateShopCalendar(db, actor, { workDays: ['1', '2', '3', '4', '5'], opensAt: '08:00', closesAt: '17:00', holidays: holidays.join('\n'), version });
 
@@ -241,4 +245,35 @@ async function demoMonitoring(db: Db, actor: Actor, timeZone: string, machineIds
   }
   const stored = await getStoredCalendar(db);
   await refreshDurationStats(db, 'production', new BusinessClock(shopCalendarOf(stored, timeZone)));
+}
+
+/** The n-th (1-based; -1: the last) given weekday (0 Sunday … 6 Saturday) of a month, as 2026-11-26. */
+function nthWeekday(year: number, month: number, weekday: number, n: number): string {
+  if (n > 0) {
+    const first = new Date(Date.UTC(year, month - 1, 1)).getUTCDay();
+    const day = 1 + ((weekday - first + 7) % 7) + (n - 1) * 7;
+    return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  }
+  const lastDay = new Date(Date.UTC(year, month, 0));
+  const day = lastDay.getUTCDate() - ((lastDay.getUTCDay() - weekday + 7) % 7);
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** A US sign shop's days off, this year's last ones and next year's, as the holidays form takes them. */
+function demoHolidays(year: number): string[] {
+  const observed = (date: Date) => {
+    const weekday = date.getUTCDay();
+    const shifted = new Date(date.getTime() + (weekday === 6 ? -1 : weekday === 0 ? 1 : 0) * dayMs);
+    return shifted.toISOString().slice(0, 10);
+  };
+  const lines: string[] = [];
+  for (const y of [year, year + 1]) {
+    lines.push(`${observed(new Date(Date.UTC(y, 0, 1)))} New Year’s Day`);
+    lines.push(`${nthWeekday(y, 5, 1, -1)} Memorial Day`);
+    lines.push(`${observed(new Date(Date.UTC(y, 6, 4)))} Independence Day`);
+    lines.push(`${nthWeekday(y, 9, 1, 1)} Labor Day`);
+    lines.push(`${nthWeekday(y, 11, 4, 4)} Thanksgiving`);
+    lines.push(`${observed(new Date(Date.UTC(y, 11, 25)))} Christmas Day`);
+  }
+  return lines;
 }

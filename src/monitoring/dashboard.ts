@@ -52,7 +52,7 @@ export async function takeSnapshot(db: DbOrTx, workflow: Workflow, clock: Busine
   const built = new Set(workflow.transitions.filter((transition) => transition.intent === 'built').map((transition) => transition.to));
   const completed = [...workflow.statuses.values()].filter((status) => status.kind === 'completed').map((status) => status.key);
   const thresholds = live.map((status) => {
-    const expected = status.kind === 'open' && status.waitsOn === 'shop' ? expectedWorkingMs(status.expectedMinutes, clock) : null;
+    const expected = status.kind === 'open' && status.waitsOn === 'shop' ? expectedWorkingMs(status, clock) : null;
     return {
       key: status.key,
       late: expected === null ? null : clock.subtract(now, expected),

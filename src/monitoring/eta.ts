@@ -78,7 +78,7 @@ export function forecaster(workflow: Workflow, clock: BusinessClock, now: Date, 
     const bases = new Set<'history' | 'expected'>();
     for (const [index, status] of way.entries()) {
       const measured = history(status.key, item);
-      const expected = expectedWorkingMs(status.expectedMinutes, clock);
+      const expected = expectedWorkingMs(status, clock);
       const [likely, latest] = measured ? [measured.p50Ms, measured.p85Ms] : expected !== null ? [expected, expected] : [0, 0];
       if (measured) bases.add('history');
       else if (expected !== null) bases.add('expected');

@@ -22,6 +22,7 @@ export interface TimedStatus {
   kind: string;
   waitsOn: WaitsOn;
   expectedMinutes: number | null;
+  expectedUnit: 'hours' | 'days';
 }
 
 export type Pace = 'on-time' | 'warning' | 'late';
@@ -66,14 +67,15 @@ export function staysOf(createdAt: Date, currentStatus: string, moves: readonly 
 }
 
 /**
- * Expected time in working milliseconds. Whole days (multiples of 1,440 minutes, as the
- * workflow editor stores "2 days") are working days of the shop calendar, so "2 days" means two
- * of the shop's working days however long those are; anything else is working minutes.
+ * Expected time in working milliseconds. Given in days (stored as 1,440 minutes a day), it is
+ * the shop's working days however long those are: "1.5 days" is a day and a half of work; in
+ * hours, working hours.
  */
-export function expectedWorkingMs(expectedMinutes: number | null, clock: BusinessClock): number | null {
+export function expectedWorkingMs(status: Pick<TimedStatus, 'expectedMinutes' | 'expectedUnit'>, clock: BusinessClock): number | null {
+  const { expectedMinutes, expectedUnit } = status;
   if (expectedMinutes === null || expectedMinutes <= 0) return null;
   const { dayStartMinute, dayEndMinute } = clock.calendar;
-  if (expectedMinutes % 1440 === 0) return (expectedMinutes / 1440) * Math.max(0, dayEndMinute - dayStartMinute) * 60_000;
+  if (expectedUnit === 'days') return Math.round((expectedMinutes / 1440) * Math.max(0, dayEndMinute - dayStartMinute) * 60_000);
   return expectedMinutes * 60_000;
 }
 
@@ -107,7 +109,7 @@ export function timePerStatus(stays: readonly Stay[], statuses: ReadonlyMap<stri
         workingMs: 0,
         counted,
         waitsOn: status?.waitsOn ?? 'shop',
-        expectedMs: counted && status?.kind === 'open' ? expectedWorkingMs(status.expectedMinutes, clock) : null,
+        expectedMs: counted && status?.kind === 'open' ? expectedWorkingMs(status, clock) : null,
         pace: null,
         current: false,
       };

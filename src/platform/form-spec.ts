@@ -6,6 +6,8 @@ import { Form, isCalendarDate, isCanonicalId, Repeated, Text } from './schemas.j
 interface FieldBase {
   label: string;
   hint?: string;
+  /** Shown after the label instead of "(optional)", for a field needed only sometimes. */
+  note?: string;
 }
 
 /** A line of text (or a paragraph): trimmed, at most `max` characters, maybe required. */

@@ -21,9 +21,9 @@ export function dateTime(value: Date | string | null | undefined): string {
   return formatter({ dateStyle: 'medium', timeStyle: 'short' }).format(new Date(value));
 }
 
-/** A forecast's day and hour in the shop's time zone, e.g. "Tue, Dec 1, 3 PM". */
+/** A forecast's day and time in the shop's time zone, e.g. "Tue, Dec 1, 3:30 PM". */
 export function forecastTime(value: Date): string {
-  return formatter({ weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric' }).format(value);
+  return formatter({ weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(value);
 }
 
 export function isoDateTime(value: Date | string): string {
@@ -107,14 +107,33 @@ export function itemLabel(orderNumber: number, position: number, lastItemNumber:
   return `${orderNumber} · ${position}/${lastItemNumber}`;
 }
 
-/** "2 d 3 h" in working time, for a shop whose working day is `dayMinutes` long. */
+/**
+ * Working time in words, for a shop whose working day is `dayMinutes` long: "2 d 3 h" (days of
+ * work, not of 24 hours), the two largest parts that are not zero, so "2 d 30 min" is not
+ * rounded to "2 d".
+ */
 export function workingDuration(ms: number, dayMinutes: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
-  if (minutes < 60) return `${minutes} min`;
-  const days = dayMinutes > 0 ? Math.floor(minutes / dayMinutes) : 0;
+  const days = dayMinutes > 0 && dayMinutes < minutes + 1 ? Math.floor(minutes / dayMinutes) : 0;
   const rest = minutes - days * dayMinutes;
-  const hours = Math.floor(rest / 60);
-  const leftover = rest % 60;
-  if (days === 0) return leftover === 0 ? `${hours} h` : `${hours} h ${leftover} min`;
-  return hours === 0 ? `${days} d` : `${days} d ${hours} h`;
+  const parts = [
+    [days, 'd'],
+    [Math.floor(rest / 60), 'h'],
+    [rest % 60, 'min'],
+  ].filter(([amount]) => amount !== 0);
+  if (parts.length === 0) return '0 min';
+  return parts
+    .slice(0, 2)
+    .map(([amount, unit]) => `${amount} ${unit}`)
+    .join(' ');
+}
+
+/** Clock time in words: "25 min", "5 h 10 min", "3 days 4 h". */
+export function clockDuration(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  if (days > 0) return hours ? `${days} ${days === 1 ? 'day' : 'days'} ${hours} h` : `${days} ${days === 1 ? 'day' : 'days'}`;
+  if (hours > 0) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  return `${minutes} min`;
 }

@@ -212,19 +212,16 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const body = request.body;
     const returnTo = localPath(formText(body, 'returnTo'), `/queues/${key}`);
     const selected = formList(body, 'item');
-    if (formText(body, 'action') === 'batch') {
+    const batching = formText(body, 'action') === 'batch';
+    if (batching && selected.length > 0) {
       // Batching is a page of its own (name the batch, or choose one): the selection goes along in the link.
-      if (selected.length === 0) {
-        request.session.flash = 'Select at least one item first.';
-        return reply.seeOther(returnTo);
-      }
       const target = `/batches/new?items=${selected.map((entry) => entry.split(':')[0]).join(',')}&return=${encodeURIComponent(returnTo)}`;
       if (isHtmx(request)) return reply.header('hx-redirect', target).code(204).send();
       return reply.seeOther(target);
     }
     let results: BulkResult[] = [];
     let problem: string | undefined;
-    if (selected.length === 0) problem = 'Select at least one item first.';
+    if (selected.length === 0) problem = batching ? 'Select the items to put in a batch first.' : 'Select at least one item first.';
     else if (formText(body, 'to') === '') problem = 'Choose what to do with the selected items.';
     else {
       const to = moveTarget(formText(body, 'to'));

@@ -41,7 +41,7 @@ function timeOf(minuteOfDay: number): string {
 
 /** The holidays typed one a line; the first line that is not one is reported. */
 export function readHolidays(text: string): { holidays: Holiday[]; problem?: string } {
-  const holidays = new Map<string, Holiday>();
+  const holidays = new Map<string, Holiday & { line: number }>();
   const lines = text.split(/\r?\n/);
   for (const [index, raw] of lines.entries()) {
     const line = raw.trim();
@@ -50,9 +50,11 @@ export function readHolidays(text: string): { holidays: Holiday[]; problem?: str
     if (!match || !isCalendarDate(match[1]!)) return { holidays: [], problem: `Line ${index + 1}: start with a date like 2026-12-25, then the holiday’s name.` };
     const name = match[2]!.replace(/^[-–:·,\s]+/, '').trim() || 'Holiday';
     if (name.length > 100) return { holidays: [], problem: `Line ${index + 1}: keep the name to 100 characters.` };
-    holidays.set(match[1]!, { day: match[1]!, name });
+    const earlier = holidays.get(match[1]!);
+    if (earlier) return { holidays: [], problem: `Line ${index + 1}: ${match[1]} is already on line ${earlier.line} (${earlier.name}).` };
+    holidays.set(match[1]!, { day: match[1]!, name, line: index + 1 });
   }
-  return { holidays: [...holidays.values()].sort((a, b) => a.day.localeCompare(b.day)) };
+  return { holidays: [...holidays.values()].map(({ day, name }) => ({ day, name })).sort((a, b) => a.day.localeCompare(b.day)) };
 }
 
 export interface StoredCalendar {

@@ -47,7 +47,7 @@ export async function settingsRoutes(fastify: FastifyInstance) {
       await updateShopCalendar(app.db, { userId: request.user!.id }, calendar);
       app.shopClock.forget();
       request.session.flash = 'Working hours saved.';
-      return reply.seeOther('/admin/settings#working-hours');
+      return reply.seeOther('/admin/settings');
     } catch (error) {
       if (error instanceof ConflictError) {
         const saved = calendarValues(await getStoredCalendar(app.db));

@@ -75,13 +75,13 @@ export function blankStatusInput(workflow: Workflow): NewStatusInput {
 
 export function statusInputOf(status: Status): StatusFields {
   const minutes = status.expectedMinutes;
-  const inDays = minutes !== null && minutes % 1440 === 0;
+  const inDays = status.expectedUnit === 'days';
   return {
     label: status.label,
     customerLabel: status.customerLabel,
     queueKey: status.queueKey ?? '',
     kind: status.kind,
-    expectedAmount: minutes === null ? '' : inDays ? String(minutes / 1440) : String(Math.round((minutes / 60) * 100) / 100),
+    expectedAmount: minutes === null ? '' : inDays ? String(Math.round((minutes / 1440) * 100) / 100) : String(Math.round((minutes / 60) * 100) / 100),
     expectedUnit: inDays ? 'days' : 'hours',
     waitsOn: status.waitsOn,
     customerEmail: status.customerEmail ?? '',
@@ -244,6 +244,7 @@ interface StatusRow {
   queue_key: string | null;
   kind: StatusKind;
   expected_minutes: number | null;
+  expected_unit: 'hours' | 'days';
   waits_on: WaitsOn;
   customer_email: string | null;
   customer_message: string;
@@ -272,6 +273,7 @@ function statusColumns(errors: FieldErrors, input: StatusFields, { workflow, sub
     queue_key: queueKey,
     kind: kind ?? 'open',
     expected_minutes: minutes,
+    expected_unit: input.expectedUnit === 'days' ? 'days' : 'hours',
     waits_on: waitsOn ?? 'shop',
     customer_email: input.customerEmail === '' ? null : input.customerEmail,
     customer_message: input.customerMessage,

@@ -18,6 +18,8 @@ export interface Status {
   kind: StatusKind;
   position: number;
   expectedMinutes: number | null;
+  /** How the admin gave the expected time: in days it is the shop's working days (1,440 stored minutes a day). */
+  expectedUnit: 'hours' | 'days';
   waitsOn: WaitsOn;
   /** Which customer email entering it sends (the subject type says which exist), or none. */
   customerEmail: string | null;
@@ -59,6 +61,7 @@ export function statusFromRow(row: Selectable<WorkflowStatusesTable>): Status {
     kind: row.kind,
     position: row.position,
     expectedMinutes: row.expected_minutes,
+    expectedUnit: row.expected_unit ?? 'hours',
     waitsOn: row.waits_on,
     customerEmail: row.customer_email,
     customerMessage: row.customer_message ?? '',

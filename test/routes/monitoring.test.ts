@@ -20,6 +20,9 @@ t.test('Admin → Settings: working days, hours and holidays, checked field by f
   t.match(page.body, /name="opensAt"[^>]*value="08:00"/);
   const version = versionIn(page.body, '/admin/settings/calendar');
 
+  const twice = await admin.post('/admin/settings/calendar', { version, workDays: ['1'], opensAt: '08:00', closesAt: '17:00', holidays: '2026-12-25 Christmas\n2026-12-25 Christmas Day' });
+  t.match(textOf(twice.body), /Line 2: 2026-12-25 is already on line 1 \(Christmas\)\./, 'a date twice is not silently merged');
+  t.match(twice.body, /The working hours were not saved\./, 'a summary at the top points to the messages below');
   const refused = await admin.post('/admin/settings/calendar', { version, opensAt: '17:00', closesAt: '9am', holidays: '2026-12-25 Christmas\nBoxing Day' });
   t.equal(refused.statusCode, 422);
   const text = textOf(refused.body);
@@ -90,7 +93,7 @@ t.test('batches: made from a selection, an order or a filter; their page shows p
   t.equal(bulk.statusCode, 303);
   const newPage = await client.get(String(bulk.headers.location));
   t.equal(newPage.statusCode, 200);
-  t.match(textOf(newPage.body), /2 items from 2 selected items/);
+  t.match(textOf(newPage.body), /2 items from your selection/);
 
   const unnamed = await client.post('/batches', { items: `${first.items[0]!.id},${second.items[0]!.id}`, source: '2 selected items', batchId: '', name: '', notes: '' });
   t.equal(unnamed.statusCode, 422);
@@ -148,6 +151,19 @@ t.test('batches: made from a selection, an order or a filter; their page shows p
 
   const list = await client.get('/batches');
   t.match(textOf(list.body), /Spring menu boards 2027/);
+
+  const both = await client.post('/batches', { items: String(first.items[2]!.id), source: 'x', batchId, name: 'Another', notes: '' });
+  t.match(textOf(both.body), /Choose a batch above or name a new one, not both\./, 'nothing typed is silently dropped');
+  const none = await client.post('/queues/pending/bulk', { action: 'batch', to: '', returnTo: '/queues/pending' }, { htmx: true });
+  t.equal(none.statusCode, 200);
+  t.notMatch(none.body, /<html/, 'an empty selection answers in the queue table, not with a whole page inside it');
+  t.match(none.body, /Select the items to put in a batch first\./);
+
+  const deleted = await client.post(`${batchPath}/delete`, { confirm: '1' });
+  t.equal(deleted.statusCode, 303);
+  const gone = await client.get(`${batchPath}/progress`, { 'hx-request': 'true' });
+  t.equal(gone.statusCode, 286, 'htmx stops polling a batch deleted meanwhile');
+  t.match(gone.body, /This batch was deleted meanwhile/);
 });
 
 t.test('the monitoring dashboard counts the shop, late items by the shop clock, and the newest batches', async (t) => {
@@ -167,15 +183,15 @@ t.test('the monitoring dashboard counts the shop, late items by the shop clock, 
   const clock = await app.shopClock.get();
   t.ok(await refreshSnapshot(db, workflow, clock), 'the job counts and stores');
   const stored = await db.selectFrom('monitoring_snapshots').select('data').executeTakeFirstOrThrow();
-  t.match(stored.data, { orders: { total: 1, lastThirtyDays: 1 }, items: { inProduction: 2, ready: 1, onHold: 1, late: 1, waitingOnCustomer: 0, completedLastThirtyDays: 0 } });
+  t.match(stored.data, { orders: { total: 1, lastThirtyDays: 1 }, items: { inProduction: 2, ready: 1, onHold: 1, late: 1, waitingOnCustomer: 1, completedLastThirtyDays: 0 } });
 
   const page = await client.get('/monitoring');
   t.equal(page.statusCode, 200);
   const text = textOf(page.body);
   t.match(text, /1 Orders 1 in the last 30 days/);
   t.match(text, /2 In production/);
-  t.match(text, /1 Built, ready for review/);
-  t.match(text, /1 On hold or blocked 1 on hold/);
+  t.match(text, /1 Built, awaiting handover/);
+  t.match(text, /2 On hold or blocked 1 on hold, 1 waiting on the customer or a supplier/, 'the item awaiting customer pickup waits on the customer');
   t.match(text, /1 Late/);
   t.match(text, /Pending 2 1 —/, 'Pending: two items, one of them late');
   t.match(page.body, /href="\/queues\/pending"/);

@@ -94,4 +94,6 @@ t.test('working time in words', async (t) => {
   t.equal(workingDuration(2.5 * hour, 540), '2 h 30 min');
   t.equal(workingDuration(9 * hour, 540), '1 d', 'a working day is the shop’s day, not 24 hours');
   t.equal(workingDuration(21 * hour, 540), '2 d 3 h');
+  t.equal(workingDuration(18.5 * hour, 540), '2 d 30 min', 'the half hour past two days is not rounded away');
+  t.equal(workingDuration(0, 540), '0 min');
 });

@@ -5,11 +5,11 @@ import { expectedWorkingMs, paceOf, staysOf, timePerStatus, type TimedStatus } f
 const hour = 3_600_000;
 const clock = new BusinessClock({ timeZone: 'UTC', workDays: [1, 2, 3, 4, 5], dayStartMinute: 480, dayEndMinute: 1020, holidays: new Set() });
 const at = (iso: string) => new Date(iso);
-const status = (key: string, fields: Partial<TimedStatus> = {}): [string, TimedStatus] => [key, { key, label: key.toUpperCase(), kind: 'open', waitsOn: 'shop', expectedMinutes: null, ...fields }];
+const status = (key: string, fields: Partial<TimedStatus> = {}): [string, TimedStatus] => [key, { key, label: key.toUpperCase(), kind: 'open', waitsOn: 'shop', expectedMinutes: null, expectedUnit: 'hours', ...fields }];
 const statuses = new Map([
-  status('pending', { expectedMinutes: 1440 }),
+  status('pending', { expectedMinutes: 1440, expectedUnit: 'days' }),
   status('wip', { expectedMinutes: 240 }),
-  status('proof', { waitsOn: 'customer', expectedMinutes: 1440 }),
+  status('proof', { waitsOn: 'customer', expectedMinutes: 1440, expectedUnit: 'days' }),
   status('hold', { kind: 'hold' }),
   status('done', { kind: 'completed' }),
 ]);
@@ -61,9 +61,11 @@ t.test('waiting on the customer does not count against the shop; finished status
 });
 
 t.test('expected time: whole days are the shop’s working days; warning at 80 %', async (t) => {
-  t.equal(expectedWorkingMs(2880, clock), 2 * 9 * hour, 'two days of a nine-hour shop');
-  t.equal(expectedWorkingMs(90, clock), 1.5 * hour);
-  t.equal(expectedWorkingMs(null, clock), null);
+  t.equal(expectedWorkingMs({ expectedMinutes: 2880, expectedUnit: 'days' }, clock), 2 * 9 * hour, 'two days of a nine-hour shop');
+  t.equal(expectedWorkingMs({ expectedMinutes: 2160, expectedUnit: 'days' }, clock), 1.5 * 9 * hour, 'a day and a half is less than two days');
+  t.equal(expectedWorkingMs({ expectedMinutes: 1440, expectedUnit: 'hours' }, clock), 24 * hour, '24 hours given in hours stay 24 working hours');
+  t.equal(expectedWorkingMs({ expectedMinutes: 90, expectedUnit: 'hours' }, clock), 1.5 * hour);
+  t.equal(expectedWorkingMs({ expectedMinutes: null, expectedUnit: 'hours' }, clock), null);
   t.equal(paceOf(79, 100), 'on-time');
   t.equal(paceOf(80, 100), 'warning');
   t.equal(paceOf(100, 100), 'late');
