@@ -3,6 +3,6 @@ import { dashboardRoutes } from './routes.js';
 
 export const dashboard: TravelerModule = {
   name: 'dashboard',
+  // The start page is the shop's name at the left of the bar: no link of its own, so the bar fits.
   routes: [dashboardRoutes],
-  navigation: [{ href: '/', label: 'Dashboard', permission: 'dashboard:view' }],
 };

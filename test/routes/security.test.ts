@@ -128,7 +128,7 @@ t.test('navigation follows the roles; request logs carry no email-link tokens', 
   const { client: sales } = await signedInClient(app, db, ['sales']);
   const salesPage = await sales.get('/');
   t.notMatch(salesPage.body, /href="\/admin\/users"/, 'no admin links for sales');
-  t.match(salesPage.body, /href="\/"[^>]*>Dashboard</);
+  t.match(salesPage.body, /href="\/" class="brand"[^>]*>.*Dashboard</, 'the shop name leads to the dashboard');
   const { client: admin } = await signedInClient(app, db, ['admin']);
   const adminPage = await admin.get('/');
   for (const link of ['/admin/users', '/admin/settings', '/admin/mailbox']) t.match(adminPage.body, new RegExp(`href="${link}"`), `admin sees ${link}`);
