@@ -25,12 +25,15 @@ import {
   type BatchSummary,
   type BatchValues,
 } from './batches.js';
-import { batchProgress, stageLabels } from './progress.js';
+import { batchProgress, stageLabels, type BatchProgress } from './progress.js';
 
 const NewBatchQuery = Query({ items: Text(20_000), order: Id, queue: Text(40), return: ReturnPath, ...queueFilterFields });
 const NewBatchForm = batchForm.schema({ items: Text(100_000), source: Text(200), returnTo: ReturnPath });
 const EditBatchForm = batchEditForm.schema({ version: Version });
 const ItemParams = Type.Object({ id: Id, itemId: Id });
+const BatchPageQuery = Query({ all: Text(5) });
+/** Items listed on a batch's page before "Show all". */
+const itemsListed = 100;
 
 /** What a new batch is made of, as the form carries it along: the items, and where they came from in words. */
 interface Selection {
@@ -52,9 +55,24 @@ export async function batchRoutes(fastify: FastifyInstance) {
     return batch;
   }
 
-  async function progressOf(batchId: number) {
-    const [workflow, clock, history] = await Promise.all([app.workflows.get(lineItemWorkflow), app.shopClock.get(), app.durations.lookup()]);
-    return batchProgress(await batchLineItems(db, batchId), workflow, clock, history, new Date());
+  // A batch's progress is reused while nothing in the shop has changed (the newest event) in the
+  // same minute (pace moves with the clock): an open batch page polls, and many look at one batch.
+  const kept = new Map<number, { key: string; progress: BatchProgress }>();
+  async function progressOf(batchId: number): Promise<BatchProgress> {
+    const [workflow, clock, history, newest] = await Promise.all([
+      app.workflows.get(lineItemWorkflow),
+      app.shopClock.get(),
+      app.durations.lookup(),
+      db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst(),
+    ]);
+    const key = `${newest?.id ?? 0}|${workflow.revision}|${Math.floor(Date.now() / 60_000)}`;
+    const reused = kept.get(batchId);
+    if (reused?.key === key) return reused.progress;
+    const progress = batchProgress(await batchLineItems(db, batchId), workflow, clock, history, new Date());
+    kept.delete(batchId);
+    kept.set(batchId, { key, progress });
+    if (kept.size > 200) kept.delete(kept.keys().next().value!);
+    return progress;
   }
 
   async function selectionOf(query: Record<string, string | undefined>): Promise<Selection> {
@@ -127,28 +145,30 @@ export async function batchRoutes(fastify: FastifyInstance) {
 
   async function batchPage(request: FastifyRequest, reply: FastifyReply, batch: BatchSummary, edit: { values: BatchEditValues & { version: number }; errors: FieldErrors; conflict?: boolean }, statusCode = 200) {
     const progress = await progressOf(batch.id);
+    const showAll = (request.query as { all?: string } | undefined)?.all === '1';
     const workflow = await app.workflows.get(lineItemWorkflow);
     return reply.page(
       'batches/show',
-      { title: batch.name, batch, progress, stageLabels, statuses: workflow.statuses, edit, batchEditForm, canManage: can(request.user!.roles, 'batches:manage'), wide: true },
+      { title: batch.name, batch, progress, stageLabels, statuses: workflow.statuses, edit, batchEditForm, canManage: can(request.user!.roles, 'batches:manage'), itemsListed: showAll ? Number.POSITIVE_INFINITY : itemsListed, wide: true },
       statusCode,
     );
   }
 
-  app.get('/batches/:id', { config: view, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
+  app.get('/batches/:id', { config: view, schema: { params: IdParams, querystring: BatchPageQuery } }, async (request, reply) => {
     const batch = await loadBatch(request.params.id);
     return batchPage(request, reply, batch, { values: { name: batch.name, notes: batch.notes, version: batch.version }, errors: {} });
   });
 
   // The bar and breakdown, polled by the batch page so it moves as the shop floor works.
-  app.get('/batches/:id/progress', { config: view, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
+  app.get('/batches/:id/progress', { config: view, schema: { params: IdParams, querystring: BatchPageQuery } }, async (request, reply) => {
     if (!isHtmx(request)) return reply.seeOther(`/batches/${request.params.id}`);
     const batch = await findBatch(db, Number(request.params.id));
     // Deleted in another tab: say so in place, and 286 tells htmx to stop polling.
     if (!batch) return reply.fragment('batches/gone', {}, 286);
     const progress = await progressOf(batch.id);
     const workflow = await app.workflows.get(lineItemWorkflow);
-    return reply.fragment('batches/progress', { batch, progress, stageLabels, statuses: workflow.statuses, canManage: can(request.user!.roles, 'batches:manage') });
+    const itemsShown = request.query.all === '1' ? Number.POSITIVE_INFINITY : itemsListed;
+    return reply.fragment('batches/progress', { batch, progress, stageLabels, statuses: workflow.statuses, canManage: can(request.user!.roles, 'batches:manage'), itemsListed: itemsShown });
   });
 
   app.post('/batches/:id', { config: manage, schema: { params: IdParams, querystring: NoQuery, body: EditBatchForm } }, async (request, reply) => {

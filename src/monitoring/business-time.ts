@@ -38,6 +38,9 @@ export class BusinessClock {
   private before: number[] = [];
   private firstDay: DateTime | undefined;
   private lastDay: DateTime | undefined;
+  /** The instants the known days span, for the quick check before any zone arithmetic. */
+  private coveredFrom = Number.POSITIVE_INFINITY;
+  private coveredUntil = Number.NEGATIVE_INFINITY;
 
   constructor(readonly calendar: ShopCalendar) {
     if (!DateTime.local().setZone(calendar.timeZone).isValid) throw new Error(`Unknown time zone ${calendar.timeZone}.`);
@@ -133,6 +136,7 @@ export class BusinessClock {
 
   /** Makes sure the days around `instant` are known, rebuilding with a margin when they are not. */
   private cover(instant: number): void {
+    if (instant >= this.coveredFrom && instant < this.coveredUntil) return;
     const zone = this.calendar.timeZone;
     const day = DateTime.fromMillis(instant, { zone }).startOf('day');
     if (this.firstDay && this.lastDay && day >= this.firstDay && day < this.lastDay) return;
@@ -161,5 +165,8 @@ export class BusinessClock {
     }
     this.firstDay = first;
     this.lastDay = last;
+    this.coveredFrom = first.toMillis();
+    // The last known day is complete: the instant it ends is the next day's start.
+    this.coveredUntil = last.toMillis();
   }
 }

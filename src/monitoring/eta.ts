@@ -67,6 +67,12 @@ export function endOfDueDate(dueDate: string, timeZone: string): Date {
  */
 export function forecaster(workflow: Workflow, clock: BusinessClock, now: Date, history: DurationLookup) {
   const ways = new Map<string, Status[]>();
+  const dueEnds = new Map<string, Date>();
+  const endOfDue = (dueDate: string) => {
+    let end = dueEnds.get(dueDate);
+    if (!end) dueEnds.set(dueDate, (end = endOfDueDate(dueDate, clock.calendar.timeZone)));
+    return end;
+  };
   return (item: ForecastItem, workingMsInCurrent: number): Forecast | undefined => {
     const current = workflow.statuses.get(item.status);
     if (!current || current.kind !== 'open' || !clock.works) return undefined;
@@ -92,7 +98,7 @@ export function forecaster(workflow: Workflow, clock: BusinessClock, now: Date, 
       likely,
       latest: clock.add(now, Math.max(latestMs, likelyMs)),
       basis: bases.size === 2 ? 'both' : bases.has('history') ? 'history' : 'expected',
-      missesDue: item.dueDate ? likely > endOfDueDate(item.dueDate, clock.calendar.timeZone) : null,
+      missesDue: item.dueDate ? likely > endOfDue(item.dueDate) : null,
     };
   };
 }
