@@ -16,6 +16,18 @@ const minuteMs = 60_000;
 /** Days computed around the instants asked about, beyond the range already known. */
 const marginDays = 400;
 
+/** The last index whose value is at most `value`, in ascending `values` (0 when none is). */
+function lastAtOrBelow(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (values[middle]! <= value) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
 function wallClock(day: DateTime, minuteOfDay: number): number {
   if (minuteOfDay >= 1440) return day.plus({ days: 1 }).startOf('day').toMillis();
   // Setting the wall-clock time (not adding minutes to midnight) keeps 8:00 at 8:00 on the days
@@ -91,14 +103,8 @@ export class BusinessClock {
     for (;;) {
       const target = this.elapsed(end) - ms;
       if (target >= 0) {
-        let low = 0;
-        let high = this.before.length - 1;
-        while (low < high) {
-          const middle = (low + high + 1) >> 1;
-          if (this.before[middle]! <= target) low = middle;
-          else high = middle - 1;
-        }
-        return new Date(this.opens[low]! + (target - this.before[low]!));
+        const day = lastAtOrBelow(this.before, target);
+        return new Date(this.opens[day]! + (target - this.before[day]!));
       }
       // Further back than the days known: know more (the offsets move, so measure again).
       this.cover(this.dayStarts[0]! - 86_400_000 * marginDays);
@@ -107,13 +113,7 @@ export class BusinessClock {
 
   /** Working milliseconds from the first known day to `instant`, which must be covered. */
   private elapsed(instant: number): number {
-    let low = 0;
-    let high = this.dayStarts.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if (this.dayStarts[middle]! <= instant) low = middle;
-      else high = middle - 1;
-    }
+    const low = lastAtOrBelow(this.dayStarts, instant);
     const open = this.opens[low]!;
     const close = this.closes[low]!;
     return this.before[low]! + Math.min(Math.max(instant - open, 0), close - open);
