@@ -12,6 +12,7 @@ import { notifications } from './notifications/index.js';
 import { operations } from './ops/index.js';
 import { orders } from './orders/index.js';
 import { production } from './production/index.js';
+import { reports } from './reports/index.js';
 import { settings } from './settings/index.js';
 import { setup } from './setup/index.js';
 import { setNavigation } from './platform/views.js';
@@ -27,7 +28,7 @@ const workflowEngine: TravelerModule = {
 };
 
 /** Every module of Traveler, in the order their navigation links appear (bar first, then the Admin menu). */
-export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, monitoring, batches, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
+export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, monitoring, batches, reports, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
 
 /**
  * Registers what the modules add beyond routes and jobs: subject types, the effects hung off

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import Cursor from 'pg-cursor';
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './types.js';
@@ -39,6 +40,8 @@ export function createDb(connectionString: string, poolSize = 10, { preparedStat
       pool: preparingStatements(pool, preparedStatements, () => {
         ending = true;
       }),
+      // Reports stream their rows through a cursor (query.stream()): constant memory at any size.
+      cursor: Cursor,
     }),
   });
 }

@@ -26,6 +26,18 @@ export function forecastTime(value: Date): string {
   return formatter({ weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }).format(value);
 }
 
+const sheetFormats = new Map<string, Intl.DateTimeFormat>();
+/** A date and time as spreadsheets read it, in the shop's time zone: "2026-11-26 14:03". */
+export function sheetDateTime(value: Date | null): string {
+  if (value === null) return '';
+  let format = sheetFormats.get(displayTimezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('sv-SE', { timeZone: displayTimezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    sheetFormats.set(displayTimezone, format);
+  }
+  return format.format(value);
+}
+
 export function isoDateTime(value: Date | string): string {
   return new Date(value).toISOString();
 }
