@@ -149,7 +149,9 @@ t.test('batches: made from a selection, an order or a filter; their page shows p
   const { client: qa } = await signedInClient(app, db, ['qa']);
   t.equal((await qa.get(batchPath)).statusCode, 200, 'QA may look');
   t.equal((await qa.get(`/batches/new?order=${first.id}`)).statusCode, 403, 'but not batch');
-  t.notMatch((await qa.get('/queues/pending')).body, /Put every item this filter shows/);
+  const qaQueue = (await qa.get('/queues/pending')).body;
+  t.notMatch(qaQueue, /Put every item this filter shows/);
+  t.match(qaQueue, /href="\/reports\/items\.csv\?queue=pending" download>Download every item this filter shows as CSV/, 'but may download what the queue shows');
 
   const list = await client.get('/batches');
   t.match(textOf(list.body), /Spring menu boards 2027/);
