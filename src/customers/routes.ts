@@ -3,6 +3,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formText } from '../platform/forms.js';
 import { IdParams, NoQuery, Query, Text, Version } from '../platform/schemas.js';
+import { customerBlockers } from '../alerts/center.js';
+import { lineItemWorkflow } from '../line-items/subject.js';
+import * as fmt from '../platform/format.js';
 import { createCustomer, customerForm, findCustomer, listCustomers, updateCustomer, type CustomerInput } from './customers.js';
 
 const NewCustomerForm = customerForm.schema();
@@ -14,8 +17,17 @@ export async function customerRoutes(fastify: FastifyInstance) {
   const { db } = app;
   const manage = { access: 'customers:manage' } as const;
 
-  const formPage = (reply: FastifyReply, values: CustomerInput & { version?: number }, errors: FieldErrors, options: { id?: number; statusCode?: number; current?: CustomerInput } = {}) =>
-    reply.page('customers/form', { title: options.id ? `Edit ${values.name || 'customer'}` : 'New customer', values, errors, customerId: options.id, current: options.current, spec: customerForm }, options.statusCode ?? 200);
+  const formPage = async (reply: FastifyReply, values: CustomerInput & { version?: number }, errors: FieldErrors, options: { id?: number; statusCode?: number; current?: CustomerInput } = {}) => {
+    const blockers = options.id ? await customerBlockers(db, options.id) : [];
+    const [workflow, now] = [await app.workflows.get(lineItemWorkflow), new Date()];
+    const waiting = blockers.map((blocker) => ({
+      ...blocker,
+      label: fmt.itemLabel(blocker.orderNumber, blocker.position, blocker.lastItemNumber),
+      statusLabel: (blocker.status && workflow.statuses.get(blocker.status)?.label) || blocker.status,
+      age: fmt.clockDuration(now.getTime() - blocker.since.getTime()),
+    }));
+    return reply.page('customers/form', { title: options.id ? `Edit ${values.name || 'customer'}` : 'New customer', values, errors, customerId: options.id, current: options.current, spec: customerForm, waiting }, options.statusCode ?? 200);
+  };
 
   app.get('/customers', { config: manage, schema: { querystring: Query({ q: Text(1000) }) } }, async (request, reply) => {
     const text = (request.query.q ?? '').trim().slice(0, 100);

@@ -222,6 +222,7 @@ export interface WorkflowStatusesTable {
   waits_on: Generated<WaitsOn>;
   alert_roles: Generated<string[]>;
   initial: Generated<boolean>;
+  quality_hold: Generated<boolean>;
 }
 
 export interface WorkflowTransitionsTable {
@@ -303,6 +304,39 @@ export interface AlertsTable {
   message: string;
   created_at: CreatedAt;
   read_at: NullableTimestamp;
+}
+
+export type ShopAlertKind = 'late' | 'forecast_late' | 'waiting_on_customer' | 'quality_hold' | 'mail_failed' | 'job_failed';
+
+export interface ShopAlertsTable {
+  id: Generated<number>;
+  dedupe_key: string;
+  kind: ShopAlertKind;
+  workflow: string | null;
+  status: string | null;
+  queue_key: string | null;
+  line_item_id: number | null;
+  order_id: number | null;
+  customer_id: number | null;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+  since: Date;
+  raised_at: CreatedAt;
+  cleared_at: NullableTimestamp;
+  acknowledged_at: NullableTimestamp;
+  acknowledged_by: number | null;
+  snoozed_until: NullableTimestamp;
+  snoozed_by: number | null;
+  answer_reason: string | null;
+  version: Generated<number>;
+}
+
+export interface JobRunsTable {
+  name: string;
+  last_started_at: NullableTimestamp;
+  last_succeeded_at: NullableTimestamp;
+  last_failed_at: NullableTimestamp;
+  failing_since: NullableTimestamp;
+  last_error: string | null;
 }
 
 export interface QueueSubscriptionsTable {
@@ -425,6 +459,8 @@ export interface Database {
   line_items: LineItemsTable;
   customer_updates: CustomerUpdatesTable;
   alerts: AlertsTable;
+  shop_alerts: ShopAlertsTable;
+  job_runs: JobRunsTable;
   queue_subscriptions: QueueSubscriptionsTable;
   queue_visits: QueueVisitsTable;
   saved_views: SavedViewsTable;

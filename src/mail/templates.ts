@@ -52,6 +52,8 @@ interface QueueDigestData {
   name: string;
   period: string;
   queues: { key: string; label: string; arrived: number; waiting: number }[];
+  /** Unanswered alerts in those queues, per kind (missing in digests queued before alerts existed). */
+  openAlerts?: { label: string; count: number }[];
 }
 
 interface MailTemplate<Data> {
@@ -73,7 +75,12 @@ export const mailTemplates = {
         : `${context.shopName}: updates on ${data.items.length} items of your order ${data.orderNumber}`,
   },
   'queue-digest': {
-    subject: (data: QueueDigestData) => `New in your queues: ${data.queues.map((q) => `${q.arrived} ${q.label}`).join(', ')}`,
+    subject: (data: QueueDigestData) => {
+      const alerts = (data.openAlerts ?? []).reduce((sum, alert) => sum + alert.count, 0);
+      const alertPart = alerts > 0 ? `${alerts} open ${alerts === 1 ? 'alert' : 'alerts'}` : '';
+      if (data.queues.length === 0) return `Your queues: ${alertPart}`;
+      return `New in your queues: ${data.queues.map((q) => `${q.arrived} ${q.label}`).join(', ')}${alertPart ? `; ${alertPart}` : ''}`;
+    },
   },
   'sales-alert': {
     subject: (data: SalesAlertData) => (data.orderCompleted ? 'Order complete: collect the final payment' : 'Item completed: collect payment if due'),

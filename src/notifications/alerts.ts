@@ -1,4 +1,7 @@
 import { sql } from 'kysely';
+import { alertKindLabels, openAlertsForOwner } from '../alerts/center.js';
+import type { RaisedAlert } from '../alerts/sweep.js';
+import type { ShopAlertKind } from '../db/types.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { enqueueMail } from '../mail/outbox.js';
@@ -122,15 +125,16 @@ async function arrivalsInOwnedQueues(db: DbOrTx, person: DigestRecipient, since:
   return counts.rows.filter((row) => row.arrived > 0).map((q) => ({ key: q.key, label: q.label, arrived: q.arrived, waiting: Number(q.count) }));
 }
 
-async function sendDigest(db: Db, person: DigestRecipient, period: DigestPeriod, slot: DigestSlot): Promise<boolean> {
+async function sendDigest(db: Db, person: DigestRecipient, period: DigestPeriod, slot: DigestSlot, now: Date): Promise<boolean> {
   return inTransaction(db, async (tx) => {
     if (!(await claimDigestSlot(tx, person.id, slot))) return false;
     const queues = await arrivalsInOwnedQueues(tx, person, person.lastSlot ?? slot.previous, slot.current);
-    if (queues.length === 0) return false;
+    const openAlerts = Object.entries(await openAlertsForOwner(tx, person, now)).map(([kind, count]) => ({ label: alertKindLabels[kind as ShopAlertKind], count }));
+    if (queues.length === 0 && openAlerts.length === 0) return false;
     await enqueueMail(tx, {
       template: 'queue-digest',
       to: person.email,
-      data: { name: person.name, queues, period },
+      data: { name: person.name, queues, period, openAlerts },
       idempotencyKey: `queue-digest:${person.id}:${slot.current.toISOString()}`,
     });
     return true;
@@ -138,7 +142,8 @@ async function sendDigest(db: Db, person: DigestRecipient, period: DigestPeriod,
 }
 
 /**
- * Emails each person who asked for a digest what arrived in their queues since their last one.
+ * Emails each person who asked for a digest what arrived in their queues since their last one,
+ * and the alerts in those queues nobody has answered yet.
  * A person is due once per slot (the shop's hour or calendar day the clock is in).
  */
 export async function sendQueueDigests(db: Db, clock: DigestClock): Promise<number> {
@@ -146,8 +151,50 @@ export async function sendQueueDigests(db: Db, clock: DigestClock): Promise<numb
   let sent = 0;
   for (const period of digestPeriods) {
     for (const person of await recipientsDue(db, period, slots[period])) {
-      if (await sendDigest(db, person, period, slots[period])) sent += 1;
+      if (await sendDigest(db, person, period, slots[period], clock.now)) sent += 1;
     }
   }
   return sent;
+}
+
+function alertSummary(kinds: Map<ShopAlertKind, number>): string {
+  return [...kinds].map(([kind, count]) => `${count} ${alertKindLabels[kind].toLowerCase()}`).join(', ');
+}
+
+/**
+ * Tells the owners of each queue that new alerts were raised in it (one message per queue and
+ * sweep, not one per alert), and the admins about new errors. Each message links to the alerts.
+ */
+export async function tellOwnersOfNewAlerts(db: DbOrTx, raised: readonly RaisedAlert[]): Promise<number> {
+  const byQueue = new Map<string | null, Map<ShopAlertKind, number>>();
+  for (const alert of raised) {
+    const queue = alert.kind === 'mail_failed' || alert.kind === 'job_failed' ? null : alert.queueKey;
+    if (queue === undefined) continue;
+    const kinds = byQueue.get(queue) ?? new Map<ShopAlertKind, number>();
+    kinds.set(alert.kind, (kinds.get(alert.kind) ?? 0) + 1);
+    byQueue.set(queue, kinds);
+  }
+  let told = 0;
+  for (const [queueKey, kinds] of byQueue) {
+    const total = [...kinds.values()].reduce((sum, count) => sum + count, 0);
+    if (queueKey === null) {
+      const message = `${total} new ${total === 1 ? 'error' : 'errors'} in Alerts: ${alertSummary(kinds)}.`;
+      const result = await sql`
+        insert into alerts (user_id, kind, message)
+        select u.id, 'shop-alerts', ${message} from users u
+         where u.active and exists (select 1 from user_roles r where r.user_id = u.id and r.role = 'admin')`.execute(db);
+      told += Number(result.numAffectedRows ?? 0);
+      continue;
+    }
+    const result = await sql`
+      insert into alerts (user_id, kind, message)
+      select u.id, 'shop-alerts', ${`${total} new ${total === 1 ? 'alert' : 'alerts'} in `} || q.label || ': ' || ${alertSummary(kinds)} || '.'
+        from queues q
+        cross join users u
+        left join queue_subscriptions s on s.workflow = q.workflow and s.queue_key = q.key and s.user_id = u.id
+       where q.workflow = ${lineItemQueues.workflow} and q.key = ${queueKey} and u.active
+         and coalesce(s.subscribed, q.owner_roles && array(select r.role from user_roles r where r.user_id = u.id))`.execute(db);
+    told += Number(result.numAffectedRows ?? 0);
+  }
+  return told;
 }

@@ -87,6 +87,7 @@ export function statusInputOf(status: Status): StatusFields {
     customerEmail: status.customerEmail ?? '',
     customerMessage: status.customerMessage,
     alertRoles: [...status.alertRoles],
+    qualityHold: status.qualityHold,
     initial: status.initial,
     fulfillmentMethod: status.fulfillmentMethod ?? '',
   };
@@ -249,6 +250,7 @@ interface StatusRow {
   customer_email: string | null;
   customer_message: string;
   alert_roles: string[];
+  quality_hold: boolean;
   initial: boolean;
   fulfillment_method: FulfillmentMethod | null;
 }
@@ -278,6 +280,7 @@ function statusColumns(errors: FieldErrors, input: StatusFields, { workflow, sub
     customer_email: input.customerEmail === '' ? null : input.customerEmail,
     customer_message: input.customerMessage,
     alert_roles: [...new Set(input.alertRoles)],
+    quality_hold: kind === 'hold' && input.qualityHold,
     initial: input.initial,
     fulfillment_method: fulfillmentMethod,
   };

@@ -63,6 +63,7 @@ function statusFields(noun: string) {
       hint: 'For the statuses a “Marks it built” move picks between.',
     },
     alertRoles: { kind: 'choices', label: `Alert these roles when an ${noun} enters it`, invalid: rolesMessage, most: 20, hint: 'None ticked: nobody is alerted.' },
+    qualityHold: { kind: 'checkbox', label: `A hold here is a quality problem`, hint: `For on-hold statuses: each ${noun} held here is a quality flag in Alerts.` },
     initial: { kind: 'checkbox', label: `New ${noun}s start here` },
   } satisfies Record<string, FieldSpec>;
 }

@@ -26,6 +26,8 @@ export interface Status {
   /** What the customer's email says about an item entering it; empty: the status name alone. */
   customerMessage: string;
   alertRoles: string[];
+  /** A hold here stands for a quality problem: the item is a quality flag in Alerts. */
+  qualityHold: boolean;
   initial: boolean;
   fulfillmentMethod: FulfillmentMethod | null;
 }
@@ -66,6 +68,7 @@ export function statusFromRow(row: Selectable<WorkflowStatusesTable>): Status {
     customerEmail: row.customer_email,
     customerMessage: row.customer_message ?? '',
     alertRoles: row.alert_roles,
+    qualityHold: row.quality_hold,
     initial: row.initial,
     fulfillmentMethod: row.fulfillment_method,
   };

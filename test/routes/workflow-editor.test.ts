@@ -35,6 +35,7 @@ function newStatus(fields: Partial<NewStatusInput>): NewStatusInput {
     customerEmail: '',
     customerMessage: '',
     alertRoles: [],
+    qualityHold: false,
     initial: false,
     fulfillmentMethod: '',
     after: '',

@@ -2,7 +2,7 @@ import t from 'tap';
 import { actionChoices, type Status, type Transition, type Workflow } from '../../src/workflow/definition.js';
 
 const status = (key: string, kind: Status['kind'] = 'open', fulfillmentMethod: Status['fulfillmentMethod'] = null): Status => ({
-  key, label: key, customerLabel: key, queueKey: null, kind, position: 0, expectedMinutes: null, expectedUnit: 'hours', waitsOn: 'shop', customerEmail: null, customerMessage: '', alertRoles: [], initial: false, fulfillmentMethod,
+  key, label: key, customerLabel: key, queueKey: null, kind, position: 0, expectedMinutes: null, expectedUnit: 'hours', waitsOn: 'shop', customerEmail: null, customerMessage: '', alertRoles: [], qualityHold: false, initial: false, fulfillmentMethod,
 });
 let id = 0;
 const move = (from: string, to: string, intent: Transition['intent'], requires: Transition['requires'] = []): Transition => ({ id: ++id, from, to, label: `${from}→${to}`, intent, roles: ['production'], requires, position: id });

@@ -4,7 +4,7 @@ import type { Status, Transition, Workflow } from '../../src/workflow/definition
 import { workflowDiagram, wrapLabel } from '../../src/workflow-editor/diagram.js';
 
 function status(key: string, label: string, kind: StatusKind, fields: Partial<Status> = {}): Status {
-  return { key, label, customerLabel: label, queueKey: kind === 'open' || kind === 'hold' ? key : null, kind, position: 0, expectedMinutes: null, expectedUnit: 'hours', waitsOn: 'shop', customerEmail: null, customerMessage: '', alertRoles: [], initial: false, fulfillmentMethod: null, ...fields };
+  return { key, label, customerLabel: label, queueKey: kind === 'open' || kind === 'hold' ? key : null, kind, position: 0, expectedMinutes: null, expectedUnit: 'hours', waitsOn: 'shop', customerEmail: null, customerMessage: '', alertRoles: [], qualityHold: false, initial: false, fulfillmentMethod: null, ...fields };
 }
 
 let nextId = 1;
