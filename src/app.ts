@@ -21,6 +21,8 @@ import { parseUrlencoded } from './platform/input.js';
 import { htmxRedirect, seeOther } from './platform/redirects.js';
 import { addTravelerFormats } from './platform/schemas.js';
 import { setDisplayTimezone } from './platform/format.js';
+import { ReportExportRunner } from './reports/exports.js';
+import { reportFile } from './reports/make.js';
 import { PostgresSessionStore } from './platform/session-store.js';
 import { fragmentReply, pageReply } from './platform/views.js';
 import { can } from './platform/permissions.js';
@@ -54,6 +56,8 @@ declare module 'fastify' {
     /** Each queue's change number, read at most once per `changeNumbersFreshMs`: what an unchanged refresh costs. */
     changeNumbers: ChangeNumbers;
     refreshShopName(): Promise<void>;
+    /** Makes the reports too big to wait for, in the background. */
+    reportExports: ReportExportRunner;
   }
 }
 
@@ -128,6 +132,15 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
   app.decorate('filterChoices', filterChoiceLists(db));
   app.decorate('queuePages', new QueuePageCache(queuePagesKept, queuePagesFreshMs));
   app.decorate('changeNumbers', new ChangeNumbers(db, changeNumbersFreshMs));
+  const reportExports = new ReportExportRunner(
+    db,
+    async (claimed, onRow) => {
+      const [workflow, clock] = await Promise.all([app.workflows.get(lineItemWorkflow), app.shopClock.get()]);
+      return reportFile({ db, workflow, clock, now: new Date() }, claimed.report, claimed.format, claimed.scope, onRow);
+    },
+    (error) => app.log.error({ err: error }, 'report export failed'),
+  );
+  app.decorate('reportExports', reportExports);
   app.decorate('layoutExtras', async (request: FastifyRequest, known: Record<string, unknown>) => {
     const user = request.user;
     if (!user) return { queueNav: [], unreadAlerts: 0 };
@@ -140,6 +153,7 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
   app.decorateReply('seeOther', seeOther);
   app.decorateReply('htmxRedirect', htmxRedirect);
   app.addHook('onClose', async () => {
+    await reportExports.close();
     await mail.idle();
     mail.close();
   });

@@ -339,6 +339,36 @@ export interface JobRunsTable {
   last_error: string | null;
 }
 
+export type ReportKind = 'items' | 'timeline' | 'summary';
+export type ReportFormat = 'csv' | 'xlsx';
+export type ReportExportStatus = 'queued' | 'running' | 'ready' | 'failed';
+
+export interface ReportExportsTable {
+  id: Generated<number>;
+  requested_by: number;
+  report: ReportKind;
+  format: ReportFormat;
+  scope: ColumnType<Record<string, unknown>, string, string>;
+  title: string;
+  file_name: string;
+  status: ColumnType<ReportExportStatus, ReportExportStatus | undefined, ReportExportStatus>;
+  rows_expected: Generated<number>;
+  rows_done: Generated<number>;
+  bytes: Generated<number>;
+  attempts: Generated<number>;
+  locked_until: NullableTimestamp;
+  error: string | null;
+  created_at: CreatedAt;
+  finished_at: NullableTimestamp;
+  expires_at: Date;
+}
+
+export interface ReportExportChunksTable {
+  export_id: number;
+  seq: number;
+  data: Buffer;
+}
+
 export interface QueueSubscriptionsTable {
   user_id: number;
   workflow: Generated<string>;
@@ -461,6 +491,8 @@ export interface Database {
   alerts: AlertsTable;
   shop_alerts: ShopAlertsTable;
   job_runs: JobRunsTable;
+  report_exports: ReportExportsTable;
+  report_export_chunks: ReportExportChunksTable;
   queue_subscriptions: QueueSubscriptionsTable;
   queue_visits: QueueVisitsTable;
   saved_views: SavedViewsTable;

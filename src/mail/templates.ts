@@ -20,6 +20,15 @@ interface WelcomeData {
   expiresInHours: number;
 }
 
+interface ExportReadyData {
+  name: string;
+  title: string;
+  rows: number;
+  /** The export's page, with its token. */
+  path: string;
+  expiresAt: string;
+}
+
 interface SalesAlertData {
   name: string;
   message: string;
@@ -81,6 +90,9 @@ export const mailTemplates = {
       if (data.queues.length === 0) return `Your queues: ${alertPart}`;
       return `New in your queues: ${data.queues.map((q) => `${q.arrived} ${q.label}`).join(', ')}${alertPart ? `; ${alertPart}` : ''}`;
     },
+  },
+  'export-ready': {
+    subject: (data: ExportReadyData) => `Your report is ready: ${data.title}`,
   },
   'sales-alert': {
     subject: (data: SalesAlertData) => (data.orderCompleted ? 'Order complete: collect the final payment' : 'Item completed: collect payment if due'),
