@@ -35,6 +35,8 @@ export interface ShopSnapshot {
   items: { inProduction: number; ready: number; completedLastThirtyDays: number; onHold: number; waitingOnCustomer: number; late: number; nearlyDue: number };
   statuses: StatusCount[];
   batches: BatchBar[];
+  /** Open alerts nobody has acknowledged or snoozed, per kind (missing in snapshots taken before alerts existed). */
+  alerts?: Record<string, number>;
 }
 
 const thirtyDaysMs = 30 * 86_400_000;
@@ -96,6 +98,11 @@ export async function takeSnapshot(db: DbOrTx, workflow: Workflow, clock: Busine
     .limit(batchesShown)
     .execute();
 
+  const openAlerts = await sql<{ kind: string; count: number }>`
+    select kind, count(*)::int as count from shop_alerts
+     where cleared_at is null and acknowledged_at is null and (snoozed_until is null or snoozed_until <= ${now.toISOString()}::timestamptz)
+     group by kind`.execute(db);
+
   const statuses: StatusCount[] = live.map((status) => {
     const count = counts.get(status.key);
     return {
@@ -124,6 +131,7 @@ export async function takeSnapshot(db: DbOrTx, workflow: Workflow, clock: Busine
       nearlyDue: sum((s) => s.nearlyDue),
     },
     statuses,
+    alerts: Object.fromEntries(openAlerts.rows.map((row) => [row.kind, Number(row.count)])),
     batches: batches.map((batch) => ({ id: batch.id, name: batch.name, total: Number(batch.total), done: Number(batch.done), cancelled: Number(batch.cancelled), onHold: Number(batch.onHold) })),
   };
 }

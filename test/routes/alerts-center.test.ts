@@ -58,6 +58,7 @@ t.test('a late item is one alert however often the sweep sees it, its owners are
   t.match(page.body, new RegExp(`href="/items/${late.id}"`), 'the alert links to the item');
   t.match(text, /1 new alert in Pending: 1 late\./, 'the message for this person is on the same page');
   t.match((await production.get('/')).body, /id="unread-alerts">1</, 'and counted in the navigation');
+  t.match(textOf((await production.get('/monitoring')).body), /1 Alerts needing attention 1 late/, 'the dashboard counts open alerts');
 
   const started = await transition(db, { type: 'line_item', id: late.id }, { userId: shop.production.id, roles: ['production'] }, { expectedVersion: late.version, to: { intent: 'start' } });
   t.ok(started.version > late.version);
