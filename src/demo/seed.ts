@@ -7,6 +7,7 @@ import { createOrder, type ItemInput } from '../orders/orders.js';
 import type { Role } from '../platform/permissions.js';
 import { transition } from '../workflow/engine.js';
 import { batchItems } from '../batches/batches.js';
+import { addStatus, addTransition, blankStatusInput, readWorkflow } from '../workflow-editor/editor.js';
 import type { Actor } from '../events/record.js';
 import { BusinessClock } from '../monitoring/business-time.js';
 import { refreshDurationStats } from '../monitoring/durations.js';
@@ -147,6 +148,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
   const timeZone = options.timeZone ?? 'UTC';
   // The demo shop keeps office hours: orders come in and items move while it is open.
   const shopClock = new BusinessClock({ timeZone, workDays: [1, 2, 3, 4, 5], dayStartMinute: 480, dayEndMinute: 1020, holidays: new Set(demoHolidays(new Date().getUTCFullYear()).map((line) => line.slice(0, 10))) });
+  await demoQualityHold(db, actor);
   let items = 0;
   for (let n = 0; n < orderCount; n++) {
     const itemCount = 1 + Math.floor(random() * 4);
@@ -207,6 +209,10 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
       }
       if (roll > progress) continue;
       await step('in_progress');
+      if (roll < 0.055) {
+        await step('quality_hold', { reason: pick(['Scratched face on the acrylic', 'Colours do not match the proof', 'Letters cut out of square']) });
+        continue;
+      }
       if (roll > progress * 0.7) continue;
       await step(`awaiting_${row.fulfillment_method}`, { fulfillmentMethod: row.fulfillment_method });
       if (roll > progress * 0.45) continue;
@@ -220,6 +226,26 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
   await db.deleteFrom('outbox').where('template', '=', 'sales-alert').execute();
   await db.updateTable('alerts').set({ read_at: sql<Date>`now()` }).execute();
   return { users: people.length, customers: customerIds.length, orders: orderCount, items };
+}
+
+/** A hold for quality problems (the kiosk's "Quality problem" goes there), so Alerts shows quality flags. */
+async function demoQualityHold(db: Db, actor: Actor): Promise<void> {
+  const workflow = await readWorkflow(db, 'production');
+  if (!workflow || workflow.statuses.has('quality_hold')) return;
+  const holdRoles = workflow.transitions.find((t) => t.from === 'in_progress' && t.intent === 'hold')?.roles ?? ['admin', 'production'];
+  const added = await addStatus(db, actor, 'production', {
+    ...blankStatusInput(workflow),
+    key: 'quality_hold',
+    label: 'Quality hold',
+    customerLabel: 'On hold',
+    queueKey: 'on_hold',
+    kind: 'hold',
+    qualityHold: true,
+    after: 'in_progress',
+    onTo: 'pending',
+    holdAndCancel: false,
+  }, workflow.revision);
+  await addTransition(db, actor, 'production', { from: 'quality_hold', to: 'in_progress', label: 'Resume', intent: 'resume', roles: [...holdRoles], requires: ['previous_status'] }, added.revision);
 }
 
 /** Holidays on the shop calendar, two batches, and the duration statistics forecasts start from. */

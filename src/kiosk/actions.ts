@@ -51,8 +51,20 @@ export function markItemBuilt(db: DbOrTx, actor: KioskActor, itemId: number, ver
   return move(db, actor, itemId, version, 'built', { fulfillmentMethod });
 }
 
-export function holdItem(db: DbOrTx, actor: KioskActor, itemId: number, version: number, reason: string): Promise<Outcome> {
-  return move(db, actor, itemId, version, 'hold', { reason });
+/**
+ * Where "Put on hold" sends an item in `status`: a quality problem to a hold status marked as one
+ * (Admin → Workflows), anything else to another hold; either falls back to the only hold there is.
+ */
+export function holdTarget(workflow: Workflow, status: string, quality: boolean): string | undefined {
+  const holds = transitionsWithIntent(workflow, status, 'hold').flatMap((t) => workflow.statuses.get(t.to) ?? []);
+  return (holds.find((hold) => hold.qualityHold === quality) ?? holds[0])?.key;
+}
+
+export async function holdItem(db: DbOrTx, actor: KioskActor, itemId: number, version: number, reason: string, target: { workflow: Workflow; quality: boolean }): Promise<Outcome> {
+  const item = await db.selectFrom('line_items').select('status').where('id', '=', itemId).executeTakeFirst();
+  const to = item && holdTarget(target.workflow, item.status, target.quality);
+  if (!to) return move(db, actor, itemId, version, 'hold', { reason });
+  return transition<LineItemTransitionRow>(db, { type: 'line_item', id: itemId }, actor, { expectedVersion: version, to, input: { reason }, allowed: (t) => t.intent === 'hold' });
 }
 
 /** Back to where the item was before its hold. */

@@ -45,7 +45,13 @@ interface ActionAnswer {
   noteDraft?: string;
   fieldErrors?: FieldErrors;
 }
-const holdReasons = ['Quality problem', 'Missing material', 'Machine down', 'Waiting for artwork or customer'];
+/** The reasons a worker taps; a quality problem goes to the workflow's quality hold, if it has one. */
+const holdReasons = [
+  { reason: 'Quality problem', quality: true },
+  { reason: 'Missing material', quality: false },
+  { reason: 'Machine down', quality: false },
+  { reason: 'Waiting for artwork or customer', quality: false },
+];
 const credentialLifetimeSeconds = 400 * 24 * 3600; // the longest browsers keep a cookie
 
 /** Every kiosk form carries the tablet's anti-forgery token, unless htmx sends it as a header. */
@@ -266,9 +272,10 @@ export async function kioskRoutes(fastify: FastifyInstance) {
     if (outcome.mailQueued) app.mail.nudge();
     return `${outcome.label} is ${outcome.to.label}.`;
   });
-  itemAction('hold', KioskForm({ ...ItemState, reason: Text(10_000), otherReason: Text(10_000) }), async (request, kiosk, itemId) => {
+  itemAction('hold', KioskForm({ ...ItemState, reason: Text(10_000), otherReason: Text(10_000), quality: Text(5) }), async (request, kiosk, itemId) => {
     const reason = formText(request.body, 'reason') || formText(request.body, 'otherReason');
-    const outcome = await holdItem(db, actorOf(kiosk), itemId, versionOf(request), reason);
+    const quality = formText(request.body, 'quality') === 'yes';
+    const outcome = await holdItem(db, actorOf(kiosk), itemId, versionOf(request), reason, { workflow: await app.workflows.get(lineItemWorkflow), quality });
     return `${outcome.label} is on hold: ${reason.trim()}.`;
   });
   itemAction('resume', StateForm, async (request, kiosk, itemId) => {

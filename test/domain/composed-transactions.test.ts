@@ -55,7 +55,7 @@ t.test('BUILT: if the clocks cannot be stopped, the item is not BUILT either', a
   const running = await db.selectFrom('work_logs').select('id').where('line_item_id', '=', itemId).where('ended_at', 'is', null).execute();
   t.equal(running.length, 1, 'the clock still runs, as the item is still in work');
 
-  const hold = await holdItem(db, actor, itemId, 2, 'Router broke').catch((e: unknown) => e);
+  const hold = await holdItem(db, actor, itemId, 2, 'Router broke', { workflow: await loadWorkflow(db, 'production'), quality: false }).catch((e: unknown) => e);
   t.match(hold, { message: /clock store unavailable/ });
   t.same(await itemNow(db, itemId), { status: 'in_progress', version: 2 }, 'a hold whose clocks cannot stop is undone too');
 });
