@@ -126,7 +126,8 @@ t.test('batches: made from a selection, an order or a filter; their page shows p
   const page = await client.get(batchPath);
   t.equal(page.statusCode, 200);
   const text = textOf(page.body);
-  t.match(page.body, /<progress value="1" max="4"/, 'one of four done');
+  t.match(page.body, /aria-label="1 of 4 done, 0 built and awaiting handover"/, 'one of four done');
+  t.match(page.body, /<rect class="bar-done" width="250"/, 'a quarter of the bar');
   t.match(text, /25 %/);
   t.match(text, /In production\s*2/);
   t.match(text, /On hold\s*1/);
