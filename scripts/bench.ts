@@ -25,6 +25,8 @@ import { queuePage } from '../src/production/queue-query.js';
 import { batchItems } from '../src/batches/batches.js';
 import { refreshSnapshot } from '../src/monitoring/dashboard.js';
 import { transition } from '../src/workflow/engine.js';
+import { detailedQuery } from '../src/reports/detailed.js';
+import { to as copyTo } from 'pg-copy-streams';
 import { workflowRevision } from '../src/workflow/definition.js';
 import { foldQueueChanges, queueChangeSeq } from '../src/workflow/queue-changes.js';
 import { benchOrders, buildLargeShop, itemsPerOrder, undoBenchChanges } from './bench-data.js';
@@ -179,6 +181,91 @@ async function measure(name: string, options: MeasureOptions): Promise<Measured>
   return measured;
 }
 
+interface ExportMeasure {
+  name: string;
+  rows: number;
+  seconds: number;
+  megabytes: number;
+  peakRssMb: number | null;
+}
+
+/** The export lines: COPY, the app's CSV and XLSX over HTTP, COPY again, then a background export to its ready page. */
+async function measureExports(): Promise<{ copy: ExportMeasure[]; app: ExportMeasure[] }> {
+  const rows = benchOrders * itemsPerOrder;
+  const from = new Date(Date.now() - 1000 * 86_400_000).toISOString().slice(0, 10);
+  const to = fmt.today();
+  const scope = { kind: 'period' as const, from, to, timeZone: 'UTC', name: 'bench' };
+  const compiled = detailedQuery(db, scope, 'UTC').compile();
+  const copyClient = new pg.Client({ connectionString: urlFor(databaseName) });
+  await copyClient.connect();
+  const inlined = compiled.sql.replace(/\$(\d+)/g, (_match, index: string) => {
+    const value = compiled.parameters[Number(index) - 1];
+    return copyClient.escapeLiteral(value instanceof Date ? value.toISOString() : String(value));
+  });
+  const copy = async (): Promise<ExportMeasure> => {
+    const started = performance.now();
+    let bytes = 0;
+    const stream = copyClient.query(copyTo(`COPY (${inlined}) TO STDOUT WITH (FORMAT csv, HEADER)`));
+    for await (const chunk of stream) bytes += (chunk as Buffer).length;
+    return { name: 'PostgreSQL COPY … TO STDOUT (csv)', rows, seconds: (performance.now() - started) / 1000, megabytes: bytes / 1e6, peakRssMb: null };
+  };
+
+  const exportPort = await freePort();
+  const exporter = fork(new URL('./bench-export-app.ts', import.meta.url), { env: { ...process.env, BENCH_APP_CONFIG: JSON.stringify(benchConfig(exportPort)) }, stdio: 'inherit' });
+  const ask = (message: string) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      exporter.once('message', (answer) => resolve(answer as Record<string, unknown>));
+      exporter.send(message);
+    });
+  await new Promise((resolve) => exporter.once('message', resolve));
+  const exportBase = `http://127.0.0.1:${exportPort}`;
+  const download = async (name: string, path: string): Promise<ExportMeasure> => {
+    await ask('reset');
+    const started = performance.now();
+    const response = await fetch(`${exportBase}${path}`, { headers: { cookie: session.cookie } });
+    if (response.status !== 200) throw new Error(`${name}: ${response.status}`);
+    let bytes = 0;
+    for await (const chunk of response.body!) bytes += (chunk as Uint8Array).length;
+    const seconds = (performance.now() - started) / 1000;
+    const { peak } = await ask('peak');
+    return { name, rows, seconds, megabytes: bytes / 1e6, peakRssMb: Number(peak) / 1e6 };
+  };
+  log('\nExports of every item (1,000,000 rows):');
+  const first = await copy();
+  log(`  COPY: ${first.seconds.toFixed(1)} s`);
+  const csv = await download('App: detailed report as CSV (streamed over HTTP)', `/reports/items.csv?from=${from}&to=${to}`);
+  log(`  CSV: ${csv.seconds.toFixed(1)} s, peak RSS ${csv.peakRssMb!.toFixed(0)} MB`);
+  const second = await copy();
+  log(`  COPY again: ${second.seconds.toFixed(1)} s`);
+  const xlsx = await download('App: detailed report as XLSX (streamed over HTTP)', `/reports/items.xlsx?from=${from}&to=${to}`);
+  log(`  XLSX: ${xlsx.seconds.toFixed(1)} s, peak RSS ${xlsx.peakRssMb!.toFixed(0)} MB`);
+
+  // The path a person takes for a report this size: made in the background, kept in PostgreSQL.
+  await ask('background');
+  await ask('reset');
+  const started = performance.now();
+  const queued = await fetch(`${exportBase}/reports/exports`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': session.csrf },
+    body: new URLSearchParams({ report: 'items', format: 'csv', from, to }).toString(),
+  });
+  const page = queued.headers.get('location');
+  if (queued.status !== 303 || !page) throw new Error(`background export: ${queued.status}`);
+  for (;;) {
+    const progress = await (await fetch(`${exportBase}${page}/progress`, { headers: { cookie: session.cookie } })).text();
+    if (/Ready:/.test(progress)) break;
+    if (/could not be made/.test(progress)) throw new Error('background export failed');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const background = { name: 'App: the same CSV made in the background (into PostgreSQL, until ready)', rows, seconds: (performance.now() - started) / 1000, megabytes: csv.megabytes, peakRssMb: Number((await ask('peak')).peak) / 1e6 };
+  log(`  Background CSV: ${background.seconds.toFixed(1)} s, peak RSS ${background.peakRssMb.toFixed(0)} MB`);
+  await db.deleteFrom('report_exports').execute();
+  exporter.send('stop');
+  await copyClient.end();
+  return { copy: [first, second], app: [csv, xlsx, background] };
+}
+
 const customer = await db.selectFrom('line_items').select('customer_id').where('status', '=', 'pending').limit(1).executeTakeFirstOrThrow();
 const week = [fmt.today(), new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10)];
 log(`\nMeasuring at ${connections} connections, ${durationSeconds} s each:`);
@@ -241,6 +328,10 @@ if (!benchBatch) {
   benchBatch = { id: (await batchItems(db, { userId: benchUser.id }, { batchId: '', name: 'Bench batch', notes: '' }, members, 'bench')).batchId };
 }
 results.push(await measure('Batch page (500 items)', { path: `/batches/${benchBatch.id}` }));
+
+// Exports: the detailed report of every item, streamed by the app in a process of its own (its
+// memory sampled), beside PostgreSQL's own COPY of the same rows, before and after it.
+const exportResults = await measureExports();
 
 const pending = await db.selectFrom('line_items').select(['id', 'version']).where('status', '=', 'pending').orderBy('id').limit(200_000).execute();
 results.push(
@@ -339,6 +430,8 @@ const worstP99 = (of: Measured[]) => Math.max(...of.map((p) => p.p99));
 const lowestRatio = (of: Measured[]) => Math.min(...of.map((p) => p.requestsPerSecond / baseline.requestsPerSecond)).toFixed(2);
 const change = results.find((r) => r.name.startsWith('Status change'))!;
 const refresh = results.find((r) => r.name.startsWith('Unchanged refresh'))!;
+const [exportCsv, exportXlsx] = exportResults.app as [ExportMeasure, ExportMeasure];
+const copySeconds = exportResults.copy.reduce((sum, e) => sum + e.seconds, 0) / exportResults.copy.length;
 const monitoringPages = results.filter((r) => r.name === 'Monitoring dashboard' || r.name.startsWith('Batch page'));
 const rows = results.map(
   (r) => `| ${r.name} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)} | ${r.non2xx + r.errors} |`,
@@ -379,7 +472,18 @@ ${cpuCosts.map((c) => `| ${c.name} | ${c.app.toFixed(2)} | ${c.database.toFixed(
 | The same two for the first view after a change (rows read every time) | ${check(uncachedPage.p99 <= 25)} p99 ${uncachedPage.p99} ms, ${check(uncachedPage.requestsPerSecond >= baseline.requestsPerSecond / 2)} ratio ${lowestRatio([uncachedPage])} |
 | Status change p99 ≤ 30 ms | ${check(change.p99 <= 30)} ${change.p99} ms |
 | Unchanged refresh ≥ 5,000 req/s | ${check(refresh.requestsPerSecond >= 5000)} ${refresh.requestsPerSecond.toFixed(0)} req/s |
+| Detailed CSV of 1M items: app RSS < 300 MB | ${check(exportCsv.peakRssMb! < 300)} ${exportCsv.peakRssMb!.toFixed(0)} MB |
+| Detailed CSV of 1M items: ≥ half of COPY's throughput | ${check(exportCsv.seconds <= 2 * copySeconds)} app ${exportCsv.seconds.toFixed(1)} s, COPY ${copySeconds.toFixed(1)} s (ratio ${(copySeconds / exportCsv.seconds).toFixed(2)}) |
+| XLSX of 1M rows: app RSS < 500 MB | ${check(exportXlsx.peakRssMb! < 500)} ${exportXlsx.peakRssMb!.toFixed(0)} MB |
 | Monitoring dashboard and batch page p99 ≤ 25 ms | ${check(monitoringPages.every((p) => p.p99 <= 25))} ${monitoringPages.map((p) => `${p.name.toLowerCase()} ${p.p99} ms`).join(', ')} |
+
+## Exports
+
+The detailed report of all ${(benchOrders * itemsPerOrder).toLocaleString('en-US')} items, side by side in one run: PostgreSQL's own \`COPY (the report's query) TO STDOUT (FORMAT csv)\` read by a client, before and after the app; the app (in a process of its own, its resident memory sampled every 20 ms) streaming the report over HTTP as CSV and as XLSX; and the same CSV made the way a person gets one this size, in the background into PostgreSQL until its page says ready.
+
+| Export | seconds | rows/s | MB | peak RSS MB |
+| --- | ---: | ---: | ---: | ---: |
+${[...exportResults.copy, ...exportResults.app].map((e) => `| ${e.name} | ${e.seconds.toFixed(1)} | ${Math.round(e.rows / e.seconds).toLocaleString('en-US')} | ${e.megabytes.toFixed(0)} | ${e.peakRssMb === null ? '—' : e.peakRssMb.toFixed(0)} |`).join('\n')}
 
 What these numbers mean on this machine, and what each optimisation bought: [performance.md](performance.md).
 

@@ -7,6 +7,7 @@ import * as fmt from '../platform/format.js';
 import { isHtmx } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
 import { localPath } from '../platform/redirects.js';
+import { renderForAnyViewer } from '../platform/views.js';
 import { EmptyForm, Form, Id, IdParams, NoQuery, Query, ReturnPath, Text, Version } from '../platform/schemas.js';
 import { itemsMatching, parseQueueFilter, queueFilterFields } from '../production/queue-query.js';
 import {
@@ -143,15 +144,28 @@ export async function batchRoutes(fastify: FastifyInstance) {
     }
   });
 
-  async function batchPage(request: FastifyRequest, reply: FastifyReply, batch: BatchSummary, edit: { values: BatchEditValues & { version: number }; errors: FieldErrors; conflict?: boolean }, statusCode = 200) {
+  // The progress region as HTML, rendered once per computed progress and way of showing it: an
+  // open batch page polls it every 5 s, so the same HTML goes to every viewer until something changes.
+  const renderedProgress = new WeakMap<BatchProgress, Map<string, (csrfToken: string) => string>>();
+  async function progressHtml(request: FastifyRequest, reply: FastifyReply, batch: BatchSummary, showAll: boolean): Promise<string> {
     const progress = await progressOf(batch.id);
+    const canManage = can(request.user!.roles, 'batches:manage');
+    const way = `${batch.version}|${canManage}|${showAll}`;
+    let byWay = renderedProgress.get(progress);
+    if (!byWay) renderedProgress.set(progress, (byWay = new Map()));
+    let render = byWay.get(way);
+    if (!render) {
+      const workflow = await app.workflows.get(lineItemWorkflow);
+      render = renderForAnyViewer('batches/progress', { batch, progress, stageLabels, statuses: workflow.statuses, canManage, itemsListed: showAll ? Number.POSITIVE_INFINITY : itemsListed });
+      byWay.set(way, render);
+    }
+    return render(reply.generateCsrf());
+  }
+
+  async function batchPage(request: FastifyRequest, reply: FastifyReply, batch: BatchSummary, edit: { values: BatchEditValues & { version: number }; errors: FieldErrors; conflict?: boolean }, statusCode = 200) {
     const showAll = (request.query as { all?: string } | undefined)?.all === '1';
-    const workflow = await app.workflows.get(lineItemWorkflow);
-    return reply.page(
-      'batches/show',
-      { title: batch.name, batch, progress, stageLabels, statuses: workflow.statuses, edit, batchEditForm, canManage: can(request.user!.roles, 'batches:manage'), itemsListed: showAll ? Number.POSITIVE_INFINITY : itemsListed, wide: true },
-      statusCode,
-    );
+    const progress = await progressHtml(request, reply, batch, showAll);
+    return reply.page('batches/show', { title: batch.name, batch, progressHtml: progress, edit, batchEditForm, canManage: can(request.user!.roles, 'batches:manage'), wide: true }, statusCode);
   }
 
   app.get('/batches/:id', { config: view, schema: { params: IdParams, querystring: BatchPageQuery } }, async (request, reply) => {
@@ -165,10 +179,7 @@ export async function batchRoutes(fastify: FastifyInstance) {
     const batch = await findBatch(db, Number(request.params.id));
     // Deleted in another tab: say so in place, and 286 tells htmx to stop polling.
     if (!batch) return reply.fragment('batches/gone', {}, 286);
-    const progress = await progressOf(batch.id);
-    const workflow = await app.workflows.get(lineItemWorkflow);
-    const itemsShown = request.query.all === '1' ? Number.POSITIVE_INFINITY : itemsListed;
-    return reply.fragment('batches/progress', { batch, progress, stageLabels, statuses: workflow.statuses, canManage: can(request.user!.roles, 'batches:manage'), itemsListed: itemsShown });
+    return reply.type('text/html; charset=utf-8').send(await progressHtml(request, reply, batch, request.query.all === '1'));
   });
 
   app.post('/batches/:id', { config: manage, schema: { params: IdParams, querystring: NoQuery, body: EditBatchForm } }, async (request, reply) => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { viewsDir } from '../paths.js';
@@ -40,6 +41,18 @@ export const eta = new Eta({
 
 export function renderView(name: string, data: object): string {
   return eta.render(name, { fmt, ...data });
+}
+
+/** Stands in for the viewer's CSRF token in HTML kept for many viewers: random, so no content can contain it. */
+const csrfTokenSlot = `csrf-slot-${randomBytes(18).toString('base64url')}`;
+
+/**
+ * A view rendered once for every viewer who sees the same thing: only their CSRF token differs,
+ * and it is put in when the HTML is handed to one of them.
+ */
+export function renderForAnyViewer(name: string, data: object): (csrfToken: string) => string {
+  const parts = renderView(name, { ...data, csrfToken: csrfTokenSlot }).split(csrfTokenSlot);
+  return (csrfToken) => parts.join(csrfToken);
 }
 
 /** A rendered page as the bytes to send: encoded once here, where Fastify would measure a string and then encode it. */

@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { renderView } from '../platform/views.js';
+import { renderForAnyViewer } from '../platform/views.js';
 import type { Workflow } from '../workflow/definition.js';
 import type { QueuePage } from './queue-query.js';
-
-/** Stands in for the viewer's CSRF token in kept rows: random, so no row's content can contain it. */
-const csrfTokenSlot = `csrf-slot-${randomBytes(18).toString('base64url')}`;
 
 export interface QueueRowsView {
   workflow: Workflow;
@@ -17,7 +13,7 @@ export interface QueueRowsView {
 
 interface Rendered {
   workflow: Workflow;
-  parts: string[];
+  html: (csrfToken: string) => string;
 }
 
 const renderedRows = new WeakMap<QueuePage, Map<string, Rendered>>();
@@ -34,10 +30,8 @@ export function queueRowsHtml(page: QueuePage, view: QueueRowsView): (csrfToken:
   const key = `${view.queueKey}\n${[...view.roles].sort().join(',')}`;
   let rendered = byView.get(key);
   if (rendered?.workflow !== view.workflow) {
-    const html = renderView('production/queue-rows', { ...view.templateData, rows: page.rows, csrfToken: csrfTokenSlot });
-    rendered = { workflow: view.workflow, parts: html.split(csrfTokenSlot) };
+    rendered = { workflow: view.workflow, html: renderForAnyViewer('production/queue-rows', { ...view.templateData, rows: page.rows }) };
     byView.set(key, rendered);
   }
-  const { parts } = rendered;
-  return (csrfToken) => parts.join(csrfToken);
+  return rendered.html;
 }
