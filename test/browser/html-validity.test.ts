@@ -19,6 +19,9 @@ import { issueToken } from '../../src/platform/tokens.js';
 import { addItemNote } from '../../src/production/item-notes.js';
 import { attachPhoto } from '../../src/production/item-photos.js';
 import { startWork } from '../../src/production/work-logs.js';
+import { sweepAlerts } from '../../src/alerts/sweep.js';
+import { tellOwnersOfNewAlerts } from '../../src/notifications/alerts.js';
+import { loadWorkflow } from '../../src/workflow/definition.js';
 import { buildTestApp, Client } from '../helpers/app.js';
 import { enrolTablet } from '../helpers/kiosk.js';
 
@@ -211,7 +214,22 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   await pages.add('mailbox', office.get('/admin/mailbox'), 200);
   const mail = await db.selectFrom('outbox').select('id').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
   await pages.add('mail-message', office.get(`/admin/mailbox/${mail.id}`), 200);
+  // The alerts center with what the demo shop has: late items, quality holds, waiting on customers.
+  const [workflow, clock, history] = await Promise.all([loadWorkflow(db, 'production'), app.shopClock.get(), app.durations.lookup()]);
+  await sweepAlerts(db, { workflow, clock, history, now: new Date() }, tellOwnersOfNewAlerts);
   await pages.add('alerts', office.get('/alerts'), 200);
+  await pages.add('alerts-mine-quality', office.get('/alerts?kind=quality_hold&mine=1'), 200);
+  const shopAlert = await db.selectFrom('shop_alerts').select(['id', 'version']).where('cleared_at', 'is', null).orderBy('id').limit(1).executeTakeFirstOrThrow();
+  await pages.add('alerts-answer-422', office.post(`/alerts/${shopAlert.id}/answer`, { version: String(shopAlert.version), action: 'acknowledge', reason: '' }), 422);
+  await pages.add('alerts-answer-409', office.post(`/alerts/${shopAlert.id}/answer`, { version: String(shopAlert.version + 3), action: 'acknowledge', reason: 'On it' }), 409);
+  await pages.add('monitoring', office.get('/monitoring'), 200);
+  const batch = await db.selectFrom('batches').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow();
+  await pages.add('batches', office.get('/batches'), 200);
+  await pages.add('batch', office.get(`/batches/${batch.id}`), 200);
+  await pages.add('reports', office.get('/reports'), 200);
+  await pages.add('reports-422', office.post('/reports/exports', { report: 'items', format: 'xlsx', from: '2026-02-30', to: '' }), 422);
+  app.reportExports.threshold = 1;
+  await pages.add('report-too-big', office.get(`/reports/items.xlsx?batch=${batch.id}`), 200);
   await pages.add('account', office.get('/account'), 200);
   await pages.add('account-pin-422', office.post('/account/pin', { newPin: '1111', pinPassword: 'wrong password' }), 422);
   await pages.add('account-password-422', office.post('/account/password', { currentPassword: 'wrong password', newPassword: 'short' }), 422);

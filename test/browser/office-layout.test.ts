@@ -6,6 +6,10 @@ import type { Db } from '../../src/db/database.js';
 import { freePort } from '../../src/db/embedded.js';
 import { demoPassword, seedDemoShop } from '../../src/demo/seed.js';
 import { startTraveler } from '../../src/lifecycle.js';
+import { sweepAlerts } from '../../src/alerts/sweep.js';
+import { BusinessClock } from '../../src/monitoring/business-time.js';
+import { getStoredCalendar, shopCalendarOf } from '../../src/settings/calendar.js';
+import { loadWorkflow } from '../../src/workflow/definition.js';
 import { testConfig } from '../helpers/app.js';
 import { launchChromium } from '../helpers/browser.js';
 import { freshDatabase } from '../helpers/database.js';
@@ -91,6 +95,9 @@ async function somethingToShow(db: Db, adminId: number) {
   await createUser(db, { userId: adminId }, { name: 'Wilhelmina Featherstonehaugh-Cholmondeley', email: 'wilhelmina.featherstonehaugh@demo.traveler', roles: ['sales'], password: '' });
   const alerts = await db.selectFrom('alerts').select('id').orderBy('id').limit(12).execute();
   await db.updateTable('alerts').set({ user_id: adminId, read_at: null }).where('id', 'in', alerts.length ? alerts.map((a) => a.id) : [0]).execute();
+  // And the alerts center with the demo's late items, quality holds and waiting customers.
+  const clock = new BusinessClock(shopCalendarOf(await getStoredCalendar(db), 'UTC'));
+  await sweepAlerts(db, { workflow: await loadWorkflow(db, 'production'), clock, history: () => undefined, now: new Date() });
 }
 
 t.test('office pages fit 1280 and 1366 px screens with the demo shop', async (t) => {
@@ -100,6 +107,7 @@ t.test('office pages fit 1280 and 1366 px screens with the demo shop', async (t)
   await seedDemoShop(db);
   const admin = await db.selectFrom('users').select('id').where('email', '=', 'dana@demo.traveler').executeTakeFirstOrThrow();
   await somethingToShow(db, admin.id);
+  const batch = await db.selectFrom('batches').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow();
   const queues = await db.selectFrom('queues').select('key').orderBy('position').execute();
   const order = await db.selectFrom('orders').select('id').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
   const item = await db.selectFrom('line_items').select('id').where('status', '=', 'in_progress').orderBy('id').limit(1).executeTakeFirstOrThrow();
@@ -120,6 +128,9 @@ t.test('office pages fit 1280 and 1366 px screens with the demo shop', async (t)
     '/admin/catalog',
     '/admin/mailbox',
     '/alerts',
+    '/monitoring',
+    '/reports',
+    `/batches/${batch.id}`,
   ];
 
   for (const viewport of [{ width: 1280, height: 800 }, { width: 1366, height: 768 }]) {
@@ -141,9 +152,10 @@ t.test('office pages fit 1280 and 1366 px screens with the demo shop', async (t)
     await context.close();
   });
 
-  await t.test('on a 390 px phone the WIP queue does not scroll sideways', async (t) => {
+  await t.test('on a 390 px phone the WIP queue and the monitoring pages do not scroll sideways', async (t) => {
     const { context, page, problems } = await signIn(browser, baseUrl, 'dana@demo.traveler', { width: 390, height: 844 });
     await checkPage(t, page, baseUrl, '/queues/wip', 'admin 390', { queue: true, phone: true });
+    for (const path of ['/alerts', '/monitoring', '/reports', `/batches/${batch.id}`]) await checkPage(t, page, baseUrl, path, 'admin 390', { phone: true });
     t.same(problems, [], 'no console errors or CSP violations');
     await context.close();
   });
