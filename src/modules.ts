@@ -1,6 +1,7 @@
 import { accounts } from './accounts/index.js';
 import { batches } from './batches/index.js';
 import { catalog } from './catalog/index.js';
+import { charts } from './charts/index.js';
 import { customers } from './customers/index.js';
 import { dashboard } from './dashboard/index.js';
 import { kiosk } from './kiosk/index.js';
@@ -28,7 +29,7 @@ const workflowEngine: TravelerModule = {
 };
 
 /** Every module of Traveler, in the order their navigation links appear (bar first, then the Admin menu). */
-export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, monitoring, batches, reports, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
+export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, monitoring, batches, reports, charts, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
 
 /**
  * Registers what the modules add beyond routes and jobs: subject types, the effects hung off
