@@ -3,10 +3,9 @@ import ExcelJS from 'exceljs';
 import pino from 'pino';
 import t from 'tap';
 import { freePort } from '../../src/db/embedded.js';
-import { startEnrolment } from '../../src/kiosk/devices.js';
 import { startTraveler } from '../../src/lifecycle.js';
 import { createUser, testConfig } from '../helpers/app.js';
-import { launchChromium, signedInPage } from '../helpers/browser.js';
+import { launchChromium, scanOnTablet, signedInPage, signedInTablet } from '../helpers/browser.js';
 import { freshDatabase } from '../helpers/database.js';
 import { createStation, givePin } from '../helpers/kiosk.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
@@ -48,21 +47,8 @@ t.test('a batch from a filtered queue: its bar moves as a kiosk builds the items
   t.equal(await readyBar.getAttribute('width'), '0', 'nothing built yet');
 
   // A worker at the router's kiosk starts and builds one of them.
-  const { code } = await startEnrolment(db, { userId: shop.admin.id }, kioskId);
-  const tabletContext = await browser.newContext({ viewport: { width: 800, height: 1280 }, hasTouch: true, isMobile: true });
-  const tablet = await tabletContext.newPage();
-  await tablet.goto(`${baseUrl}/kiosk`);
-  await tablet.getByLabel('Enrolment code').fill(code);
-  await tablet.getByRole('button', { name: 'Enrol this tablet' }).tap();
-  await tablet.waitForURL(`${baseUrl}/kiosk`);
-  await tablet.getByRole('button', { name: 'Wes Worker' }).tap();
-  await tablet.locator('#pin').fill(pin);
-  await tablet.getByRole('button', { name: 'Sign in' }).tap();
-  await tablet.getByText('Signed in: Wes Worker').waitFor();
-  await tablet.locator('#scan-code:focus').waitFor();
-  await tablet.keyboard.type(`${order.number}-1`);
-  await tablet.keyboard.press('Enter');
-  await tablet.locator('#kiosk-item .item-label', { hasText: `${order.number} · 1/4` }).waitFor();
+  const { context: tabletContext, page: tablet } = await signedInTablet(browser, baseUrl, db, shop.admin.id, kioskId, 'Wes Worker', pin);
+  await scanOnTablet(tablet, `${order.number}-1`, `${order.number} · 1/4`);
   await tablet.getByRole('button', { name: 'Start work' }).tap();
   await tablet.getByText('Started:').waitFor();
   await tablet.getByRole('button', { name: /^Mark BUILT · .*\(as ordered\)/ }).tap();

@@ -1,10 +1,9 @@
 import pino from 'pino';
 import t from 'tap';
 import { freePort } from '../../src/db/embedded.js';
-import { startEnrolment } from '../../src/kiosk/devices.js';
 import { startTraveler } from '../../src/lifecycle.js';
 import { createUser, testConfig } from '../helpers/app.js';
-import { launchChromium, signedInPage } from '../helpers/browser.js';
+import { launchChromium, scanOnTablet, signedInPage, signedInTablet } from '../helpers/browser.js';
 import { freshDatabase } from '../helpers/database.js';
 import { createStation, givePin } from '../helpers/kiosk.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
@@ -55,23 +54,8 @@ t.test('an admin adds “Proof approval” in the editor; a worker moves an item
   t.equal(await queue.locator(`#item-${item.id}`).count(), 0, 'the new queue starts empty');
 
   // The worker moves the item into it at the kiosk, with no code change anywhere.
-  const tabletContext = await browser.newContext({ viewport: { width: 800, height: 1280 }, hasTouch: true, isMobile: true });
-  const tablet = await tabletContext.newPage();
-  const tabletProblems: string[] = [];
-  tablet.on('pageerror', (error) => tabletProblems.push(error.message));
-  const { code } = await startEnrolment(db, { userId: shop.admin.id }, kioskId);
-  await tablet.goto(`${baseUrl}/kiosk`);
-  await tablet.getByLabel('Enrolment code').fill(code);
-  await tablet.getByRole('button', { name: 'Enrol this tablet' }).tap();
-  await tablet.waitForURL(`${baseUrl}/kiosk`);
-  await tablet.getByRole('button', { name: 'Wes Worker' }).tap();
-  await tablet.locator('#pin').fill(pin);
-  await tablet.getByRole('button', { name: 'Sign in' }).tap();
-  await tablet.getByText('Signed in: Wes Worker').waitFor();
-  await tablet.locator('#scan-code:focus').waitFor();
-  await tablet.keyboard.type(`${order.number}-1`);
-  await tablet.keyboard.press('Enter');
-  await tablet.locator('#kiosk-item .item-label', { hasText: `${order.number} · 1/1` }).waitFor();
+  const { context: tabletContext, page: tablet, problems: tabletProblems } = await signedInTablet(browser, baseUrl, db, shop.admin.id, kioskId, 'Wes Worker', pin);
+  await scanOnTablet(tablet, `${order.number}-1`, `${order.number} · 1/1`);
   t.equal(await tablet.getByRole('button', { name: 'Start work' }).count(), 0, 'Pending no longer goes straight into work');
   await tablet.getByRole('button', { name: 'Proof approval' }).tap();
   await tablet.getByText(`${order.number} · 1/1 is now Proof approval`).waitFor();

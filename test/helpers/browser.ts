@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Test } from 'tap';
+import type { Db } from '../../src/db/database.js';
+import { startEnrolment } from '../../src/kiosk/devices.js';
 import { defaultPassword } from './app.js';
 
 export function chromiumPath(): string | undefined {
@@ -54,4 +56,33 @@ export async function signedInPage(browser: Browser, baseUrl: string, email: str
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${baseUrl}/`);
   return { context, page, problems };
+}
+
+/**
+ * A tablet (touch, 800×1280) enrolled at the station `kioskId` with a fresh code, with the worker
+ * `workerName` signed in by PIN; `problems` collects script errors.
+ */
+export async function signedInTablet(browser: Browser, baseUrl: string, db: Db, adminId: number, kioskId: number, workerName: string, pin: string) {
+  const context = await browser.newContext({ viewport: { width: 800, height: 1280 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  const { code } = await startEnrolment(db, { userId: adminId }, kioskId);
+  await page.goto(`${baseUrl}/kiosk`);
+  await page.getByLabel('Enrolment code').fill(code);
+  await page.getByRole('button', { name: 'Enrol this tablet' }).tap();
+  await page.waitForURL(`${baseUrl}/kiosk`);
+  await page.getByRole('button', { name: workerName }).tap();
+  await page.locator('#pin').fill(pin);
+  await page.getByRole('button', { name: 'Sign in' }).tap();
+  await page.getByText(`Signed in: ${workerName}`).waitFor();
+  return { context, page, problems };
+}
+
+/** Scans a job traveler's code on a signed-in tablet, as a keyboard-wedge scanner types it, and waits for the item's card. */
+export async function scanOnTablet(page: Page, code: string, label: string): Promise<void> {
+  await page.locator('#scan-code:focus').waitFor();
+  await page.keyboard.type(code);
+  await page.keyboard.press('Enter');
+  await page.locator('#kiosk-item .item-label', { hasText: label }).waitFor();
 }
