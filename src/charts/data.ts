@@ -224,9 +224,9 @@ export async function cumulativeFlow(db: DbOrTx, workflow: Workflow, clock: Busi
   const keys = live.map((status) => status.key);
   const [now, changes] = await Promise.all([
     sql<{ status: string; count: number }>`select status, count(*)::int as count from line_items where status = any(${keys}) group by status`.execute(db),
-    // An item moved or created in the period entered its status in it, so the items to read are
-    // found on the (status, status_entered_at) index, and their moves by item on events' index:
-    // the cost follows the period's activity, not the size of the history.
+    // An item moved or created in the period has entered its status since, so the (status,
+    // status_entered_at) index finds every item that counts (removed ones are not among them).
+    // The events table has no index on occurred_at: with years of history, reading it is most of the cost.
     sql<{ day: number; from_status: string | null; to_status: string; count: number }>`
       with recent as materialized (
         select id, status, created_at from line_items where status = any(${[...workflow.statuses.keys()]}) and status_entered_at >= ${period.from}
