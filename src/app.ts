@@ -134,9 +134,9 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
   app.decorate('changeNumbers', new ChangeNumbers(db, changeNumbersFreshMs));
   const reportExports = new ReportExportRunner(
     db,
-    async (claimed, onRow) => {
+    async (claimed, onRows) => {
       const [workflow, clock] = await Promise.all([app.workflows.get(lineItemWorkflow), app.shopClock.get()]);
-      return reportFile({ db, workflow, clock, now: new Date() }, claimed.report, claimed.format, claimed.scope, onRow);
+      return reportFile({ db, workflow, clock, now: new Date() }, claimed.report, claimed.format, claimed.scope, onRows);
     },
     (error) => app.log.error({ err: error }, 'report export failed'),
   );

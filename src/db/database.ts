@@ -35,7 +35,7 @@ export function createDb(connectionString: string, poolSize = 10, { preparedStat
   // request's next query fails instead, and the pool discards the broken client on release.
   // 'connect' is emitted synchronously as the connection is made, before the pool stops listening.
   pool.on('connect', (client) => client.on('error', ignoreErrorWhileCheckedOut));
-  return new Kysely<Database>({
+  const db = new Kysely<Database>({
     dialect: new PostgresDialect({
       pool: preparingStatements(pool, preparedStatements, () => {
         ending = true;
@@ -44,6 +44,20 @@ export function createDb(connectionString: string, poolSize = 10, { preparedStat
       cursor: Cursor,
     }),
   });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * The pool behind a Db, for the little Kysely does not do: reading a query's rows as arrays
+ * through a cursor, thousands at a time (the reports, src/reports/rows.ts).
+ */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('This Db was not made by createDb.');
+  return pool;
 }
 
 const prepared = Symbol('prepared statements');

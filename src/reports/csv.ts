@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ReportCell, ReportTable } from './table.js';
+import type { ReportCell, ReportRow, ReportTable } from './table.js';
 
 /**
  * A cell a spreadsheet would read as a formula (=, +, -, @, a tab or a carriage return first)
@@ -19,32 +19,27 @@ export function csvCell(cell: ReportCell): string {
   return needsQuotes.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export function csvLine(cells: readonly ReportCell[]): string {
+export function csvLine(cells: ReportRow): string {
   let line = '';
   for (let index = 0; index < cells.length; index += 1) line += (index === 0 ? '' : ',') + csvCell(cells[index]!);
-  return `${line}\r\n`;
+  return `${line}\n`;
 }
-
-/** Lines are handed out in batches of about this many characters. */
-const batchChars = 64 * 1024;
 
 /**
  * CSV from a report's rows as they come: a byte-order mark (Excel then reads UTF-8), the header,
- * Windows line ends. Written by hand rather than with csv-stringify, which took 5 s of the
- * app's CPU per million rows here against well under 1 s for these few lines (docs/performance.md).
+ * line feeds (as PostgreSQL's COPY writes them, for the reports it writes; spreadsheets read
+ * them). Written by hand rather than with csv-stringify, which took 5 s of the app's CPU per
+ * million rows here against well under 1 s for these few lines.
  */
 export function csvStream(table: ReportTable): Readable {
   return Readable.from(
     (async function* lines() {
-      let batch = `\ufeff${csvLine(table.columns.map((column) => column.header))}`;
-      for await (const row of table.rows) {
-        batch += csvLine(row);
-        if (batch.length >= batchChars) {
-          yield Buffer.from(batch);
-          batch = '';
-        }
+      yield Buffer.from(`\ufeff${csvLine(table.columns.map((column) => column.header))}`);
+      for await (const rows of table.batches) {
+        let text = '';
+        for (const row of rows) text += csvLine(row);
+        yield Buffer.from(text);
       }
-      if (batch) yield Buffer.from(batch);
     })(),
     { objectMode: false },
   );

@@ -140,7 +140,7 @@ async function claimExport(db: Db): Promise<ClaimedExport | undefined> {
 }
 
 /** What makes a report's file: the same code that streams it to a person who waits. */
-export type ReportMaker = (claimed: { report: ReportKind; format: ReportFormat; scope: ReportScope }, onRow: () => void) => Promise<Readable>;
+export type ReportMaker = (claimed: { report: ReportKind; format: ReportFormat; scope: ReportScope }, onRows: (count: number) => void) => Promise<Readable>;
 
 /**
  * Makes the next waiting export, if any: writes its file into chunks while reporting progress
@@ -167,7 +167,7 @@ export async function runNextExport(db: Db, make: ReportMaker, signal?: AbortSig
   };
   try {
     await db.deleteFrom('report_export_chunks').where('export_id', '=', claimed.id).execute();
-    const file = await make(claimed, () => (rowsDone += 1));
+    const file = await make(claimed, (count) => (rowsDone += count));
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let seq = 0;

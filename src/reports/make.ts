@@ -1,14 +1,15 @@
 import type { Readable } from 'node:stream';
-import type { DbOrTx } from '../db/database.js';
+import type { Db } from '../db/database.js';
 import type { ReportFormat, ReportKind } from '../db/types.js';
 import type { BusinessClock } from '../monitoring/business-time.js';
 import type { Workflow } from '../workflow/definition.js';
 import { csvStream } from './csv.js';
-import { detailedReport } from './detailed.js';
+import { copyCsv } from './copy.js';
+import { detailedColumns, detailedCsvQuery, detailedReport } from './detailed.js';
 import type { ReportScope } from './scope.js';
 import { summaryReport } from './summary.js';
 import type { ReportTable } from './table.js';
-import { timelineReport } from './timeline.js';
+import { timelineColumns, timelineCsvQuery, timelineReport } from './timeline.js';
 import { xlsxStream } from './xlsx.js';
 
 export const reportKinds: readonly ReportKind[] = ['items', 'timeline', 'summary'];
@@ -25,7 +26,7 @@ export const formatTypes: Record<ReportFormat, string> = {
 };
 
 export interface ReportContext {
-  db: DbOrTx;
+  db: Db;
   workflow: Workflow;
   clock: BusinessClock;
   now: Date;
@@ -38,22 +39,25 @@ export async function reportTable(context: ReportContext, report: ReportKind, sc
   return detailedReport(db, scope, clock, now);
 }
 
-/** Counts each row as it is written (a background export's progress). */
-function counting(table: ReportTable, onRow: () => void): ReportTable {
+/** Counts the rows as they are written (a background export's progress). */
+function counting(table: ReportTable, onRows: (count: number) => void): ReportTable {
   return {
     ...table,
-    rows: (async function* rows() {
-      for await (const row of table.rows) {
-        onRow();
-        yield row;
+    batches: (async function* batches() {
+      for await (const rows of table.batches) {
+        onRows(rows.length);
+        yield rows;
       }
     })(),
   };
 }
 
 /** The report's file as a stream: the same whether a person waits for it or it is made in the background. */
-export async function reportFile(context: ReportContext, report: ReportKind, format: ReportFormat, scope: ReportScope, onRow?: () => void): Promise<Readable> {
+export async function reportFile(context: ReportContext, report: ReportKind, format: ReportFormat, scope: ReportScope, onRows?: (count: number) => void): Promise<Readable> {
+  // The long reports as CSV are written by PostgreSQL itself (COPY): the app passes the bytes on.
+  if (format === 'csv' && report === 'items') return copyCsv(context.db, await detailedCsvQuery(context.db, scope, context.clock, context.now), detailedColumns, onRows);
+  if (format === 'csv' && report === 'timeline') return copyCsv(context.db, timelineCsvQuery(context.db, scope, context.clock.calendar.timeZone), timelineColumns, onRows);
   const table = await reportTable(context, report, scope);
-  const counted = onRow ? counting(table, onRow) : table;
+  const counted = onRows ? counting(table, onRows) : table;
   return format === 'xlsx' ? xlsxStream(counted) : csvStream(counted);
 }

@@ -68,11 +68,14 @@ export async function summaryReport(db: DbOrTx, scope: ReportScope, workflow: Wo
   }
   const statusOrder = [...workflow.statuses.values()].sort((a, b) => a.position - b.position);
   const products = [...byProduct].sort(([a, x], [b, y]) => y.items - x.items || a.localeCompare(b)).slice(0, productsListed);
-  async function* records() {
-    yield line('Total', scope.name, overall);
-    for (const stage of Object.keys(stageLabels) as Stage[]) yield line('Stage', stageLabels[stage], byStage.get(stage) ?? emptyTally());
-    for (const status of statusOrder) if (byStatus.has(status.key)) yield line('Status', status.label, byStatus.get(status.key)!);
-    for (const [description, tally] of products) yield line('Product', description, tally);
+  const lines = [
+    line('Total', scope.name, overall),
+    ...(Object.keys(stageLabels) as Stage[]).map((stage) => line('Stage', stageLabels[stage], byStage.get(stage) ?? emptyTally())),
+    ...statusOrder.filter((status) => byStatus.has(status.key)).map((status) => line('Status', status.label, byStatus.get(status.key)!)),
+    ...products.map(([description, tally]) => line('Product', description, tally)),
+  ];
+  async function* batches() {
+    yield lines;
   }
-  return { sheetName: 'Summary', columns: summaryColumns, rows: records() };
+  return { sheetName: 'Summary', columns: summaryColumns, batches: batches() };
 }

@@ -12,11 +12,13 @@ export interface ReportColumn {
   width: number;
 }
 
-/** A report as rows, whatever it is written as (CSV or XLSX); the rows come one at a time. */
+export type ReportRow = readonly ReportCell[];
+
+/** A report as rows, whatever it is written as (CSV or XLSX); the rows come a few thousand at a time. */
 export interface ReportTable {
   sheetName: string;
   columns: readonly ReportColumn[];
-  rows: AsyncIterable<readonly ReportCell[]>;
+  batches: AsyncIterable<readonly ReportRow[]>;
 }
 
 export function columns(...pairs: [string, number][]): ReportColumn[] {

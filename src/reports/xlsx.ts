@@ -62,7 +62,8 @@ export function xlsxStream(table: ReportTable): Readable {
     if (value === null || value === '') return '';
     const ref = `${column}${row}`;
     if (typeof value === 'number') return Number.isFinite(value) ? `<c r="${ref}"><v>${value}</v></c>` : '';
-    const serial = value.length <= 16 ? serialDay(value) : undefined;
+    const first = value.charCodeAt(0);
+    const serial = (value.length === 10 || value.length === 16) && first >= 48 && first <= 57 ? serialDay(value) : undefined;
     if (serial !== undefined) return `<c r="${ref}" s="${value.length === 10 ? 3 : 2}"><v>${serial}</v></c>`;
     return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${xmlText(value)}</t></is></c>`;
   };
@@ -81,11 +82,15 @@ export function xlsxStream(table: ReportTable): Readable {
       );
       sheet.write(`<row r="1">${table.columns.map((column, index) => `<c r="${columns[index]}1" t="inlineStr" s="1"><is><t>${xmlText(column.header)}</t></is></c>`).join('')}</row>`);
       let rowNumber = 1;
-      for await (const values of table.rows) {
-        rowNumber += 1;
-        let xml = `<row r="${rowNumber}">`;
-        for (let index = 0; index < columns.length; index += 1) xml += cell(columns[index]!, rowNumber, values[index] ?? null);
-        if (!sheet.write(`${xml}</row>`)) await new Promise((resolve) => sheet.once('drain', resolve));
+      for await (const rows of table.batches) {
+        let xml = '';
+        for (const values of rows) {
+          rowNumber += 1;
+          xml += `<row r="${rowNumber}">`;
+          for (let index = 0; index < columns.length; index += 1) xml += cell(columns[index]!, rowNumber, values[index] ?? null);
+          xml += '</row>';
+        }
+        if (!sheet.write(xml)) await new Promise((resolve) => sheet.once('drain', resolve));
       }
       sheet.end('</sheetData></worksheet>');
     } catch (error) {

@@ -50,6 +50,18 @@ t.test('the detailed report as CSV: every item, read back with a parser, formula
   t.equal(rows[2]![8], '2026-12-24');
   t.match(rows[1]![12]!, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/, 'dates as spreadsheets read them');
 
+  // PostgreSQL works out the CSV's working hours from the calendar as arrays; the Excel file's come
+  // from the app's clock: the two agree.
+  await sql`update line_items set status_entered_at = now() - interval '75 hours' where description = '@SUM(A1)'`.execute(db);
+  const csvHours = Number((parse((await client.get(`/reports/items.csv?batch=${batchId}`)).body, { bom: true }) as string[][])[3]![7]);
+  const xlsxHours = (await readXlsx((await client.get(`/reports/items.xlsx?batch=${batchId}`)).rawPayload)).sheet.getCell('H4').value as number;
+  t.ok(csvHours > 0 && Math.abs(csvHours - xlsxHours) <= 0.02, `working hours in the status: ${csvHours} (CSV) and ${xlsxHours} (XLSX)`);
+  const timeline = parse((await client.get(`/reports/timeline.csv?batch=${batchId}`)).body, { bom: true }) as string[][];
+  t.same(timeline.slice(1).map((row) => row.slice(4)), [
+    ['Pending', 'Work in progress', 'Pete Production', ''],
+    ['Work in progress', 'On hold', 'Pete Production', 'Waiting for acrylic'],
+  ], 'the timeline as CSV: every change, who and why');
+
   const queue = await client.get('/reports/items.csv?queue=pending&q=hyperlink');
   t.equal((parse(queue.body, { bom: true }) as string[][]).length, 2, 'a queue filter: only what it shows');
   t.equal((await client.get('/reports/items.csv?batch=999999')).statusCode, 404);
