@@ -11,8 +11,8 @@ import type { ReportScope } from './scope.js';
 export const backgroundRowThreshold = 50_000;
 /** How long a finished export (and the links to it) can be downloaded. */
 export const exportLifetimeMs = 7 * 86_400_000;
-/** The file is kept in chunks of about this size. */
-const chunkBytes = 1 << 20;
+/** The file is kept in chunks of about this size (smaller ones keep the worker's memory down as it writes them). */
+const chunkBytes = 256 * 1024;
 /** A worker that has not reported for this long has died; another takes the export over. */
 const leaseMs = 120_000;
 const heartbeatMs = 2_000;
