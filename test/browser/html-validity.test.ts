@@ -227,6 +227,8 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   await pages.add('batches', office.get('/batches'), 200);
   await pages.add('batch', office.get(`/batches/${batch.id}`), 200);
   await pages.add('reports', office.get('/reports'), 200);
+  await pages.add('charts', office.get('/monitoring/charts'), 200);
+  await pages.add('charts-30', office.get('/monitoring/charts?period=30'), 200);
   await pages.add('reports-422', office.post('/reports/exports', { report: 'items', format: 'xlsx', from: '2026-02-30', to: '' }), 422);
   app.reportExports.threshold = 1;
   await pages.add('report-too-big', office.get(`/reports/items.xlsx?batch=${batch.id}`), 200);

@@ -130,6 +130,7 @@ t.test('office pages fit 1280 and 1366 px screens with the demo shop', async (t)
     '/alerts',
     '/monitoring',
     '/reports',
+    '/monitoring/charts',
     `/batches/${batch.id}`,
   ];
 
@@ -155,7 +156,7 @@ t.test('office pages fit 1280 and 1366 px screens with the demo shop', async (t)
   await t.test('on a 390 px phone the WIP queue and the monitoring pages do not scroll sideways', async (t) => {
     const { context, page, problems } = await signIn(browser, baseUrl, 'dana@demo.traveler', { width: 390, height: 844 });
     await checkPage(t, page, baseUrl, '/queues/wip', 'admin 390', { queue: true, phone: true });
-    for (const path of ['/alerts', '/monitoring', '/reports', `/batches/${batch.id}`]) await checkPage(t, page, baseUrl, path, 'admin 390', { phone: true });
+    for (const path of ['/alerts', '/monitoring', '/monitoring/charts', '/reports', `/batches/${batch.id}`]) await checkPage(t, page, baseUrl, path, 'admin 390', { phone: true });
     t.same(problems, [], 'no console errors or CSP violations');
     await context.close();
   });
