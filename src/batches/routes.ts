@@ -7,6 +7,7 @@ import * as fmt from '../platform/format.js';
 import { isHtmx } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
 import { localPath } from '../platform/redirects.js';
+import { Cached } from '../platform/cached.js';
 import { renderForAnyViewer } from '../platform/views.js';
 import { EmptyForm, Form, Id, IdParams, NoQuery, Query, ReturnPath, Text, Version } from '../platform/schemas.js';
 import { itemsMatching, parseQueueFilter, queueFilterFields } from '../production/queue-query.js';
@@ -56,17 +57,19 @@ export async function batchRoutes(fastify: FastifyInstance) {
     return batch;
   }
 
+  // The newest event, read at most once a second per instance: an open batch page polls every 5 s.
+  const newestEvent = new Cached(1_000, async () => Number((await db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst())?.id ?? 0));
+  // A batch changed here is shown changed at once to whoever asked (the page they are sent back to).
+  app.addHook('onSend', async (request) => {
+    if (request.method === 'POST') newestEvent.invalidate();
+  });
+
   // A batch's progress is reused while nothing in the shop has changed (the newest event) in the
   // same minute (pace moves with the clock): an open batch page polls, and many look at one batch.
   const kept = new Map<number, { key: string; progress: BatchProgress }>();
   async function progressOf(batchId: number): Promise<BatchProgress> {
-    const [workflow, clock, history, newest] = await Promise.all([
-      app.workflows.get(lineItemWorkflow),
-      app.shopClock.get(),
-      app.durations.lookup(),
-      db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst(),
-    ]);
-    const key = `${newest?.id ?? 0}|${workflow.revision}|${Math.floor(Date.now() / 60_000)}`;
+    const [workflow, clock, history, newest] = await Promise.all([app.workflows.get(lineItemWorkflow), app.shopClock.get(), app.durations.lookup(), newestEvent.get()]);
+    const key = `${newest}|${workflow.revision}|${Math.floor(Date.now() / 60_000)}`;
     const reused = kept.get(batchId);
     if (reused?.key === key) return reused.progress;
     const progress = batchProgress(await batchLineItems(db, batchId), workflow, clock, history, new Date());
