@@ -125,7 +125,7 @@ export async function reportRoutes(fastify: FastifyInstance) {
   });
 
   app.post('/reports/exports', { config: view, schema: { querystring: NoQuery, body: ExportForm } }, async (request, reply) => {
-    const body = request.body as Record<string, string | undefined>;
+    const body: Record<string, string | undefined> = Object.fromEntries(Object.entries(request.body).map(([name, value]) => [name, typeof value === 'string' ? value : undefined]));
     const choice: ReportChoice = { report: body.report ?? '', format: body.format ?? '', batch: body.batch ?? '', queue: body.queue ?? '', from: body.from ?? '', to: body.to ?? '' };
     const report = reportKinds.find((kind) => kind === choice.report);
     const format = reportFormats.find((kind) => kind === choice.format);
