@@ -130,6 +130,10 @@ interface ClaimedExport {
 
 /** Takes the oldest export waiting (or one whose worker died), leased to this worker. */
 async function claimExport(db: Db): Promise<ClaimedExport | undefined> {
+  // One whose workers kept dying (three leases run out) has failed: it is not taken again.
+  await sql`
+    update report_exports set status = 'failed', locked_until = null, error = coalesce(error, 'It stopped half-way three times.')
+     where status = 'running' and locked_until < now() and attempts >= ${maxAttempts}`.execute(db);
   const { rows } = await sql<ClaimedExport>`
     update report_exports set status = 'running', attempts = attempts + 1, locked_until = now() + make_interval(secs => ${leaseMs / 1000}), rows_done = 0, error = null
      where id = (select id from report_exports
@@ -137,6 +141,11 @@ async function claimExport(db: Db): Promise<ClaimedExport | undefined> {
                   order by id for update skip locked limit 1)
     returning id, requested_by as "requestedBy", report, format, scope, title, attempts`.execute(db);
   return rows[0];
+}
+
+/** Still this worker's: the attempt it claimed is the export's latest (another worker taking it over counts one more). */
+function stillOurs(claimed: ClaimedExport) {
+  return sql<boolean>`exists (select 1 from report_exports where id = ${claimed.id} and status = 'running' and attempts = ${claimed.attempts})`;
 }
 
 /** What makes a report's file: the same code that streams it to a person who waits. */
@@ -162,9 +171,12 @@ export async function runNextExport(db: Db, make: ReportMaker, signal?: AbortSig
       .set({ rows_done: rowsDone, locked_until: sql<Date>`now() + make_interval(secs => ${leaseMs / 1000})` })
       .where('id', '=', claimed.id)
       .where('status', '=', 'running')
+      .where('attempts', '=', claimed.attempts)
       .executeTakeFirst();
     lostLease = Number(renewed.numUpdatedRows) === 0;
   };
+  // The lease is renewed while the first rows are still being sorted, too.
+  const renewing = setInterval(() => void beat().catch(() => undefined), heartbeatMs * 5);
   try {
     await db.deleteFrom('report_export_chunks').where('export_id', '=', claimed.id).execute();
     const file = await make(claimed, (count) => (rowsDone += count));
@@ -175,7 +187,8 @@ export async function runNextExport(db: Db, make: ReportMaker, signal?: AbortSig
     const flush = async () => {
       if (pendingBytes === 0) return;
       const data = Buffer.concat(pending, pendingBytes);
-      await db.insertInto('report_export_chunks').values({ export_id: claimed.id, seq, data }).execute();
+      const written = await sql`insert into report_export_chunks (export_id, seq, data) select ${claimed.id}, ${seq}, ${data} where ${stillOurs(claimed)}`.execute(db);
+      if (Number(written.numAffectedRows ?? 0) === 0) lostLease = true;
       seq += 1;
       bytes += data.length;
       pending = [];
@@ -186,10 +199,14 @@ export async function runNextExport(db: Db, make: ReportMaker, signal?: AbortSig
       pending.push(buffer);
       pendingBytes += buffer.length;
       if (pendingBytes >= chunkBytes) await flush();
+      if (lostLease) {
+        file.destroy();
+        return true;
+      }
       if (signal?.aborted) {
         // Shutting down: handed back untouched, for this or another instance to make from the start.
         file.destroy();
-        await db.updateTable('report_exports').set({ status: 'queued', attempts: sql<number>`attempts - 1`, locked_until: null }).where('id', '=', claimed.id).where('status', '=', 'running').execute();
+        await db.updateTable('report_exports').set({ status: 'queued', attempts: sql<number>`attempts - 1`, locked_until: null }).where('id', '=', claimed.id).where('status', '=', 'running').where('attempts', '=', claimed.attempts).execute();
         return false;
       }
       if (Date.now() - lastBeat > heartbeatMs) {
@@ -207,6 +224,7 @@ export async function runNextExport(db: Db, make: ReportMaker, signal?: AbortSig
         .set({ status: 'ready', rows_done: rowsDone, bytes, finished_at: sql<Date>`now()`, locked_until: null })
         .where('id', '=', claimed.id)
         .where('status', '=', 'running')
+        .where('attempts', '=', claimed.attempts)
         .returning(['expires_at as expiresAt'])
         .executeTakeFirst();
       if (!done) return;
@@ -227,8 +245,12 @@ export async function runNextExport(db: Db, make: ReportMaker, signal?: AbortSig
       .updateTable('report_exports')
       .set({ status: claimed.attempts >= maxAttempts ? 'failed' : 'queued', error: message, locked_until: null })
       .where('id', '=', claimed.id)
+      .where('status', '=', 'running')
+      .where('attempts', '=', claimed.attempts)
       .execute();
     throw error;
+  } finally {
+    clearInterval(renewing);
   }
 }
 

@@ -40,7 +40,7 @@ function line(section: string, name: string, tally: Tally): ReportCell[] {
 /**
  * Counts of the scope's items: overall, by stage, by status and by product (description), each
  * with how many are done, built and awaiting handover, on hold, and late in their current status
- * (on the shop's clock). Counted in the database in one pass; a few hundred rows at most.
+ * (on the shop's clock). Counted in the database: a row per status, and the largest 1,000 products.
  */
 export async function summaryReport(db: DbOrTx, scope: ReportScope, workflow: Workflow, clock: BusinessClock, now: Date): Promise<ReportTable> {
   const lateBy = [...workflow.statuses.values()].flatMap((status) => {
@@ -48,26 +48,41 @@ export async function summaryReport(db: DbOrTx, scope: ReportScope, workflow: Wo
     return expected === null ? [] : [sql`(${status.key}::text, ${clock.subtract(now, expected).toISOString()}::timestamptz)`];
   });
   const thresholds = lateBy.length > 0 ? sql`(values ${sql.join(lateBy)})` : sql`(select null::text, null::timestamptz where false)`;
-  const { rows } = await sql<{ status: string; description: string; items: number; late: number }>`
-    select li.status, li.description, count(*)::int as items, (count(*) filter (where li.status_entered_at <= t.late_at))::int as late
-      from line_items li
-      left join ${thresholds} as t(status, late_at) on t.status = li.status
-     where li.id in (${scopedItemIds(db, scope)})
-     group by li.status, li.description`.execute(db);
-
+  const ids = scopedItemIds(db, scope);
+  // By status: a row per status. By product: the largest products only (a shop may have a description per item).
+  const [byStatusRows, byProductRows] = await Promise.all([
+    sql<{ status: string; items: number; late: number }>`
+      select li.status, count(*)::int as items, (count(*) filter (where li.status_entered_at <= t.late_at))::int as late
+        from line_items li
+        left join ${thresholds} as t(status, late_at) on t.status = li.status
+       where li.id in (${ids})
+       group by li.status`.execute(db),
+    sql<{ key: string; status: string; items: number; late: number }>`
+      with largest as (select li.description from line_items li where li.id in (${ids}) group by li.description order by count(*) desc, li.description limit ${productsListed})
+      select li.description as key, li.status, count(*)::int as items, (count(*) filter (where li.status_entered_at <= t.late_at))::int as late
+        from line_items li
+        join largest on largest.description = li.description
+        left join ${thresholds} as t(status, late_at) on t.status = li.status
+       where li.id in (${ids})
+       group by li.description, li.status`.execute(db),
+  ]);
   const built = builtStatuses(workflow);
   const overall = emptyTally();
   const byStage = new Map<Stage, Tally>();
   const byStatus = new Map<string, Tally>();
   const byProduct = new Map<string, Tally>();
-  for (const row of rows) {
+  for (const row of byStatusRows.rows) {
     const stage = stageOf(workflow, built, row.status);
-    for (const tally of [overall, byStage.get(stage) ?? byStage.set(stage, emptyTally()).get(stage)!, byStatus.get(row.status) ?? byStatus.set(row.status, emptyTally()).get(row.status)!, byProduct.get(row.description) ?? byProduct.set(row.description, emptyTally()).get(row.description)!]) {
+    for (const tally of [overall, byStage.get(stage) ?? byStage.set(stage, emptyTally()).get(stage)!, byStatus.get(row.status) ?? byStatus.set(row.status, emptyTally()).get(row.status)!]) {
       add(tally, stage, row.items, row.late);
     }
   }
+  for (const row of byProductRows.rows) {
+    const tally = byProduct.get(row.key) ?? byProduct.set(row.key, emptyTally()).get(row.key)!;
+    add(tally, stageOf(workflow, built, row.status), row.items, row.late);
+  }
   const statusOrder = [...workflow.statuses.values()].sort((a, b) => a.position - b.position);
-  const products = [...byProduct].sort(([a, x], [b, y]) => y.items - x.items || a.localeCompare(b)).slice(0, productsListed);
+  const products = [...byProduct].sort(([a, x], [b, y]) => y.items - x.items || a.localeCompare(b));
   const lines = [
     line('Total', scope.name, overall),
     ...(Object.keys(stageLabels) as Stage[]).map((stage) => line('Stage', stageLabels[stage], byStage.get(stage) ?? emptyTally())),

@@ -90,8 +90,9 @@ export function xlsxStream(table: ReportTable): Readable {
           for (let index = 0; index < columns.length; index += 1) xml += cell(columns[index]!, rowNumber, values[index] ?? null);
           xml += '</row>';
         }
-        if (!sheet.write(xml)) await new Promise((resolve) => (sheet.once('drain', resolve), sheet.once('close', resolve)));
         // The reader went away (the download was cancelled): leaving the loop closes the rows' cursor.
+        if (sheet.destroyed) return;
+        if (!sheet.write(xml)) await new Promise((resolve) => (sheet.once('drain', resolve), sheet.once('close', resolve)));
         if (sheet.destroyed) return;
       }
       sheet.end('</sheetData></worksheet>');

@@ -200,3 +200,35 @@ t.test('an export whose worker died is taken over; one that keeps failing says s
   await owner.signIn(user.email, user.password);
   t.match(textOf((await owner.get(`/reports/exports/${token}`)).body), /This report could not be made: disk on fire\./);
 });
+
+t.test('a worker whose export was taken over by another writes nothing more and does not finish it', async (t) => {
+  const { db, user, batchId } = await reportShop(t);
+  await requestExport(db, user.id, { report: 'items', format: 'csv', scope: { kind: 'batch', batchId, name: 'Batch' }, title: 'Slow', fileName: 'slow.csv', rowsExpected: 3 });
+  let askedForMore!: () => void;
+  const firstPieceTaken = new Promise<void>((resolve) => (askedForMore = resolve));
+  let carryOn!: () => void;
+  const gate = new Promise<void>((resolve) => (carryOn = resolve));
+  const { Readable } = await import('node:stream');
+  const running = runNextExport(db, async () =>
+    Readable.from(
+      (async function* pieces() {
+        yield Buffer.alloc(300 * 1024, 97);
+        askedForMore();
+        await gate;
+        yield Buffer.alloc(300 * 1024, 98);
+      })(),
+    ),
+  );
+  await firstPieceTaken;
+  // Readable.from reads ahead: wait (a turn of the event loop at a time) until the first chunk is stored.
+  while ((await db.selectFrom('report_export_chunks').select('seq').execute()).length === 0) await new Promise(setImmediate);
+  // Another instance takes the export over (its lease ran out here): one attempt more.
+  await sql`update report_exports set attempts = attempts + 1`.execute(db);
+  carryOn();
+  t.equal(await running, true);
+  const chunks = await db.selectFrom('report_export_chunks').select('seq').execute();
+  t.same(chunks.map((chunk) => chunk.seq), [0], 'the chunk written before the takeover only');
+  const state = await db.selectFrom('report_exports').select(['status']).executeTakeFirstOrThrow();
+  t.equal(state.status, 'running', 'left to the worker that holds it now, not marked ready');
+  t.equal((await db.selectFrom('outbox').select('id').where('template', '=', 'export-ready').execute()).length, 0, 'and nobody is told it is ready');
+});
