@@ -6,12 +6,11 @@ import { presentAlert, snoozeChoices, snoozeUntil } from '../alerts/present.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { ConflictError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formChecked, formList, formText } from '../platform/forms.js';
-import { BigIdParams, EmptyForm, Form, NoQuery, Query, Repeated, Text, Version } from '../platform/schemas.js';
+import { BigIdParams, EmptyForm, Form, NoQuery, OneOf, Query, Repeated, Text, Version } from '../platform/schemas.js';
 import { listAlerts, markAlertsRead, notificationPreferences, saveNotificationPreferences, type Digest } from './alerts.js';
 
 const PreferencesForm = Form({ alertEmails: Text(10), digest: Text(20), queues: Repeated(Text(100), 100) });
-const literals = <Value extends string>(values: readonly Value[]) => Type.Union(values.map((value) => Type.Literal(value)));
-const AlertsQuery = Query({ view: literals(alertViews), kind: Type.Union([literals(alertKinds), Type.Literal('')]), mine: Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('')]) });
+const AlertsQuery = Query({ view: OneOf(alertViews), kind: Type.Union([OneOf(alertKinds), Type.Literal('')]), mine: Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('')]) });
 const AnswerForm = Form({ version: Version, action: Text(20), reason: Text(2000), until: Text(20), view: Text(20), kind: Text(40), mine: Text(2) });
 
 /** What one alert's answer form carries back when it is shown again: the message, the input, the conflict. */

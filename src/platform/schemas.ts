@@ -118,3 +118,8 @@ export const MoveTarget = Type.String({ pattern: '^(intent:)?[a-z0-9_]{0,60}$' }
 export const QueueKeyParams = Type.Object({ key: Type.String({ pattern: '^[a-z0-9_]{1,60}$' }) });
 /** A path back into Traveler sent with a form; src/platform/redirects.ts decides whether it is one. */
 export const ReturnPath = Type.String({ maxLength: 4096 });
+
+/** One of a fixed list of words (a view, a kind, a format): anything else is a 400 naming the field. */
+export function OneOf<Value extends string>(values: readonly Value[]) {
+  return Type.Union(values.map((value) => Type.Literal(value)));
+}

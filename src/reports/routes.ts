@@ -5,15 +5,14 @@ import type { ReportFormat, ReportKind } from '../db/types.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import * as fmt from '../platform/format.js';
-import { Form, Id, IdOrEmpty, NoQuery, Query, Text, Token } from '../platform/schemas.js';
+import { Form, Id, IdOrEmpty, NoQuery, OneOf, Query, Text, Token } from '../platform/schemas.js';
 import { parseQueueFilter, queueFilterFields } from '../production/queue-query.js';
 import { exportByToken, exportFile, recentExports, requestExport, type ExportState } from './exports.js';
 import { formatTypes, reportFile, reportFormats, reportHints, reportKinds, reportLabels, type ReportContext } from './make.js';
 import { scopeSize, type ReportScope } from './scope.js';
 
-const literals = <Value extends string>(values: readonly Value[]) => Type.Union(values.map((value) => Type.Literal(value)));
 const scopeFields = { batch: IdOrEmpty, queue: Text(40), from: Text(30), to: Text(30), ...queueFilterFields };
-const ReportParams = Type.Object({ report: literals(reportKinds), format: literals(reportFormats) });
+const ReportParams = Type.Object({ report: OneOf(reportKinds), format: OneOf(reportFormats) });
 const ReportQuery = Query(scopeFields);
 const ReportsPageQuery = Query({ batch: Id, queue: Text(40) });
 const ExportForm = Form({ report: Text(20), format: Text(10), ...scopeFields });
