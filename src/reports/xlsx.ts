@@ -92,7 +92,7 @@ export function xlsxStream(table: ReportTable): Readable {
         }
         // The reader went away (the download was cancelled): leaving the loop closes the rows' cursor.
         if (sheet.destroyed) return;
-        if (!sheet.write(xml)) await new Promise((resolve) => (sheet.once('drain', resolve), sheet.once('close', resolve)));
+        if (!sheet.write(xml)) await drainedOrClosed(sheet);
         if (sheet.destroyed) return;
       }
       sheet.end('</sheetData></worksheet>');
@@ -103,4 +103,17 @@ export function xlsxStream(table: ReportTable): Readable {
   zip.on('error', () => undefined);
   zip.on('close', () => sheet.destroy());
   return zip;
+}
+
+/** Waits until the stream takes more or is gone, leaving no listener behind either way. */
+function drainedOrClosed(stream: PassThrough): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+  });
 }
