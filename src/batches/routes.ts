@@ -35,7 +35,7 @@ const EditBatchForm = batchEditForm.schema({ version: Version });
 const ItemParams = Type.Object({ id: Id, itemId: Id });
 const BatchPageQuery = Query({ all: Text(5) });
 /** Items listed on a batch's page before "Show all". */
-const itemsListed = 100;
+const itemsListed = 50;
 
 /** What a new batch is made of, as the form carries it along: the items, and where they came from in words. */
 interface Selection {
@@ -64,19 +64,27 @@ export async function batchRoutes(fastify: FastifyInstance) {
     if (request.method === 'POST') newestEvent.invalidate();
   });
 
-  // A batch's progress is reused while nothing in the shop has changed (the newest event) in the
-  // same minute (pace moves with the clock): an open batch page polls, and many look at one batch.
-  const kept = new Map<number, { key: string; progress: BatchProgress }>();
-  async function progressOf(batchId: number): Promise<BatchProgress> {
+  // A batch and its progress are reused while nothing in the shop has changed (the newest event:
+  // every change to a batch records one) in the same minute (pace moves with the clock): an open
+  // batch page polls, and many look at one batch.
+  const kept = new Map<number, { key: string; batch: BatchSummary; progress: BatchProgress }>();
+  async function batchWithProgress(batchId: number): Promise<{ batch: BatchSummary; progress: BatchProgress } | undefined> {
     const [workflow, clock, history, newest] = await Promise.all([app.workflows.get(lineItemWorkflow), app.shopClock.get(), app.durations.lookup(), newestEvent.get()]);
     const key = `${newest}|${workflow.revision}|${Math.floor(Date.now() / 60_000)}`;
     const reused = kept.get(batchId);
-    if (reused?.key === key) return reused.progress;
-    const progress = batchProgress(await batchLineItems(db, batchId), workflow, clock, history, new Date());
+    if (reused?.key === key) return reused;
+    const [batch, items] = await Promise.all([findBatch(db, batchId), batchLineItems(db, batchId)]);
     kept.delete(batchId);
-    kept.set(batchId, { key, progress });
+    if (!batch) return undefined;
+    const shown = { key, batch, progress: batchProgress(items, workflow, clock, history, new Date()) };
+    kept.set(batchId, shown);
     if (kept.size > 200) kept.delete(kept.keys().next().value!);
-    return progress;
+    return shown;
+  }
+  async function progressOf(batchId: number): Promise<BatchProgress> {
+    const shown = await batchWithProgress(batchId);
+    if (!shown) throw new HttpError(404, 'There is no such batch.');
+    return shown.progress;
   }
 
   async function selectionOf(query: Record<string, string | undefined>): Promise<Selection> {
@@ -123,7 +131,8 @@ export async function batchRoutes(fastify: FastifyInstance) {
 
   app.get('/batches', { config: view, schema: { querystring: NoQuery } }, async (request, reply) => {
     const batches = await listBatches(db);
-    const shown = await Promise.all(batches.slice(0, 100).map(async (batch) => ({ batch, progress: await progressOf(batch.id) })));
+    // A batch deleted since the list was read is left out.
+    const shown = (await Promise.all(batches.slice(0, 100).map((batch) => batchWithProgress(batch.id)))).filter((entry) => entry !== undefined);
     return reply.page('batches/list', { title: 'Batches', shown, more: batches.length - shown.length, canManage: can(request.user!.roles, 'batches:manage') });
   });
 
@@ -172,17 +181,19 @@ export async function batchRoutes(fastify: FastifyInstance) {
   }
 
   app.get('/batches/:id', { config: view, schema: { params: IdParams, querystring: BatchPageQuery } }, async (request, reply) => {
-    const batch = await loadBatch(request.params.id);
+    const shown = await batchWithProgress(Number(request.params.id));
+    if (!shown) throw new HttpError(404, 'There is no such batch.');
+    const { batch } = shown;
     return batchPage(request, reply, batch, { values: { name: batch.name, notes: batch.notes, version: batch.version }, errors: {} });
   });
 
   // The bar and breakdown, polled by the batch page so it moves as the shop floor works.
   app.get('/batches/:id/progress', { config: view, schema: { params: IdParams, querystring: BatchPageQuery } }, async (request, reply) => {
     if (!isHtmx(request)) return reply.seeOther(`/batches/${request.params.id}`);
-    const batch = await findBatch(db, Number(request.params.id));
+    const shown = await batchWithProgress(Number(request.params.id));
     // Deleted in another tab: say so in place, and 286 tells htmx to stop polling.
-    if (!batch) return reply.fragment('batches/gone', {}, 286);
-    return reply.type('text/html; charset=utf-8').send(await progressHtml(request, reply, batch, request.query.all === '1'));
+    if (!shown) return reply.fragment('batches/gone', {}, 286);
+    return reply.type('text/html; charset=utf-8').send(await progressHtml(request, reply, shown.batch, request.query.all === '1'));
   });
 
   app.post('/batches/:id', { config: manage, schema: { params: IdParams, querystring: NoQuery, body: EditBatchForm } }, async (request, reply) => {
