@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import fastifyStatic from '@fastify/static';
@@ -16,7 +15,7 @@ import { QueuePageCache } from './workflow/queue-page-cache.js';
 import { ChangeNumbers } from './workflow/queue-changes.js';
 import { registerCompression } from './platform/compression.js';
 import { frameworkErrorPage, registerErrorPages } from './platform/errors.js';
-import { registerResponseGuard } from './platform/headers.js';
+import { registerResponseGuard, registerSecurityHeaders } from './platform/headers.js';
 import { parseUrlencoded } from './platform/input.js';
 import { htmxRedirect, seeOther } from './platform/redirects.js';
 import { addTravelerFormats } from './platform/schemas.js';
@@ -168,28 +167,7 @@ export async function buildApp({ config, db, logStream, sessionCacheMs, queuePag
   });
   registerResponseGuard(app);
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        frameSrc: ["'self'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    },
-    // Shops often run Traveler on their LAN over plain http; only force https when it is the public address.
-    strictTransportSecurity: config.baseUrl.startsWith('https:') ? { maxAge: 15552000, includeSubDomains: false } : false,
-    crossOriginEmbedderPolicy: false,
-    referrerPolicy: { policy: 'same-origin' },
-  });
+  registerSecurityHeaders(app, config.baseUrl.startsWith('https:'));
   // Forms and (for kiosk photos) multipart only: there is no JSON API to parse bodies for.
   app.removeContentTypeParser(['application/json', 'text/plain']);
   await app.register(fastifyFormbody, { parser: parseUrlencoded });
