@@ -10,6 +10,8 @@ import { parseQueueFilter, queueFilterFields } from '../production/queue-query.j
 import { exportByToken, exportFile, recentExports, requestExport, type ExportState } from './exports.js';
 import { formatTypes, reportFile, reportFormats, reportHints, reportKinds, reportLabels, type ReportContext } from './make.js';
 import { scopeSize, type ReportScope } from './scope.js';
+import { DownloadSlots } from './download-slots.js';
+import { poolOf } from '../db/database.js';
 
 const scopeFields = { batch: IdOrEmpty, queue: Text(40), from: Text(30), to: Text(30), ...queueFilterFields };
 const ReportParams = Type.Object({ report: OneOf(reportKinds), format: OneOf(reportFormats) });
@@ -78,6 +80,23 @@ export async function reportRoutes(fastify: FastifyInstance) {
   const sendFile = (reply: FastifyReply, format: ReportFormat, name: string, body: NodeJS.ReadableStream) =>
     reply.header('content-type', formatTypes[format]).header('content-disposition', `attachment; filename="${name}"`).header('cache-control', 'no-store').send(body);
 
+  // A third of the pool's connections at most go to reports made while someone waits.
+  const downloadSlots = new DownloadSlots(Math.max(1, Math.floor((poolOf(db).options.max ?? 10) / 3)));
+  async function sendReport(reply: FastifyReply, report: ReportKind, format: ReportFormat, scope: ReportScope) {
+    const release = await downloadSlots.take();
+    if (!release) {
+      reply.header('retry-after', '60');
+      throw new HttpError(503, 'Several reports are being downloaded right now. Try again in a minute, or ask for this one in the background on the Reports page.');
+    }
+    reply.raw.once('close', release);
+    try {
+      return sendFile(reply, format, fileName(report, format, scope), await reportFile(await context(), report, format, scope));
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
   async function reportsPage(reply: FastifyReply, userId: number, choice: ReportChoice, errors: FieldErrors, statusCode = 200) {
     const workflow = await app.workflows.get(lineItemWorkflow);
     const [batches, exports] = await Promise.all([
@@ -120,7 +139,7 @@ export async function reportRoutes(fastify: FastifyInstance) {
     if (rows > app.reportExports.threshold) {
       return reply.page('reports/large', { title: reportLabels[report], report, format, rows, scope, query: request.query, label: reportLabels[report] });
     }
-    return sendFile(reply, format, fileName(report, format, scope), await reportFile(await context(), report, format, scope));
+    return sendReport(reply, report, format, scope);
   });
 
   app.post('/reports/exports', { config: view, schema: { querystring: NoQuery, body: ExportForm } }, async (request, reply) => {
@@ -142,7 +161,7 @@ export async function reportRoutes(fastify: FastifyInstance) {
     const rows = report === 'summary' ? 0 : await scopeSize(db, scope, report);
     if (rows <= app.reportExports.threshold) {
       // Small enough to make at once: the person gets the file in answer to the form.
-      return sendFile(reply, format, fileName(report, format, scope), await reportFile(await context(), report, format, scope));
+      return sendReport(reply, report, format, scope);
     }
     const token = await requestExport(db, request.user!.id, { report, format, scope, title: `${reportLabels[report]}: ${scope.name}`, fileName: fileName(report, format, scope), rowsExpected: rows });
     app.reportExports.nudge();
