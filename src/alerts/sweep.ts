@@ -47,7 +47,7 @@ async function raiseForStay(tx: Tx, kind: ShopAlertKind, status: Status, workflo
     insert into shop_alerts ${itemColumns}
     select ${kind} || ':' || ${stayKey}, ${kind}, ${workflow}, li.status, ${status.queueKey}, li.id, li.order_id, li.customer_id, li.status_entered_at
       from line_items li
-     where li.status = ${status.key} ${enteredBy ? sql`and li.status_entered_at <= ${timestamp(enteredBy)}` : sql``}
+     where li.workflow = ${workflow} and li.status = ${status.key} ${enteredBy ? sql`and li.status_entered_at <= ${timestamp(enteredBy)}` : sql``}
     on conflict (dedupe_key) where cleared_at is null do nothing
     returning id, kind, queue_key as "queueKey"`.execute(tx);
   return rows;

@@ -35,7 +35,7 @@ export async function scopeSize(db: DbOrTx, scope: ReportScope, report: 'items' 
       scope.kind === 'period'
         ? (() => {
             const { start, end } = periodBounds(scope);
-            return db.selectFrom('events').where('events.occurred_at', '>=', start).where('events.occurred_at', '<', end);
+            return db.selectFrom('events').where('events.subject_type', '=', 'line_item').where('events.occurred_at', '>=', start).where('events.occurred_at', '<', end);
           })()
         : db.selectFrom('events').where('events.subject_type', '=', 'line_item').where('events.subject_id', 'in', scopedItemIds(db, scope));
     const row = await events.where('events.to_status', 'is not', null).select(sql<number>`count(*)`.as('count')).executeTakeFirstOrThrow();

@@ -117,7 +117,8 @@ t.test('waiting on the customer, quality holds, and forecasts that miss the due 
   const pickup = await itemWaiting(db, shop, 0, { description: 'Window lettering' });
   const built = await transition(db, { type: 'line_item', id: pickup.id }, actor, { expectedVersion: pickup.version, to: { intent: 'start' } });
   await transition(db, { type: 'line_item', id: pickup.id }, actor, { expectedVersion: built.version, to: { intent: 'built' }, input: { fulfillmentMethod: 'pickup' } });
-  await sql`update line_items set status_entered_at = now() - interval '3 days' where id = ${pickup.id}`.execute(db);
+  // Longer than the pickup's expected wait in working days, whatever weekday the test runs on.
+  await sql`update line_items set status_entered_at = now() - interval '8 days' where id = ${pickup.id}`.execute(db);
 
   const held = await itemWaiting(db, shop, 0, { description: 'Dibond panel' });
   await sql`update workflow_statuses set quality_hold = true where key = 'on_hold'`.execute(db);
@@ -133,13 +134,13 @@ t.test('waiting on the customer, quality holds, and forecasts that miss the due 
 
   const { client: sales } = await signedInClient(app, db, ['sales']);
   const text = textOf((await sales.get('/alerts')).body);
-  t.match(text, /Waiting on customer .*Window lettering for Rosa Diaz .*Waiting on the customer in BUILT · awaiting customer pickup for 3 days/);
+  t.match(text, /Waiting on customer .*Window lettering for Rosa Diaz .*Waiting on the customer in BUILT · awaiting customer pickup for 8 days/);
   t.match(text, /Quality flag .*Dibond panel .*Held for a quality problem in On hold\./);
   t.match(text, /Will miss due date .*Menu board .*Due .*, but at the shop’s pace it is likely done/);
 
   const customerPage = textOf((await sales.get(`/customers/${shop.customerId}`)).body);
   t.match(customerPage, /Waiting on this customer/);
-  t.match(customerPage, new RegExp(`${pickup.orderNumber} · 1/1 Window lettering ?: BUILT · awaiting customer pickup for 3 days`), 'blocked-on-customer shows on the customer’s page');
+  t.match(customerPage, new RegExp(`${pickup.orderNumber} · 1/1 Window lettering ?: BUILT · awaiting customer pickup for 8 days`), 'blocked-on-customer shows on the customer’s page');
 
   await db.updateTable('line_items').set({ due_date: '2099-01-01' }).where('id', '=', overdue.id).execute();
   await sweep({ app, db });
