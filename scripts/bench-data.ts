@@ -4,6 +4,17 @@ import type { Db } from '../src/db/database.js';
 export const benchOrders = 250_000;
 export const itemsPerOrder = 4;
 
+/** Every queue's count, from the rows of the table its workflow moves. */
+const recountQueues = sql`
+  update queues q
+     set item_count = case w.subject_type
+           when 'line_item' then (select count(*)::int from line_items li join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status where ws.workflow = q.workflow and ws.queue_key = q.key)
+           when 'order' then (select count(*)::int from orders o join workflow_statuses ws on ws.workflow = o.workflow and ws.key = o.status where ws.workflow = q.workflow and ws.queue_key = q.key)
+           else q.item_count end,
+         change_seq = q.change_seq + 1
+    from workflows w
+   where w.key = q.workflow`;
+
 /**
  * A large shop built with set-based SQL: 5,000 customers, 250,000 orders, 1,000,000 line
  * items. Most items are long finished, as in a shop with years of history; about 8% are in
@@ -26,8 +37,8 @@ export async function buildLargeShop(db: Db, log: (message: string) => void): Pr
       select 'Customer ' || n, 'Company ' || (n % 977), 'customer' || n || '@bench.test', now() from generate_series(1, 5000) n;
   `);
   await step('250,000 orders', sql`
-    insert into orders (number, customer_id, salesperson_id, due_date, total, item_count, last_item_number, updated_at)
-      select 1000 + n, 1 + (n * 7919) % 5000, null, current_date + ((n % 60) - 30), 400, ${itemsPerOrder}, ${itemsPerOrder}, now()
+    insert into orders (number, customer_id, salesperson_id, due_date, total, item_count, last_item_number, status, updated_at)
+      select 1000 + n, 1 + (n * 7919) % 5000, null, current_date + ((n % 60) - 30), 400, ${itemsPerOrder}, ${itemsPerOrder}, 'approved', now()
         from generate_series(1, ${benchOrders}) n
   `);
   await step('order numbers continue after the last one', sql`select setval('order_number_seq', ${1000 + benchOrders})`);
@@ -56,12 +67,18 @@ export async function buildLargeShop(db: Db, log: (message: string) => void): Pr
          when i % 100 = 7 then 'cancelled'
          else (array['picked_up','installed','delivered','shipped'])[1 + (i % 4)] end as status) s;
   `);
-  await step('queue counts', sql`
-    update queues q set item_count = c.n, change_seq = change_seq + 1
-      from (select ws.workflow, ws.queue_key, count(*) n from line_items li join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status
-             where ws.queue_key is not null group by ws.workflow, ws.queue_key) c
-     where c.workflow = q.workflow and c.queue_key = q.key;
+  // Where an order's items are says where the order is: approved, in production, or completed.
+  await step('order statuses', sql`
+    update orders o
+       set status = case when s.open_items = 0 then 'completed' when s.started > 0 then 'in_production' else 'approved' end
+      from (select li.order_id,
+                   count(*) filter (where ws.kind in ('open', 'hold')) as open_items,
+                   count(*) filter (where not ws.initial) as started
+              from line_items li join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status
+             group by li.order_id) s
+     where s.order_id = o.id and o.status <> case when s.open_items = 0 then 'completed' when s.started > 0 then 'in_production' else 'approved' end;
   `);
+  await step('queue counts', recountQueues);
   // As autovacuum would have by now: index-only scans need the visibility map a vacuum sets.
   await step('vacuum and analyze', sql`vacuum analyze`);
 }
@@ -80,12 +97,17 @@ export async function undoBenchChanges(db: Db, benchUserId: number): Promise<num
       update line_items li set status = m.from_status, version = li.version + 1
         from first_moves m where li.id = m.subject_id
       returning 1 as n`.execute(tx);
-    await sql`delete from events where actor_user_id = ${benchUserId} and subject_type = 'line_item'`.execute(tx);
-    await sql`delete from queue_changes`.execute(tx);
+    // Orders that followed their items (production started) go back too.
     await sql`
-      update queues q
-         set item_count = (select count(*)::int from line_items li join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status where ws.workflow = q.workflow and ws.queue_key = q.key),
-             change_seq = q.change_seq + 1`.execute(tx);
+      with first_moves as (
+        select distinct on (subject_id) subject_id, from_status
+          from events where actor_user_id = ${benchUserId} and subject_type = 'order' and from_status is not null
+         order by subject_id, id)
+      update orders o set status = m.from_status, version = o.version + 1
+        from first_moves m where o.id = m.subject_id`.execute(tx);
+    await sql`delete from events where actor_user_id = ${benchUserId} and subject_type in ('line_item', 'order')`.execute(tx);
+    await sql`delete from queue_changes`.execute(tx);
+    await recountQueues.execute(tx);
     return result.rows.length;
   });
   if (moved > 0) await sql`vacuum analyze line_items`.execute(db);

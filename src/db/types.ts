@@ -55,7 +55,12 @@ export interface ShopSettingsTable {
   work_days: Generated<number[]>;
   work_day_starts_minute: Generated<number>;
   work_day_ends_minute: Generated<number>;
+  order_approval: Generated<OrderApproval>;
 }
+
+/** Whether orders need accounting and QA approval before production, and how the two reviews run. */
+export const orderApprovals = ['none', 'parallel', 'sequence'] as const;
+export type OrderApproval = (typeof orderApprovals)[number];
 
 export interface StatusDurationsTable {
   workflow: string;
@@ -183,8 +188,8 @@ export type MaterialsTable = MachinesTable;
 
 export type StatusKind = 'open' | 'hold' | 'completed' | 'cancelled';
 export type FulfillmentMethod = 'pickup' | 'installation' | 'delivery' | 'shipping';
-export type TransitionRequirement = 'fulfillment_method' | 'tracking' | 'reason' | 'previous_status';
-export const transitionIntents = ['start', 'advance', 'built', 'complete', 'hold', 'resume', 'cancel', 'reopen', 'back', 'approve', 'reject'] as const;
+export type TransitionRequirement = 'fulfillment_method' | 'tracking' | 'reason' | 'previous_status' | 'reason_code';
+export const transitionIntents = ['start', 'advance', 'built', 'complete', 'hold', 'resume', 'cancel', 'reopen', 'back', 'approve', 'reject', 'submit', 'release', 'plan', 'produce', 'archive'] as const;
 export type TransitionIntent = (typeof transitionIntents)[number];
 export type WaitsOn = 'shop' | 'customer' | 'vendor';
 
@@ -254,6 +259,29 @@ export interface OrdersTable {
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  workflow: Generated<string>;
+  status: string;
+  status_entered_at: Generated<Timestamp>;
+  held_from_status: string | null;
+  hold_reason: string | null;
+  /** Each submission for review starts a new round. */
+  review_round: Generated<number>;
+  copied_from_id: number | null;
+}
+
+export type OrderReviewKind = 'accounting' | 'qa';
+
+export interface OrderReviewsTable {
+  id: Generated<number>;
+  order_id: number;
+  round: number;
+  kind: OrderReviewKind;
+  decision: 'approved' | 'rejected';
+  reason_code: string | null;
+  comment: Generated<string>;
+  decided_by: number | null;
+  decided_at: Generated<Timestamp>;
+  snapshot: ColumnType<unknown, string, string>;
 }
 
 export interface LineItemsTable {
@@ -470,6 +498,7 @@ export interface Database {
   user_roles: UserRolesTable;
   sessions: SessionsTable;
   shop_settings: ShopSettingsTable;
+  order_reviews: OrderReviewsTable;
   shop_holidays: ShopHolidaysTable;
   status_durations: StatusDurationsTable;
   batches: BatchesTable;

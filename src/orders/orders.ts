@@ -9,8 +9,9 @@ import { formSpec, wholeNumber, type FormValues } from '../platform/form-spec.js
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { itemLabel } from '../platform/format.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
-import { initialStatusOf } from '../workflow/definition.js';
 import { countInStatus, touchQueuesOfStatuses } from '../workflow/queue-changes.js';
+import { itemsWaitingStatus, newItemStatusFor, reviewsWaiting, startingStatuses } from './approval.js';
+import { orderWorkflow } from './subject.js';
 
 export const maxItemsPerOrder = 200;
 
@@ -192,20 +193,26 @@ async function customerOf(db: DbOrTx, customerId: number) {
   return db.selectFrom('customers').select(['name', 'company']).where('id', '=', customerId).executeTakeFirstOrThrow();
 }
 
-/** Creates an order and its line items, numbered 1..n; every item starts in the first status on its own. */
-export async function createOrder(db: Db, actor: Actor, input: OrderInput & { muted?: boolean }): Promise<CreatedOrder> {
+/**
+ * Creates an order and its line items, numbered 1..n. Under the shop's approval setting the
+ * order starts as a draft and its items wait for its approval; otherwise it starts approved and
+ * its items go straight to production. Each item then moves on its own.
+ */
+export async function createOrder(db: Db, actor: Actor, input: OrderInput & { muted?: boolean; copiedFromId?: number }): Promise<CreatedOrder> {
   const { order, errors } = validateOrder(input);
   if (!order) throw new ValidationError(errors);
   return inTransaction(db, async (tx) => {
     const referenceErrors = await checkReferences(tx, order);
     if (Object.keys(referenceErrors).length > 0) throw new ValidationError(referenceErrors);
+    const starting = await startingStatuses(tx);
     const created = await tx
       .insertInto('orders')
-      .values({ ...orderColumns(order), last_item_number: order.items.length, customer_emails_muted: input.muted ?? false, updated_at: new Date() })
+      .values({ ...orderColumns(order), status: starting.order, last_item_number: order.items.length, customer_emails_muted: input.muted ?? false, copied_from_id: input.copiedFromId ?? null, updated_at: new Date() })
       .returning(['id', 'number'])
       .executeTakeFirstOrThrow();
+    await countInStatus(tx, orderWorkflow, starting.order, 1);
     const customer = await customerOf(tx, order.customerId);
-    const initialStatus = await initialStatusOf(tx, lineItemWorkflow);
+    const initialStatus = starting.items;
     await tx
       .insertInto('line_items')
       .values(
@@ -223,7 +230,8 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput & { mu
       subjectType: 'order',
       subjectId: created.id,
       action: 'created',
-      particulars: { number: created.number, items: order.items.length, total: orderColumns(order).total },
+      toStatus: starting.order,
+      particulars: { number: created.number, items: order.items.length, total: orderColumns(order).total, ...(input.copiedFromId ? { copiedFromId: input.copiedFromId } : {}) },
     });
     return created;
   });
@@ -282,12 +290,15 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
     await tx.selectFrom('line_items').select('id').where('order_id', '=', orderId).orderBy('id').forUpdate().execute();
     const current = await tx
       .selectFrom('orders')
-      .select(['id', 'number', 'version', 'last_item_number', 'customer_id', 'salesperson_id', 'due_date', 'notes', 'customer_emails_muted'])
+      .select(['id', 'number', 'version', 'status', 'last_item_number', 'customer_id', 'salesperson_id', 'due_date', 'notes', 'customer_emails_muted'])
       .where('id', '=', orderId)
       .forUpdate()
       .executeTakeFirst();
     if (!current) throw new HttpError(404, 'There is no such order.');
     if (current.version !== input.version) throw new OrderConflictError(current.number);
+    if (reviewsWaiting(current.status).length > 0) {
+      throw new ValidationError({ form: `Order ${current.number} is with its reviewers: it can be changed once they approve it or send it back.` });
+    }
     const referenceErrors = await checkReferences(tx, order);
     if (Object.keys(referenceErrors).length > 0) throw new ValidationError(referenceErrors);
 
@@ -327,7 +338,8 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
     });
     const kept = new Set(input.itemIds.filter((id): id is number => id !== null));
     const removed = existing.filter((row) => !kept.has(row.id));
-    const blocked = removed.filter((row) => !row.initial);
+    const waitingForApproval = await itemsWaitingStatus(tx);
+    const blocked = removed.filter((row) => !row.initial && row.status !== waitingForApproval);
     if (blocked.length > 0) {
       itemErrors.items = `${blocked.map((row) => `${label(row.position)} (${row.label})`).join(', ')} cannot be removed once work has started; cancel it from its queue instead.`;
     } else if (removed.length > 0 && !input.confirmRemoval) {
@@ -351,7 +363,7 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
       await countInStatus(tx, lineItemWorkflow, row.status, -1);
     }
 
-    const initialStatus = await initialStatusOf(tx, lineItemWorkflow);
+    const initialStatus = await newItemStatusFor(tx, current.status);
     const touchedStatuses = new Set<string>();
     let lastItemNumber = current.last_item_number;
     const added: { id: number; position: number; description: string }[] = [];

@@ -125,7 +125,9 @@ export function graphProblems(workflow: Workflow): string[] {
   const initial = statuses.filter((status) => status.initial);
   if (initial.length === 0) return ['No status is marked “New items start here”: every workflow needs at least one.'];
   const problems: string[] = [];
-  const reached = new Set(initial.map((status) => status.key));
+  // Items of an order waiting for approval start where the release to production leaves from.
+  const released = workflow.transitions.filter((transition) => transition.intent === 'release').map((transition) => transition.from);
+  const reached = new Set([...initial.map((status) => status.key), ...released]);
   const waiting = [...reached];
   // A move back to where an item was before its hold reaches nothing the item had not reached already.
   const leadOn = workflow.transitions.filter((transition) => !transition.requires.includes('previous_status'));

@@ -29,6 +29,11 @@ export const intentLabels: Record<TransitionIntent, string> = {
   back: 'Sends it back',
   approve: 'Approves it',
   reject: 'Rejects it',
+  submit: 'Submits it for review',
+  release: 'Releases it to production',
+  plan: 'Marks it planned',
+  produce: 'Production has started',
+  archive: 'Archives it',
 };
 export const kindLabels: Record<StatusKind, string> = { open: 'Open (being worked on or waiting)', hold: 'On hold', completed: 'Completed', cancelled: 'Cancelled' };
 export const waitsOnLabels: Record<WaitsOn, string> = { shop: 'The shop', customer: 'The customer', vendor: 'A vendor' };

@@ -28,7 +28,7 @@ export async function reshapeWorkflow(tx: Tx, workflow: string): Promise<void> {
 }
 
 /** What a person typed along with a transition: a reason, a tracking number, and so on. */
-export type TransitionInput = Partial<Record<'reason' | 'fulfillmentMethod' | 'carrier' | 'tracking', string>>;
+export type TransitionInput = Partial<Record<'reason' | 'reasonCode' | 'fulfillmentMethod' | 'carrier' | 'tracking', string>>;
 
 /** The columns every subject table has: the engine reads and writes these itself. */
 export interface SubjectRow {

@@ -96,7 +96,8 @@ t.test('folding the waiting queue changes keeps every count and change number', 
   await move(db, shop.production, order.items[1]!.id, 'on_hold', { reason: 'Waiting for paint' });
   const before = { counts: await queueCounts(db), pending: await queueChangeSeq(db, 'pending'), wip: await queueChangeSeq(db, 'wip') };
   t.same(before.counts, { awaiting_delivery: 0, awaiting_installation: 0, awaiting_pickup: 0, awaiting_shipping: 0, on_hold: 1, pending: 1, wip: 1 });
-  t.equal(await foldQueueChanges(db), 7, 'one creation and six moves folded');
+  // The items' creation and six moves, and the order's own creation and its move into production (two).
+  t.equal(await foldQueueChanges(db), 10, 'every waiting change folded');
   t.equal((await db.selectFrom('queue_changes').select('id').execute()).length, 0);
   t.same(await queueCounts(db), before.counts, 'counts unchanged by the fold');
   t.equal(await queueChangeSeq(db, 'pending'), before.pending, 'change numbers unchanged by the fold');

@@ -314,7 +314,8 @@ t.test('an admin adds Proof approval from the page; this instance sees it at onc
 
   const list = await admin.get('/admin/workflows');
   t.match(list.body, /<a href="\/admin\/workflows\/production">Production<\/a>/);
-  t.match(list.body, /<td>Items<\/td>\s*<td>12<\/td>\s*<td>7<\/td>/, 'what moves through it and how many statuses and queues');
+  t.match(list.body, /<td>Items<\/td>\s*<td>13<\/td>\s*<td>7<\/td>/, 'what moves through it and how many statuses and queues');
+  t.match(list.body, /<td>Orders<\/td>\s*<td>11<\/td>\s*<td>6<\/td>/, 'orders have a workflow of their own');
 
   const page = await admin.get('/admin/workflows/production');
   t.match(page.body, /<svg [^>]*role="img"[^>]*aria-labelledby="wf-production-title wf-production-desc"/, 'the diagram is in the page');
