@@ -4,7 +4,7 @@ import { ConflictError, ValidationError } from '../platform/errors.js';
 import { formText } from '../platform/forms.js';
 import { NoQuery, Version } from '../platform/schemas.js';
 import { calendarForm, calendarValues, getStoredCalendar, updateShopCalendar, weekdayOptions, type CalendarValues } from './calendar.js';
-import { getShopSettings, settingsForm, settingsValues, updateShopSettings, type SettingsValues } from './settings.js';
+import { getShopSettings, settingsForm, settingsOptions, settingsValues, updateShopSettings, type SettingsValues } from './settings.js';
 
 const SettingsForm = settingsForm.schema({ version: Version });
 const CalendarForm = calendarForm.schema({ version: Version });
@@ -26,6 +26,7 @@ export async function settingsRoutes(fastify: FastifyInstance) {
   const page = async (shown: SettingsPage) => ({
     title: 'Shop settings',
     spec: settingsForm,
+    settingsOptions,
     calendarForm,
     calendarOptions: { workDays: weekdayOptions },
     values: shown.values ?? settingsValues(await getShopSettings(app.db)),

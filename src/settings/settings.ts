@@ -5,14 +5,23 @@ import type { Actor } from '../events/record.js';
 import { recordEvent } from '../events/record.js';
 import { ConflictError, ValidationError } from '../platform/errors.js';
 import { formSpec, wholeNumber, type FormValues } from '../platform/form-spec.js';
+import { orderApprovals, type OrderApproval } from '../db/types.js';
 
 export interface ShopSettings {
   shopName: string;
   replyToEmail: string;
   customerEmailsEnabled: boolean;
   customerEmailDelaySeconds: number;
+  orderApproval: OrderApproval;
   version: number;
 }
+
+export const orderApprovalOptions: { value: OrderApproval; label: string }[] = [
+  { value: 'none', label: 'No approval: new orders go straight to production' },
+  { value: 'parallel', label: 'Accounting and QA approve each order, at the same time' },
+  { value: 'sequence', label: 'Accounting approves each order, then QA' },
+];
+export const settingsOptions = { orderApproval: orderApprovalOptions };
 
 /** The settings form: its fields, limits and messages, in one place. */
 export const settingsForm = formSpec({
@@ -25,13 +34,20 @@ export const settingsForm = formSpec({
     hint: 'Customers can opt out, and any order can be muted.',
   },
   customerEmailDelaySeconds: { kind: 'integer', label: 'Wait before emailing (seconds)', min: 0, max: 3600, message: 'Enter a number of seconds from 0 to 3600.', hint: 'Changes to one order within this time go out as one email.' },
+  orderApproval: {
+    kind: 'select',
+    label: 'Approval of new orders',
+    required: 'Choose how new orders are approved.',
+    invalid: 'Choose one of the ways offered.',
+    hint: 'With approval, a new order starts as a draft and its items wait outside the production queues until accounting and QA approve it. Orders already entered keep their path.',
+  },
 });
 
 export type SettingsValues = FormValues<typeof settingsForm.fields>;
 
 /** The settings as the form shows them. */
 export function settingsValues(settings: ShopSettings): SettingsValues & { version: number } {
-  return { ...settings, customerEmailDelaySeconds: String(settings.customerEmailDelaySeconds) };
+  return { ...settings, customerEmailDelaySeconds: String(settings.customerEmailDelaySeconds), orderApproval: settings.orderApproval };
 }
 
 export async function getShopSettings(db: DbOrTx): Promise<ShopSettings> {
@@ -39,19 +55,20 @@ export async function getShopSettings(db: DbOrTx): Promise<ShopSettings> {
   return toSettings(row);
 }
 
-function toSettings(row: { shop_name: string; reply_to_email: string | null; customer_emails_enabled: boolean; customer_email_delay_seconds: number; version: number }): ShopSettings {
+function toSettings(row: { shop_name: string; reply_to_email: string | null; customer_emails_enabled: boolean; customer_email_delay_seconds: number; order_approval: OrderApproval; version: number }): ShopSettings {
   return {
     shopName: row.shop_name,
     replyToEmail: row.reply_to_email ?? '',
     customerEmailsEnabled: row.customer_emails_enabled,
     customerEmailDelaySeconds: row.customer_email_delay_seconds,
+    orderApproval: row.order_approval,
     version: row.version,
   };
 }
 
 /** The shop's name, as the setup page asks for it too. */
 export function shopNameProblem(shopName: string): string | undefined {
-  return settingsForm.validate({ ...settingsForm.blank(), shopName }, { only: ['shopName'] }).shopName;
+  return settingsForm.validate({ ...settingsForm.blank(), shopName }, { only: ['shopName'], options: settingsOptions }).shopName;
 }
 
 export async function updateShopSettings(
@@ -59,8 +76,9 @@ export async function updateShopSettings(
   actor: Actor,
   input: SettingsValues & { version: number },
 ): Promise<ShopSettings> {
-  const errors = settingsForm.validate(input);
+  const errors = settingsForm.validate(input, { options: settingsOptions });
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  const orderApproval = orderApprovals.find((approval) => approval === input.orderApproval)!;
   return inTransaction(db, async (tx) => {
     const updated = await tx
       .updateTable('shop_settings')
@@ -69,6 +87,7 @@ export async function updateShopSettings(
         reply_to_email: input.replyToEmail || null,
         customer_emails_enabled: input.customerEmailsEnabled,
         customer_email_delay_seconds: wholeNumber(input.customerEmailDelaySeconds),
+        order_approval: orderApproval,
         updated_at: sql<Date>`now()`,
         version: sql<number>`version + 1`,
       })
@@ -80,7 +99,7 @@ export async function updateShopSettings(
       subjectType: 'shop_settings',
       subjectId: 1,
       action: 'updated',
-      particulars: { shopName: updated.shop_name, replyToEmail: updated.reply_to_email, customerEmailsEnabled: updated.customer_emails_enabled, customerEmailDelaySeconds: updated.customer_email_delay_seconds },
+      particulars: { shopName: updated.shop_name, replyToEmail: updated.reply_to_email, customerEmailsEnabled: updated.customer_emails_enabled, customerEmailDelaySeconds: updated.customer_email_delay_seconds, orderApproval: updated.order_approval },
     });
     return toSettings(updated);
   });
