@@ -200,7 +200,7 @@ export async function cumulativeFlow(db: DbOrTx, workflow: Workflow, clock: Busi
     if (into) into[index] = into[index]! + change.count;
     if (outOf) outOf[index] = outOf[index]! - change.count;
   }
-  return live.map((status) => {
+  const flows = live.map((status) => {
     const changed = net.get(status.key)!;
     const counts = new Array<number>(period.days).fill(0);
     let count = now.rows.find((row) => row.status === status.key)?.count ?? 0;
@@ -210,6 +210,8 @@ export async function cumulativeFlow(db: DbOrTx, workflow: Workflow, clock: Busi
     }
     return { key: status.key, label: status.label, kind: status.kind, counts };
   });
+  // A status outside every queue (items waiting for their order's approval) is drawn only when it held any.
+  return flows.filter((flow) => workflow.statuses.get(flow.key)!.queueKey !== null || flow.counts.some((count) => count > 0));
 }
 
 export interface WeekOnTime {

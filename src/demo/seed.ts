@@ -4,6 +4,7 @@ import { hashSecret } from '../accounts/passwords.js';
 import { addCatalogEntry } from '../catalog/catalog.js';
 import { createCustomer } from '../customers/customers.js';
 import { createOrder, type ItemInput } from '../orders/orders.js';
+import { reviewOrder, submitOrder } from '../orders/approval.js';
 import type { Role } from '../platform/permissions.js';
 import { transition } from '../workflow/engine.js';
 import { batchItems } from '../batches/batches.js';
@@ -221,11 +222,59 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
     }
   }
   await demoMonitoring(db, actor, options.timeZone ?? 'UTC', machineIds);
+  await demoApprovals(db, userIds, customerIds, pick);
   // The demo's history is not news: nobody should find 300 "new" emails and alerts waiting.
   await db.deleteFrom('customer_updates').execute();
   await db.deleteFrom('outbox').where('template', '=', 'sales-alert').execute();
   await db.updateTable('alerts').set({ read_at: sql<Date>`now()` }).execute();
   return { users: people.length, customers: customerIds.length, orders: orderCount, items };
+}
+
+/**
+ * The shop turns on approval by accounting and QA for new orders: a few recent orders show each
+ * step (a draft, one copied from a previous order, one waiting for both reviews, one QA has
+ * approved, one sent back with a reason, one approved and planned).
+ */
+async function demoApprovals(db: Db, userIds: Map<string, { id: number; roles: Role[] }>, customerIds: number[], pick: <T>(list: readonly T[]) => T): Promise<void> {
+  await db.updateTable('shop_settings').set({ order_approval: 'parallel', version: sql<number>`version + 1` }).execute();
+  const person = (email: string) => {
+    const user = userIds.get(email)!;
+    return { userId: user.id, roles: user.roles, via: 'demo data' };
+  };
+  const [marco, ruth, andre] = [person('marco@demo.traveler'), person('ruth@demo.traveler'), person('andre@demo.traveler')];
+  const due = isoDate(21);
+  const place = async (lines: [string, number, number][], copiedFromId?: number) =>
+    createOrder(db, marco, {
+      customerId: String(pick(customerIds)),
+      salespersonId: String(marco.userId),
+      dueDate: due,
+      notes: copiedFromId ? 'Repeat of last season’s order.' : '',
+      copiedFromId,
+      items: lines.map(([description, quantity, price]) => ({ description, quantity: String(quantity), unitPrice: String(price), machineId: '', materialId: '', fulfillmentMethod: 'pickup', dueDate: due, assigneeId: '', expectedHours: '', notes: '' })),
+    });
+  const versionOf = async (orderId: number) => (await db.selectFrom('orders').select('version').where('id', '=', orderId).executeTakeFirstOrThrow()).version;
+  const approve = (kind: 'accounting' | 'qa') => ({ kind, decision: 'approved' as const, reasonCode: '', comment: '' });
+
+  await place([['Lobby sign, brushed aluminum', 1, 1450]]);
+  const previous = await db.selectFrom('orders').select('id').where('status', '=', 'completed').orderBy('id').executeTakeFirst();
+  if (previous) await place([['Window lettering', 4, 85], ['Door decal', 2, 40]], previous.id);
+
+  const waiting = await place([['Pylon sign faces', 2, 2200], ['Install kit', 1, 120]]);
+  await submitOrder(db, marco, waiting.id, await versionOf(waiting.id));
+
+  const halfway = await place([['Menu board set', 6, 180]]);
+  await submitOrder(db, marco, halfway.id, await versionOf(halfway.id));
+  await reviewOrder(db, andre, halfway.id, await versionOf(halfway.id), approve('qa'));
+
+  const returned = await place([['Channel letters, 24 in', 9, 310]]);
+  await submitOrder(db, marco, returned.id, await versionOf(returned.id));
+  await reviewOrder(db, ruth, returned.id, await versionOf(returned.id), { kind: 'accounting', decision: 'rejected', reasonCode: 'prices', comment: 'Channel letters went up to $340 each in October; please reprice before resubmitting.' });
+
+  const approved = await place([['Yard signs', 50, 12], ['H-stakes', 50, 2]]);
+  await submitOrder(db, marco, approved.id, await versionOf(approved.id));
+  await reviewOrder(db, ruth, approved.id, await versionOf(approved.id), approve('accounting'));
+  await reviewOrder(db, andre, approved.id, await versionOf(approved.id), approve('qa'));
+  await transition(db, { type: 'order', id: approved.id }, person('tom@demo.traveler'), { expectedVersion: await versionOf(approved.id), to: 'planned' });
 }
 
 /** A hold for quality problems (the kiosk's "Quality problem" goes there), so Alerts shows quality flags. */

@@ -6,6 +6,7 @@ import { lastActor } from '../events/history.js';
 import type { Actor } from '../events/record.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
+import { formSpec } from '../platform/form-spec.js';
 import { initialStatusOf, loadWorkflow, type Workflow } from '../workflow/definition.js';
 import { SubjectConflictError, transition, type TransitionActor, type TransitionOutcome } from '../workflow/engine.js';
 import type { TransitionEvent } from '../workflow/subjects.js';
@@ -101,6 +102,18 @@ export async function submitOrder(db: Db, actor: TransitionActor, orderId: numbe
     return transition(tx, { type: 'order', id: orderId }, actor, { expectedVersion, to: approval === 'sequence' ? reviewStatus.accounting : bothReviewsStatus });
   });
 }
+
+/** A reviewer's decision as the order page asks for it. */
+export const reviewForm = formSpec({
+  kind: { kind: 'select', label: 'Reviewing for', required: 'Choose which review you are making.', invalid: 'Choose which review you are making.' },
+  decision: { kind: 'select', label: 'Your decision', required: 'Choose to approve it or send it back.', invalid: 'Choose to approve it or send it back.' },
+  reasonCode: { kind: 'select', label: 'Why it goes back', note: '(when sending it back)', placeholder: '—', invalid: 'Choose why it goes back.' },
+  comment: { kind: 'textarea', label: 'Comment for the manager', note: '(needed when sending it back)', max: 2000 },
+});
+export const decisionOptions = [
+  { value: 'approved', label: 'Approve' },
+  { value: 'rejected', label: 'Send back to the manager' },
+];
 
 export interface ReviewInput {
   kind: OrderReviewKind;

@@ -30,7 +30,7 @@ export type OrderHistoryEntry = Awaited<ReturnType<typeof orderHistory>>[number]
 export function orderEventText(action: string, particulars: Record<string, unknown>): string {
   switch (action) {
     case 'created':
-      return `created the order (${String(particulars.items)} ${particulars.items === 1 ? 'item' : 'items'}, ${fmt.money(String(particulars.total ?? 0))})`;
+      return `created the order (${String(particulars.items)} ${particulars.items === 1 ? 'item' : 'items'}, ${fmt.money(String(particulars.total ?? 0))})${particulars.copiedFromId ? ' from a previous order' : ''}`;
     case 'updated': {
       const listed = fmt.changeList(particulars.changes);
       return listed ? `edited the order: ${listed}` : 'saved the order';

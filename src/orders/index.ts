@@ -1,12 +1,13 @@
 import type { TravelerModule } from '../module.js';
 import { orderFollowsItem } from './approval.js';
+import { orderApprovalRoutes } from './approval-routes.js';
 import { orderRoutes } from './routes.js';
 import { orderSubject } from './subject.js';
 
 /** Orders: entering and editing them, their own workflow of approval around production, their pages and travelers. */
 export const orders: TravelerModule = {
   name: 'orders',
-  routes: [orderRoutes],
+  routes: [orderRoutes, orderApprovalRoutes],
   navigation: [{ href: '/orders', label: 'Orders', permission: 'orders:view' }],
   subjectTypes: [orderSubject],
   effects: [{ subjectType: 'line_item', name: 'order-follows-items', run: orderFollowsItem }],

@@ -19,6 +19,8 @@ export interface OrderForm extends Omit<OrderInput, 'items'> {
   confirmRemoval: boolean;
   /** The order as the form was opened on (baseOf), carried by the form for merging after a conflict. */
   base?: string;
+  /** A new order started from a previous one: that order's id. */
+  copiedFrom?: string;
 }
 
 export function blankItemRow(defaults: Partial<ItemRow> = {}): ItemRow {
@@ -43,6 +45,7 @@ export function readOrderForm(body: unknown): { form: OrderForm; action: { kind:
     version: formText(body, 'version'),
     confirmRemoval: formText(body, 'confirmRemoval') === '1',
     base: formText(body, 'base'),
+    copiedFrom: formText(body, 'copiedFrom'),
     items,
   };
   const button = formText(body, 'action');
@@ -51,6 +54,23 @@ export function readOrderForm(body: unknown): { form: OrderForm; action: { kind:
   if (button === 'refresh') return { form, action: { kind: 'refresh' } };
   if (remove) return { form, action: { kind: 'remove', index: Number(remove[1]) } };
   return { form, action: { kind: 'save' } };
+}
+
+/**
+ * A new order's form from a previous order: its customer, salesperson, notes and lines as they
+ * are, without their dates (a repeat order is due when the new one is) or who was assigned.
+ */
+export function formFromPrevious(previous: OrderForm, orderId: number): OrderForm {
+  return {
+    ...previous,
+    dueDate: '',
+    version: '',
+    base: undefined,
+    confirmRemoval: false,
+    muted: false,
+    copiedFrom: String(orderId),
+    items: previous.items.map((item) => ({ ...item, itemId: '', number: '', dueDate: '', assigneeId: '' })),
+  };
 }
 
 /** The rows to save: blank new rows (the spare ones the form offers) are left out. */

@@ -11,6 +11,7 @@ import { itemLabel } from '../platform/format.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { countInStatus, touchQueuesOfStatuses } from '../workflow/queue-changes.js';
 import { itemsWaitingStatus, newItemStatusFor, reviewsWaiting, startingStatuses } from './approval.js';
+import { initialStatusOf } from '../workflow/definition.js';
 import { orderWorkflow } from './subject.js';
 
 export const maxItemsPerOrder = 200;
@@ -187,6 +188,8 @@ function lineItemColumns(item: ValidItem, orderNumber: number, customerId: numbe
 export interface CreatedOrder {
   id: number;
   number: number;
+  /** Its items wait for the order's approval rather than going straight to production. */
+  awaitingApproval: boolean;
 }
 
 async function customerOf(db: DbOrTx, customerId: number) {
@@ -205,9 +208,11 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput & { mu
     const referenceErrors = await checkReferences(tx, order);
     if (Object.keys(referenceErrors).length > 0) throw new ValidationError(referenceErrors);
     const starting = await startingStatuses(tx);
+    // The order it was started from, if it still exists: a link, not a requirement.
+    const copiedFrom = input.copiedFromId === undefined ? undefined : await tx.selectFrom('orders').select('id').where('id', '=', input.copiedFromId).executeTakeFirst();
     const created = await tx
       .insertInto('orders')
-      .values({ ...orderColumns(order), status: starting.order, last_item_number: order.items.length, customer_emails_muted: input.muted ?? false, copied_from_id: input.copiedFromId ?? null, updated_at: new Date() })
+      .values({ ...orderColumns(order), status: starting.order, last_item_number: order.items.length, customer_emails_muted: input.muted ?? false, copied_from_id: copiedFrom?.id ?? null, updated_at: new Date() })
       .returning(['id', 'number'])
       .executeTakeFirstOrThrow();
     await countInStatus(tx, orderWorkflow, starting.order, 1);
@@ -231,9 +236,9 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput & { mu
       subjectId: created.id,
       action: 'created',
       toStatus: starting.order,
-      particulars: { number: created.number, items: order.items.length, total: orderColumns(order).total, ...(input.copiedFromId ? { copiedFromId: input.copiedFromId } : {}) },
+      particulars: { number: created.number, items: order.items.length, total: orderColumns(order).total, ...(copiedFrom ? { copiedFromId: copiedFrom.id } : {}) },
     });
-    return created;
+    return { ...created, awaitingApproval: starting.items !== (await initialStatusOf(tx, lineItemWorkflow)) };
   });
 }
 

@@ -20,6 +20,10 @@ function orders(db: DbOrTx) {
       'orders.last_item_number as lastItemNumber',
       'orders.customer_emails_muted as muted',
       'orders.version',
+      'orders.status',
+      'orders.status_entered_at as statusEnteredAt',
+      'orders.review_round as reviewRound',
+      'orders.copied_from_id as copiedFromId',
       'orders.created_at as createdAt',
       'customers.id as customerId',
       'customers.name as customerName',
@@ -45,7 +49,7 @@ export async function orderItems(db: DbOrTx, orderId: number) {
 export const orderListSize = 50;
 
 /** Newest orders first, searched by number or customer, keyset-paginated on the number. */
-export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumber?: number }) {
+export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumber?: number; statuses?: readonly string[] }) {
   const text = filter.text === undefined ? undefined : likeLiteral(filter.text);
   const rows = await orders(db)
     .select((eb) => [
@@ -65,6 +69,7 @@ export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumb
         ]),
       ),
     )
+    .$if(filter.statuses !== undefined, (q) => q.where('orders.status', 'in', filter.statuses!.length > 0 ? [...filter.statuses!] : ['']))
     .$if(filter.beforeNumber !== undefined, (q) => q.where('orders.number', '<', filter.beforeNumber!))
     .orderBy('orders.number', 'desc')
     .limit(orderListSize + 1)

@@ -5,15 +5,13 @@ import { formText, isHtmx } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
 import { IdParams, isCanonicalId, NoQuery, Query, Repeated, Text } from '../platform/schemas.js';
 import { renderHtml } from '../platform/views.js';
-import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
-import { lineItemWorkflow } from '../line-items/subject.js';
-import { orderEventText, orderHistory } from './history.js';
-import { blankItemRow, filledRows, itemPrefix, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
+import { orderPage } from './order-page.js';
+import { orderWorkflow } from './subject.js';
+import { queueCounts } from '../workflow/queue-changes.js';
+import { blankItemRow, filledRows, formFromPrevious, itemPrefix, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
 import { createOrder, maxItemsPerOrder, OrderConflictError, orderForm, orderItemForm, updateOrder } from './orders.js';
 import { findOrder, listOrders, orderFormChoices, orderItems, savedOrderForm } from './queries.js';
-import { customerEmailsState } from '../notifications/customer-updates.js';
-import { getShopSettings } from '../settings/settings.js';
 import { jobTravelers } from './traveler.js';
 
 
@@ -25,6 +23,7 @@ const OrderFormBody = orderForm.schema({
   base: Text(500_000),
   action: Text(30),
   confirmRemoval: Text(10),
+  copiedFrom: Text(20),
   [`${itemPrefix}itemId`]: Repeated(Text(20), rowsAtMost),
   [`${itemPrefix}number`]: Repeated(Text(20), rowsAtMost),
   ...orderItemForm.repeatedSchema(itemPrefix, rowsAtMost),
@@ -84,7 +83,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
   }
 
   /** Add/remove row buttons re-render the form; the save button saves. */
-  async function handleForm(request: FastifyRequest, reply: FastifyReply, save: (form: OrderForm, rows: ItemRow[]) => Promise<number>, target: FormTarget) {
+  async function handleForm(request: FastifyRequest, reply: FastifyReply, save: (form: OrderForm, rows: ItemRow[]) => Promise<{ id: number; flash: string }>, target: FormTarget) {
     const { form, action } = readOrderForm(request.body);
     if (action.kind === 'add') {
       form.items.push(blankItemRow({ dueDate: form.dueDate }));
@@ -100,8 +99,8 @@ export async function orderRoutes(fastify: FastifyInstance) {
     const rows = filledRows(form);
     const saving = { ...form, items: rows.length > 0 ? rows : form.items.slice(0, 1) };
     try {
-      const orderId = await save(form, rows);
-      request.session.flash = target.orderId ? 'Order saved.' : 'Order created. Its items are now in the Pending queue.';
+      const { id: orderId, flash } = await save(form, rows);
+      request.session.flash = flash;
       if (isHtmx(request)) return reply.htmxRedirect(`/orders/${orderId}`);
       return reply.seeOther(`/orders/${orderId}`);
     } catch (error) {
@@ -115,16 +114,36 @@ export async function orderRoutes(fastify: FastifyInstance) {
     }
   }
 
-  app.get('/orders', { config: viewOrders, schema: { querystring: Query({ q: Text(1000), before: Text(30) }) } }, async (request, reply) => {
-    const { q, before } = request.query;
+  app.get('/orders', { config: viewOrders, schema: { querystring: Query({ q: Text(1000), before: Text(30), queue: Text(40) }) } }, async (request, reply) => {
+    const { q, before, queue: queueKey } = request.query;
     const text = q !== undefined && q.trim() !== '' ? q.trim().slice(0, 100) : undefined;
     const beforeNumber = before !== undefined && isCanonicalId(before) ? Number(before) : undefined;
-    const page = await listOrders(db, { text, beforeNumber });
-    return reply.page('orders/list', { title: 'Orders', ...page, text: text ?? '', canManage: can(request.user!.roles, 'orders:manage') });
+    const workflow = await app.workflows.get(orderWorkflow);
+    const queue = queueKey ? workflow.queues.find((candidate) => candidate.key === queueKey) : undefined;
+    if (queueKey && !queue) throw new HttpError(404, 'There is no such list of orders.');
+    const page = await listOrders(db, { text, beforeNumber, statuses: queue?.statuses });
+    const counts = await queueCounts(db, orderWorkflow);
+    return reply.page('orders/list', {
+      title: queue ? `Orders: ${queue.label}` : 'Orders',
+      ...page,
+      text: text ?? '',
+      queue: queue?.key ?? '',
+      queues: workflow.queues.map((each) => ({ key: each.key, label: each.label, count: counts[each.key] ?? 0 })),
+      statuses: workflow.statuses,
+      canManage: can(request.user!.roles, 'orders:manage'),
+    });
   });
 
-  app.get('/orders/new', { config: manageOrders, schema: { querystring: Query({ customer: Text(30) }) } }, async (request, reply) => {
-    const { customer } = request.query;
+  app.get('/orders/new', { config: manageOrders, schema: { querystring: Query({ customer: Text(30), from: Text(30) }) } }, async (request, reply) => {
+    const { customer, from } = request.query;
+    if (from !== undefined) {
+      // A repeat order: the previous one's lines, ready to change.
+      const previous = isCanonicalId(from) ? await findOrder(db, Number(from)) : undefined;
+      if (!previous) throw new HttpError(404, 'There is no such order to start from.');
+      const form = formFromPrevious((await savedOrderForm(db, previous.id)).form, previous.id);
+      form.items.push(blankItemRow());
+      return formReply(request, reply, form, { notice: `A new order from order ${previous.number}: its lines, prices and notes are copied. Set the due date, check the lines, then save.` });
+    }
     const form: OrderForm = {
       customerId: customer !== undefined && isCanonicalId(customer) ? customer : '',
       salespersonId: request.user!.roles.includes('sales') ? String(request.user!.id) : '',
@@ -139,33 +158,20 @@ export async function orderRoutes(fastify: FastifyInstance) {
   });
 
   app.post('/orders', { config: manageOrders, schema: { querystring: NoQuery, body: OrderFormBody } }, async (request, reply) => {
-    return handleForm(request, reply, async (form, rows) => (await createOrder(db, { userId: request.user!.id }, { ...form, items: rows })).id, {});
+    return handleForm(
+      request,
+      reply,
+      async (form, rows) => {
+        const copiedFrom = form.copiedFrom && isCanonicalId(form.copiedFrom) ? Number(form.copiedFrom) : undefined;
+        const created = await createOrder(db, { userId: request.user!.id }, { ...form, items: rows, copiedFromId: copiedFrom });
+        return { id: created.id, flash: created.awaitingApproval ? `Order ${created.number} is a draft: submit it for review when it is ready. Its items start production once it is approved.` : 'Order created. Its items are now in the Pending queue.' };
+      },
+      {},
+    );
   });
 
   app.get('/orders/:id', { config: viewOrders, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
-    const orderId = Number(request.params.id);
-    const order = await loadOrder(orderId);
-    const [items, workflow, settings] = await Promise.all([orderItems(db, orderId), app.workflows.get(lineItemWorkflow), getShopSettings(db)]);
-    const itemIds = items.map((item) => item.id);
-    const [history, worked] = await Promise.all([orderHistory(db, orderId, itemIds), timeWorkedOn(db, itemIds)]);
-    const workedByPerson = new Map<string, number>();
-    for (const times of worked.values()) for (const time of times) workedByPerson.set(time.name, (workedByPerson.get(time.name) ?? 0) + time.minutes);
-    return reply.page('orders/order', {
-      title: `Order ${order.number}`,
-      order,
-      items,
-      history,
-      orderEventText,
-      worked,
-      workedByPerson: [...workedByPerson.entries()].sort((a, b) => a[0].localeCompare(b[0])),
-      totalMinutes,
-      statuses: workflow.statuses,
-      queues: new Map(workflow.queues.map((queue) => [queue.key, queue.label])),
-      fulfillmentMethods,
-      canManage: can(request.user!.roles, 'orders:manage'),
-      canBatch: can(request.user!.roles, 'batches:manage'),
-      customerEmails: customerEmailsState(order, settings.customerEmailsEnabled),
-    });
+    return orderPage(app, request, reply, Number(request.params.id));
   });
 
   // One printed sheet per order: a block per item with its QR code and barcode for the kiosks' scanners.
@@ -199,7 +205,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
           version: Number(formText(request.body, 'version')),
           confirmRemoval: form.confirmRemoval,
         });
-        return orderId;
+        return { id: orderId, flash: 'Order saved.' };
       },
       { orderId, orderNumber: order.number },
     );

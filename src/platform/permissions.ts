@@ -13,6 +13,7 @@ export const permissions = {
   'items:move': ['admin', 'sales', 'production', 'fulfillment'],
   'orders:view': ['admin', 'sales', 'production', 'fulfillment', 'qa', 'accounting'],
   'orders:manage': ['admin', 'sales'],
+  'orders:review': ['admin', 'accounting', 'qa'],
   'batches:manage': ['admin', 'sales', 'production'],
   'customers:manage': ['admin', 'sales'],
   'catalog:manage': ['admin'],

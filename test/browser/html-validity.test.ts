@@ -132,7 +132,7 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   t.equal((await office.signIn('dana@demo.traveler', demoPassword)).statusCode, 303, 'the admin signs in');
 
   await pages.add('dashboard', office.get('/'), 200);
-  for (const queue of await db.selectFrom('queues').select('key').orderBy('position').execute()) {
+  for (const queue of await db.selectFrom('queues').select('key').where('workflow', '=', 'production').orderBy('position').execute()) {
     await pages.add(`queue-${queue.key}`, office.get(`/queues/${queue.key}`), 200);
   }
   await pages.add('queue-filters-422', office.get('/queues/pending?machine=x&due_from=2026-13-45&sort=sideways&overdue=1&q=sign'), 422);
@@ -151,6 +151,15 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   await pages.add('order-traveler', office.get(`/orders/${order.id}/traveler`), 200);
   await pages.add('order-new', office.get(`/orders/new?customer=${customer.id}`), 200);
   await pages.add('order-edit', office.get(`/orders/${order.id}/edit`), 200);
+  // The demo's orders waiting for approval: one with both reviews to make, one sent back.
+  const orderIn = (status: string) => db.selectFrom('orders').select(['id', 'version']).where('status', '=', status).orderBy('id').limit(1).executeTakeFirstOrThrow();
+  const inReview = await orderIn('submitted');
+  await pages.add('orders-in-review', office.get('/orders?queue=review'), 200);
+  await pages.add('order-in-review', office.get(`/orders/${inReview.id}`), 200);
+  await pages.add('order-review-422', office.post(`/orders/${inReview.id}/reviews`, { version: String(inReview.version), kind: 'accounting', decision: 'rejected', reasonCode: '', comment: '' }), 422);
+  await pages.add('order-returned', office.get(`/orders/${(await orderIn('rejected')).id}`), 200);
+  await pages.add('order-move-422', office.post(`/orders/${order.id}/transitions`, { version: String(order.version), to: '', reason: '' }), 422);
+  await pages.add('order-new-from-previous', office.get(`/orders/new?from=${order.id}`), 200);
   const badOrder = {
     customerId: '',
     salespersonId: 'x',

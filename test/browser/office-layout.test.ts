@@ -108,8 +108,10 @@ t.test('office pages fit 1280 and 1366 px screens with the demo shop', async (t)
   const admin = await db.selectFrom('users').select('id').where('email', '=', 'dana@demo.traveler').executeTakeFirstOrThrow();
   await somethingToShow(db, admin.id);
   const batch = await db.selectFrom('batches').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow();
-  const queues = await db.selectFrom('queues').select('key').orderBy('position').execute();
+  const queues = await db.selectFrom('queues').select('key').where('workflow', '=', 'production').orderBy('position').execute();
   const order = await db.selectFrom('orders').select('id').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+  const orderIn = async (status: string) => (await db.selectFrom('orders').select('id').where('status', '=', status).orderBy('id').limit(1).executeTakeFirstOrThrow()).id;
+  const [inReview, returned] = [await orderIn('submitted'), await orderIn('rejected')];
   const item = await db.selectFrom('line_items').select('id').where('status', '=', 'in_progress').orderBy('id').limit(1).executeTakeFirstOrThrow();
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -121,6 +123,9 @@ t.test('office pages fit 1280 and 1366 px screens with the demo shop', async (t)
     '/orders',
     `/orders/${order.id}`,
     `/orders/${order.id}/edit`,
+    '/orders?queue=review',
+    `/orders/${inReview}`,
+    `/orders/${returned}`,
     `/items/${item.id}`,
     '/customers',
     '/admin/users',

@@ -90,6 +90,11 @@ export function readableHtml(html: string): string {
   return html.replace(nonAsciiReference, (reference, code: string) => (Number(code) >= 0x80 ? String.fromCodePoint(Number(code)) : reference));
 }
 
+/** A page's words, one space apart: what a person reads, for matching sentences across tags. */
+export function textOf(html: string): string {
+  return readableHtml(html).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+}
+
 const tokenPatterns = [/name="_csrf" value="([^"]+)"/, /"x-csrf-token": "([^"]+)"/];
 
 /** A browser-like client over app.inject: keeps cookies and the latest CSRF token it was given. */

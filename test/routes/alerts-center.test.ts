@@ -7,10 +7,9 @@ import { tellOwnersOfNewAlerts, sendQueueDigests } from '../../src/notifications
 import { recordJobFailure, recordJobSuccess } from '../../src/ops/job-runs.js';
 import { loadWorkflow } from '../../src/workflow/definition.js';
 import { transition } from '../../src/workflow/engine.js';
-import { buildTestApp, Client, readableHtml, signedInClient, type TestApp } from '../helpers/app.js';
+import { buildTestApp, Client, signedInClient, type TestApp, textOf } from '../helpers/app.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
 
-const textOf = (html: string) => readableHtml(html).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 async function sweep({ app, db }: Pick<TestApp, 'app' | 'db'>, now = new Date()) {
   const [workflow, clock, history] = await Promise.all([loadWorkflow(db, lineItemWorkflow), app.shopClock.get(), app.durations.lookup()]);

@@ -8,11 +8,10 @@ import { dayLabel, formatNumber } from '../../src/charts/svg.js';
 import type { Db } from '../../src/db/database.js';
 import { BusinessClock } from '../../src/monitoring/business-time.js';
 import { transition } from '../../src/workflow/engine.js';
-import { buildTestApp, readableHtml, signedInClient } from '../helpers/app.js';
+import { buildTestApp, signedInClient, textOf } from '../helpers/app.js';
 import { placeOrder, seedShop, type Shop } from '../helpers/shop.js';
 
 /** The page's words, tags dropped, spaces squeezed. */
-const textOf = (html: string) => readableHtml(html).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 const count = (html: string, pattern: RegExp) => (html.match(new RegExp(pattern, 'g')) ?? []).length;
 /** The section of the page under a chart's heading, up to the next one. */
 const sectionOf = (html: string, headingId: string) => html.slice(html.indexOf(`id="${headingId}"`)).split('<section')[0]!;

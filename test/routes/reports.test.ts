@@ -5,10 +5,9 @@ import t from 'tap';
 import { batchItems } from '../../src/batches/batches.js';
 import { removeExpiredExports, requestExport, runNextExport } from '../../src/reports/exports.js';
 import { transition } from '../../src/workflow/engine.js';
-import { buildTestApp, readableHtml, signedInClient } from '../helpers/app.js';
+import { buildTestApp, signedInClient, textOf } from '../helpers/app.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
 
-const textOf = (html: string) => readableHtml(html).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
 async function readXlsx(data: Buffer) {
   const workbook = new ExcelJS.Workbook();

@@ -1,0 +1,126 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OrderReviewKind } from '../db/types.js';
+import { fulfillmentMethods } from '../line-items/fulfillment.js';
+import { lineItemWorkflow } from '../line-items/subject.js';
+import { customerEmailsState } from '../notifications/customer-updates.js';
+import { HttpError, type FieldErrors } from '../platform/errors.js';
+import { can } from '../platform/permissions.js';
+import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
+import { getShopSettings } from '../settings/settings.js';
+import { transitionsFor, type Transition } from '../workflow/definition.js';
+import { decisionOptions, orderReviews, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
+import { orderEventText, orderHistory } from './history.js';
+import { findOrder, orderItems } from './queries.js';
+import { orderSnapshot, snapshotChanges, type SnapshotChange } from './snapshot.js';
+import { orderWorkflow, rejectionLabel, rejectionReasons } from './subject.js';
+
+/** The review form as the person left it: their choice, reason and comment, and what was wrong. */
+export interface ReviewForm {
+  kind: string;
+  decision: string;
+  reasonCode: string;
+  comment: string;
+  errors: FieldErrors;
+}
+
+/** A move's form (plan, archive, cancel) as the person left it. */
+export interface MoveForm {
+  to: string;
+  reason: string;
+  errors: FieldErrors;
+}
+
+export interface OrderPageState {
+  review?: ReviewForm;
+  move?: MoveForm;
+  /** A conflict or refusal to show above the order's workflow. */
+  problem?: string;
+}
+
+/** Moves made by their own forms (submit, reviews) or by Traveler as the items move: not offered as plain buttons. */
+const movedElsewhere = new Set(['submit', 'approve', 'reject', 'produce', 'complete', 'release']);
+/** Which role reviews for each kind of review. */
+const reviewerRole: Record<OrderReviewKind, string> = { accounting: 'accounting', qa: 'qa' };
+
+export function reviewsFor(roles: readonly string[], status: string): OrderReviewKind[] {
+  return reviewsWaiting(status).filter((kind) => roles.includes('admin') || roles.includes(reviewerRole[kind]));
+}
+
+/** The order page: the order, its items, where it is in its workflow and what this person may do there. */
+export async function orderPage(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, orderId: number, state: OrderPageState = {}, statusCode = 200) {
+  const { db } = app;
+  const order = await findOrder(db, orderId);
+  if (!order) throw new HttpError(404, 'There is no such order.');
+  const roles = request.user!.roles;
+  const [items, production, orders, settings, reviews, copies] = await Promise.all([
+    orderItems(db, orderId),
+    app.workflows.get(lineItemWorkflow),
+    app.workflows.get(orderWorkflow),
+    getShopSettings(db),
+    orderReviews(db, orderId),
+    db.selectFrom('orders').select(['id', 'number']).where('copied_from_id', '=', orderId).orderBy('number', 'desc').limit(20).execute(),
+  ]);
+  const itemIds = items.map((item) => item.id);
+  const copiedFrom = order.copiedFromId === null ? undefined : await db.selectFrom('orders').select(['id', 'number']).where('id', '=', order.copiedFromId).executeTakeFirst();
+  const [history, worked] = await Promise.all([orderHistory(db, orderId, itemIds), timeWorkedOn(db, itemIds)]);
+  const workedByPerson = new Map<string, number>();
+  for (const times of worked.values()) for (const time of times) workedByPerson.set(time.name, (workedByPerson.get(time.name) ?? 0) + time.minutes);
+
+  const status = orders.statuses.get(order.status)!;
+  const myReviews = reviewsFor(roles, order.status);
+  // What changed since each of this person's kinds of review last looked, when it did in an earlier round.
+  const changesSince: { kind: OrderReviewKind; label: string; round: number; changes: SnapshotChange[] }[] = [];
+  if (myReviews.length > 0) {
+    const now = await orderSnapshot(db, orderId);
+    for (const kind of myReviews) {
+      const last = reviews.find((review) => review.kind === kind && review.round < order.reviewRound);
+      if (last) changesSince.push({ kind, label: reviewKindLabels[kind], round: last.round, changes: snapshotChanges(last.snapshot, now) });
+    }
+  }
+  const moves: Transition[] = transitionsFor(orders, order.status, roles).filter((move) => !movedElsewhere.has(move.intent));
+  const submit = transitionsFor(orders, order.status, roles).find((move) => move.intent === 'submit');
+  const returned = order.status === 'rejected' ? reviews.find((review) => review.decision === 'rejected') : undefined;
+
+  return reply.page(
+    'orders/order',
+    {
+      title: `Order ${order.number}`,
+      order,
+      items,
+      history,
+      orderEventText,
+      worked,
+      workedByPerson: [...workedByPerson.entries()].sort((a, b) => a[0].localeCompare(b[0])),
+      totalMinutes,
+      statuses: production.statuses,
+      orderStatuses: orders.statuses,
+      queues: new Map(production.queues.map((queue) => [queue.key, queue.label])),
+      fulfillmentMethods,
+      canManage: can(roles, 'orders:manage'),
+      canBatch: can(roles, 'batches:manage'),
+      customerEmails: customerEmailsState(order, settings.customerEmailsEnabled),
+      copiedFrom,
+      copies,
+      flow: {
+        status,
+        submit: submit && can(roles, 'orders:manage') ? submit : undefined,
+        myReviews: myReviews.map((kind) => ({ kind, label: reviewKindLabels[kind] })),
+        waitingFor: reviewsWaiting(order.status).map((kind) => reviewKindLabels[kind]),
+        changesSince,
+        moves,
+        returned: returned && { ...returned, reasonLabel: rejectionLabel(returned.reasonCode), kindLabel: reviewKindLabels[returned.kind] },
+        reviews: reviews.map((review) => ({ ...review, kindLabel: reviewKindLabels[review.kind], reasonLabel: rejectionLabel(review.reasonCode) })),
+        reviewForm,
+        reviewOptions: {
+          kind: myReviews.map((kind) => ({ value: kind, label: reviewKindLabels[kind] })),
+          decision: decisionOptions,
+          reasonCode: rejectionReasons.map((reason) => ({ value: reason.code, label: reason.label })),
+        },
+        review: state.review ?? { kind: myReviews[0] ?? '', decision: '', reasonCode: '', comment: '', errors: {} },
+        move: state.move ?? { to: '', reason: '', errors: {} },
+        problem: state.problem,
+      },
+    },
+    statusCode,
+  );
+}
