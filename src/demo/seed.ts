@@ -222,12 +222,12 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
     }
   }
   await demoMonitoring(db, actor, options.timeZone ?? 'UTC', machineIds);
-  await demoApprovals(db, userIds, customerIds, pick);
+  const waitingForApproval = await demoApprovals(db, userIds, customerIds, pick);
   // The demo's history is not news: nobody should find 300 "new" emails and alerts waiting.
   await db.deleteFrom('customer_updates').execute();
   await db.deleteFrom('outbox').where('template', '=', 'sales-alert').execute();
   await db.updateTable('alerts').set({ read_at: sql<Date>`now()` }).execute();
-  return { users: people.length, customers: customerIds.length, orders: orderCount, items };
+  return { users: people.length, customers: customerIds.length, orders: orderCount + waitingForApproval.orders, items: items + waitingForApproval.items };
 }
 
 /**
@@ -235,7 +235,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
  * step (a draft, one copied from a previous order, one waiting for both reviews, one QA has
  * approved, one sent back with a reason, one approved and planned).
  */
-async function demoApprovals(db: Db, userIds: Map<string, { id: number; roles: Role[] }>, customerIds: number[], pick: <T>(list: readonly T[]) => T): Promise<void> {
+async function demoApprovals(db: Db, userIds: Map<string, { id: number; roles: Role[] }>, customerIds: number[], pick: <T>(list: readonly T[]) => T): Promise<{ orders: number; items: number }> {
   await db.updateTable('shop_settings').set({ order_approval: 'parallel', version: sql<number>`version + 1` }).execute();
   const person = (email: string) => {
     const user = userIds.get(email)!;
@@ -243,8 +243,12 @@ async function demoApprovals(db: Db, userIds: Map<string, { id: number; roles: R
   };
   const [marco, ruth, andre] = [person('marco@demo.traveler'), person('ruth@demo.traveler'), person('andre@demo.traveler')];
   const due = isoDate(21);
-  const place = async (lines: [string, number, number][], copiedFromId?: number) =>
-    createOrder(db, marco, {
+  let orders = 0;
+  let items = 0;
+  const place = async (lines: [string, number, number][], copiedFromId?: number) => {
+    orders += 1;
+    items += lines.length;
+    return createOrder(db, marco, {
       customerId: String(pick(customerIds)),
       salespersonId: String(marco.userId),
       dueDate: due,
@@ -252,6 +256,7 @@ async function demoApprovals(db: Db, userIds: Map<string, { id: number; roles: R
       copiedFromId,
       items: lines.map(([description, quantity, price]) => ({ description, quantity: String(quantity), unitPrice: String(price), machineId: '', materialId: '', fulfillmentMethod: 'pickup', dueDate: due, assigneeId: '', expectedHours: '', notes: '' })),
     });
+  };
   const versionOf = async (orderId: number) => (await db.selectFrom('orders').select('version').where('id', '=', orderId).executeTakeFirstOrThrow()).version;
   const approve = (kind: 'accounting' | 'qa') => ({ kind, decision: 'approved' as const, reasonCode: '', comment: '' });
 
@@ -275,6 +280,7 @@ async function demoApprovals(db: Db, userIds: Map<string, { id: number; roles: R
   await reviewOrder(db, ruth, approved.id, await versionOf(approved.id), approve('accounting'));
   await reviewOrder(db, andre, approved.id, await versionOf(approved.id), approve('qa'));
   await transition(db, { type: 'order', id: approved.id }, person('tom@demo.traveler'), { expectedVersion: await versionOf(approved.id), to: 'planned' });
+  return { orders, items };
 }
 
 /** A hold for quality problems (the kiosk's "Quality problem" goes there), so Alerts shows quality flags. */

@@ -6,7 +6,19 @@ import { freshDatabase } from '../helpers/database.js';
 t.test('the demo shop: a believable sign shop whose queue counts match its items', async (t) => {
   const { db } = await freshDatabase(t);
   const summary = await seedDemoShop(db);
-  t.equal(summary.orders, 200);
+  t.equal(summary.orders, 206, 'two hundred orders, and six new ones on their way through approval');
+  const orderStatuses = (await db.selectFrom('orders').select('status').distinct().execute()).map((row) => row.status);
+  for (const status of ['draft', 'submitted', 'accounting_review', 'rejected', 'planned', 'in_production', 'completed']) t.ok(orderStatuses.includes(status), `an order is ${status}`);
+  const orderQueues = await queueCounts(db, 'order');
+  const ordersByQueue = await db
+    .selectFrom('orders')
+    .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'orders.workflow').onRef('workflow_statuses.key', '=', 'orders.status'))
+    .select(['workflow_statuses.queue_key', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('workflow_statuses.queue_key', 'is not', null)
+    .groupBy('workflow_statuses.queue_key')
+    .execute();
+  for (const row of ordersByQueue) t.equal(orderQueues[row.queue_key!], Number(row.n), `the ${row.queue_key} count matches its orders`);
+  t.equal((await db.selectFrom('orders').select('id').where('copied_from_id', 'is not', null).execute()).length, 1, 'one repeat order');
   t.equal(summary.users, 10);
   const machines = (await db.selectFrom('machines').select('name').orderBy('name').execute()).map((m) => m.name);
   t.same(machines, ['CNC router', 'Large-format printer', 'Laser engraver', 'Vinyl cutter']);
