@@ -17,5 +17,5 @@ const requests = items
     ]
   : undefined;
 const result = await autocannon({ ...options, ...(requests ? { requests } : {}) });
-process.send({ requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors });
+process.send({ requestsPerSecond: result.requests.average, p50: result.latency.p50, p90: result.latency.p90, p97: result.latency.p97_5, p99: result.latency.p99, max: result.latency.max, non2xx: result.non2xx, errors: result.errors });
 process.disconnect();

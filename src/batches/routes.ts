@@ -35,7 +35,7 @@ const EditBatchForm = batchEditForm.schema({ version: Version });
 const ItemParams = Type.Object({ id: Id, itemId: Id });
 const BatchPageQuery = Query({ all: Text(5) });
 /** Items listed on a batch's page before "Show all". */
-const itemsListed = 50;
+const itemsListed = 25;
 
 /** What a new batch is made of, as the form carries it along: the items, and where they came from in words. */
 interface Selection {
@@ -66,19 +66,23 @@ export async function batchRoutes(fastify: FastifyInstance) {
 
   // A batch and its progress are reused while nothing in the shop has changed (the newest event:
   // every change to a batch records one) in the same minute (pace moves with the clock): an open
-  // batch page polls, and many look at one batch.
-  const kept = new Map<number, { key: string; batch: BatchSummary; progress: BatchProgress }>();
+  // batch page polls, and many look at one batch. Kept as a promise, so the requests that find
+  // it out of date all wait for the same reading.
+  const kept = new Map<number, { key: string; shown: Promise<{ batch: BatchSummary; progress: BatchProgress } | undefined> }>();
   async function batchWithProgress(batchId: number): Promise<{ batch: BatchSummary; progress: BatchProgress } | undefined> {
     const [workflow, clock, history, newest] = await Promise.all([app.workflows.get(lineItemWorkflow), app.shopClock.get(), app.durations.lookup(), newestEvent.get()]);
     const key = `${newest}|${workflow.revision}|${Math.floor(Date.now() / 60_000)}`;
     const reused = kept.get(batchId);
-    if (reused?.key === key) return reused;
-    const [batch, items] = await Promise.all([findBatch(db, batchId), batchLineItems(db, batchId)]);
+    if (reused?.key === key) return reused.shown;
+    const shown = Promise.all([findBatch(db, batchId), batchLineItems(db, batchId)]).then(([batch, items]) => (batch ? { batch, progress: batchProgress(items, workflow, clock, history, new Date()) } : undefined));
     kept.delete(batchId);
-    if (!batch) return undefined;
-    const shown = { key, batch, progress: batchProgress(items, workflow, clock, history, new Date()) };
-    kept.set(batchId, shown);
+    kept.set(batchId, { key, shown });
     if (kept.size > 200) kept.delete(kept.keys().next().value!);
+    // A failed or vanished batch is not kept: the next request reads again.
+    shown.then(
+      (found) => found === undefined && kept.get(batchId)?.shown === shown && kept.delete(batchId),
+      () => kept.get(batchId)?.shown === shown && kept.delete(batchId),
+    );
     return shown;
   }
   async function progressOf(batchId: number): Promise<BatchProgress> {
