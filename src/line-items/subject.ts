@@ -24,6 +24,8 @@ async function lockLineItem(tx: Tx, id: number) {
       'customers.email as customerEmail',
       'customers.email_updates as customerWantsEmail',
       sql<boolean>`exists (select 1 from work_logs w where w.line_item_id = line_items.id and w.ended_at is null)`.as('clockRunning'),
+      // Which moves the order could make as its items move (src/orders/approval.ts): most item moves need none.
+      sql<string[]>`array(select distinct t.intent from workflow_transitions t where t.workflow = orders.workflow and t.from_status = orders.status and t.intent in ('produce', 'complete', 'reopen'))`.as('orderMoves'),
       holdsWorkflowShape(sql.ref('line_items.workflow')),
     ])
     .where('line_items.id', '=', id)

@@ -206,7 +206,9 @@ export async function orderFollowsItem(tx: Tx, event: TransitionEvent): Promise<
   const stillGoing = (kind: string) => kind === 'open' || kind === 'hold';
   if (stillGoing(from.kind) && stillGoing(to.kind) && !from.initial) return;
   if (to.kind === 'hold' || to.initial) return;
-  const orderId = (event.row as unknown as { orderId: number }).orderId;
+  const { orderId, orderMoves } = event.row as unknown as { orderId: number; orderMoves: string[] };
+  const wanted = to.kind === 'open' ? ['produce', 'reopen'] : ['complete'];
+  if (!wanted.some((move) => orderMoves.includes(move))) return;
   const { rows } = await sql<{ version: number; open: number; produce: string | null; complete: string | null; reopen: string | null; finished: boolean }>`
     select o.version,
            (select count(*)::int from line_items li join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status
