@@ -106,7 +106,7 @@ export async function submitOrder(db: Db, actor: TransitionActor, orderId: numbe
 /** A reviewer's decision as the order page asks for it. */
 export const reviewForm = formSpec({
   kind: { kind: 'select', label: 'Reviewing for', required: 'Choose which review you are making.', invalid: 'Choose which review you are making.' },
-  decision: { kind: 'select', label: 'Your decision', required: 'Choose to approve it or send it back.', invalid: 'Choose to approve it or send it back.' },
+  decision: { kind: 'select', label: 'Your decision', placeholder: 'Choose…', required: 'Choose to approve it or send it back.', invalid: 'Choose to approve it or send it back.' },
   reasonCode: { kind: 'select', label: 'Why it goes back', note: '(when sending it back)', placeholder: '—', invalid: 'Choose why it goes back.' },
   comment: { kind: 'textarea', label: 'Comment for the manager', note: '(needed when sending it back)', max: 2000 },
 });
