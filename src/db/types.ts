@@ -271,6 +271,38 @@ export interface OrdersTable {
 
 export type OrderReviewKind = 'accounting' | 'qa';
 
+export const documentVisibilities = ['internal', 'installers', 'customer'] as const;
+export type DocumentVisibility = (typeof documentVisibilities)[number];
+export type DocumentKind = 'upload' | 'work-sheet' | 'price-sheet' | 'invoice';
+export type DocumentOwnerType = 'order' | 'line_item';
+
+export interface DocumentsTable {
+  id: Generated<number>;
+  owner_type: DocumentOwnerType;
+  owner_id: number;
+  title: string;
+  kind: Generated<DocumentKind>;
+  visibility: Generated<DocumentVisibility>;
+  latest_version: Generated<number>;
+  version: Generated<number>;
+  frozen_at: Date | null;
+  created_by: number | null;
+  created_at: CreatedAt;
+}
+
+export interface DocumentVersionsTable {
+  id: Generated<number>;
+  document_id: number;
+  version: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  content: Buffer;
+  uploaded_by: number | null;
+  uploaded_at: CreatedAt;
+}
+
 export interface OrderReviewsTable {
   id: Generated<number>;
   order_id: number;
@@ -499,6 +531,8 @@ export interface Database {
   sessions: SessionsTable;
   shop_settings: ShopSettingsTable;
   order_reviews: OrderReviewsTable;
+  documents: DocumentsTable;
+  document_versions: DocumentVersionsTable;
   shop_holidays: ShopHolidaysTable;
   status_durations: StatusDurationsTable;
   batches: BatchesTable;

@@ -20,6 +20,6 @@ export async function customerPageRoutes(fastify: FastifyInstance) {
         .type('text/html; charset=utf-8')
         .send(renderHtml('public/link-expired', { title: problem === 'expired' ? 'Link expired' : 'Link not valid', problem, shopName: app.shopName() }));
     }
-    return reply.type('text/html; charset=utf-8').send(renderHtml('public/order-status', { title: `Order ${status.orderNumber}`, shopName: app.shopName(), ...status }));
+    return reply.type('text/html; charset=utf-8').send(renderHtml('public/order-status', { title: `Order ${status.orderNumber}`, shopName: app.shopName(), token, ...status }));
   });
 }

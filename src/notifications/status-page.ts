@@ -1,3 +1,4 @@
+import { documentsOf } from '../documents/documents.js';
 import type { DbOrTx } from '../db/database.js';
 import { findValidToken } from '../platform/tokens.js';
 import { itemLabel } from '../platform/format.js';
@@ -17,11 +18,15 @@ export async function orderStatusForToken(db: DbOrTx, token: string) {
   const items = await db
     .selectFrom('line_items')
     .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'line_items.workflow').onRef('workflow_statuses.key', '=', 'line_items.status'))
-    .select(['line_items.position', 'line_items.description', 'line_items.quantity', 'line_items.carrier', 'line_items.tracking', 'line_items.status_entered_at', 'workflow_statuses.customer_label', 'workflow_statuses.kind'])
+    .select(['line_items.id', 'line_items.position', 'line_items.description', 'line_items.quantity', 'line_items.carrier', 'line_items.tracking', 'line_items.status_entered_at', 'workflow_statuses.customer_label', 'workflow_statuses.kind'])
     .where('line_items.order_id', '=', order.id)
     .orderBy('line_items.position')
     .execute();
+  const documents = await documentsOf(db, [{ type: 'order', id: order.id }, ...items.map((item) => ({ type: 'line_item' as const, id: item.id }))], ['customer']);
   return {
+    orderId: order.id,
+    itemIds: items.map((item) => item.id),
+    documents: documents.map((document) => ({ id: document.id, title: document.title, fileName: document.versions[0]?.fileName ?? '', size: document.versions[0]?.size ?? 0 })),
     orderNumber: order.number,
     customerName: order.name,
     dueDate: order.due_date,

@@ -1,6 +1,8 @@
 import type { DbOrTx } from '../db/database.js';
 import { eventsWithActors } from '../events/history.js';
 import * as fmt from '../platform/format.js';
+import type { DocumentVisibility } from '../db/types.js';
+import { visibilityLabels } from '../documents/documents.js';
 
 /** An order's history: its own events (created, edited, items added or removed) and its items', newest first. */
 export async function orderHistory(db: DbOrTx, orderId: number, itemIds: number[]) {
@@ -39,6 +41,12 @@ export function orderEventText(action: string, particulars: Record<string, unkno
       return `added item ${String(particulars.label)} “${String(particulars.description)}”`;
     case 'item-removed':
       return `removed item ${String(particulars.label)} “${String(particulars.description)}” (its number stays unused)`;
+    case 'document-attached':
+      return `attached “${String(particulars.title)}” (${String(particulars.fileName)})`;
+    case 'document-version':
+      return `attached version ${String(particulars.version)} of “${String(particulars.title)}” (${String(particulars.fileName)})`;
+    case 'document-visibility':
+      return `changed who may see “${String(particulars.title)}”: ${visibilityLabels[particulars.from as DocumentVisibility] ?? String(particulars.from)} → ${visibilityLabels[particulars.to as DocumentVisibility] ?? String(particulars.to)}`;
     default:
       return action.replaceAll('-', ' ');
   }

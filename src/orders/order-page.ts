@@ -7,6 +7,7 @@ import { HttpError, type FieldErrors } from '../platform/errors.js';
 import { can } from '../platform/permissions.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { getShopSettings } from '../settings/settings.js';
+import { documentsOf, visibilityLabels } from '../documents/documents.js';
 import { transitionsFor, type Transition } from '../workflow/definition.js';
 import { decisionOptions, orderReviews, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
 import { orderEventText, orderHistory } from './history.js';
@@ -30,7 +31,14 @@ export interface MoveForm {
   errors: FieldErrors;
 }
 
+/** The attach form as the person left it (the file itself cannot be kept: they choose it again). */
+export interface DocumentForm {
+  values: { title: string; visibility: string; documentId: string };
+  errors: FieldErrors;
+}
+
 export interface OrderPageState {
+  documents?: DocumentForm;
   review?: ReviewForm;
   move?: MoveForm;
   /** A conflict or refusal to show above the order's workflow. */
@@ -61,6 +69,7 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
     db.selectFrom('orders').select(['id', 'number']).where('copied_from_id', '=', orderId).orderBy('number', 'desc').limit(20).execute(),
   ]);
   const itemIds = items.map((item) => item.id);
+  const documents = await documentsOf(db, [{ type: 'order', id: orderId }, ...itemIds.map((id) => ({ type: 'line_item' as const, id }))]);
   const copiedFrom = order.copiedFromId === null ? undefined : await db.selectFrom('orders').select(['id', 'number']).where('id', '=', order.copiedFromId).executeTakeFirst();
   const [history, worked] = await Promise.all([orderHistory(db, orderId, itemIds), timeWorkedOn(db, itemIds)]);
   const workedByPerson = new Map<string, number>();
@@ -101,6 +110,10 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       customerEmails: customerEmailsState(order, settings.customerEmailsEnabled),
       copiedFrom,
       copies,
+      documents,
+      documentForm: state.documents ?? { values: { title: '', visibility: 'internal', documentId: '' }, errors: {} },
+      visibilityLabels,
+      canAttach: can(roles, 'documents:attach'),
       flow: {
         status,
         submit: submit && can(roles, 'orders:manage') ? submit : undefined,

@@ -13,6 +13,7 @@ import { countInStatus, touchQueuesOfStatuses } from '../workflow/queue-changes.
 import { itemsWaitingStatus, newItemStatusFor, reviewsWaiting, startingStatuses } from './approval.js';
 import { initialStatusOf } from '../workflow/definition.js';
 import { orderWorkflow } from './subject.js';
+import { copyDocuments, moveDocumentsToOrder } from '../documents/documents.js';
 
 export const maxItemsPerOrder = 200;
 
@@ -216,6 +217,7 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput & { mu
       .returning(['id', 'number'])
       .executeTakeFirstOrThrow();
     await countInStatus(tx, orderWorkflow, starting.order, 1);
+    if (copiedFrom) await copyDocuments(tx, actor, copiedFrom.id, created.id);
     const customer = await customerOf(tx, order.customerId);
     const initialStatus = starting.items;
     await tx
@@ -363,6 +365,7 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
     for (const row of removed) {
       await tx.deleteFrom('line_items').where('id', '=', row.id).execute();
       const removal = { itemId: row.id, label: label(row.position), description: row.description, quantity: row.quantity };
+      await moveDocumentsToOrder(tx, row.id, orderId);
       await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: row.id, action: 'removed', particulars: { orderId, ...removal } });
       await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'item-removed', particulars: removal });
       await countInStatus(tx, lineItemWorkflow, row.status, -1);

@@ -149,3 +149,10 @@ export function clockDuration(ms: number): string {
   if (hours > 0) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
   return `${minutes} min`;
 }
+
+/** "2.4 MB", "830 KB", "512 bytes". */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

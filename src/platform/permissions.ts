@@ -14,6 +14,7 @@ export const permissions = {
   'orders:view': ['admin', 'sales', 'production', 'fulfillment', 'qa', 'accounting'],
   'orders:manage': ['admin', 'sales'],
   'orders:review': ['admin', 'accounting', 'qa'],
+  'documents:attach': ['admin', 'sales', 'accounting', 'qa'],
   'batches:manage': ['admin', 'sales', 'production'],
   'customers:manage': ['admin', 'sales'],
   'catalog:manage': ['admin'],

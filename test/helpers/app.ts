@@ -149,6 +149,19 @@ export class Client {
     return this.remember(await this.app.inject({ method: 'POST', url, headers, payload: params.toString() }));
   }
 
+  /** Posts a multipart form as a browser's file input does: the CSRF token first, then the fields, then the file. */
+  async upload(url: string, fields: Record<string, string>, file?: { name: string; field?: string; contentType?: string; data: Buffer }, options: { csrf?: boolean } = {}): Promise<LightMyRequestResponse> {
+    const boundary = '----traveler-test-upload';
+    const part = (name: string, value: string) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+    const parts: Buffer[] = [...(options.csrf === false || this.csrfToken === undefined ? [] : [part('_csrf', this.csrfToken)]), ...Object.entries(fields).map(([name, value]) => part(name, value))];
+    if (file) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'file'}"; filename="${file.name}"\r\nContent-Type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`), file.data, Buffer.from('\r\n'));
+    }
+    parts.push(Buffer.from(`--${boundary}--\r\n`));
+    const headers = { cookie: this.cookieHeader, 'content-type': `multipart/form-data; boundary=${boundary}` };
+    return this.remember(await this.app.inject({ method: 'POST', url, headers, payload: Buffer.concat(parts) }));
+  }
+
   async signIn(email: string, password: string = defaultPassword): Promise<LightMyRequestResponse> {
     await this.get('/login');
     const response = await this.post('/login', { email, password });

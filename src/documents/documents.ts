@@ -1,0 +1,224 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
+import { documentVisibilities, type DocumentOwnerType, type DocumentVisibility } from '../db/types.js';
+import { recordEvent, type Actor } from '../events/record.js';
+import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
+import { acceptedTypesInWords, sniffFileType } from './file-types.js';
+
+/** The largest file a person may attach. */
+export const documentMaxBytes = 25 * 1024 * 1024;
+
+export const visibilityLabels: Record<DocumentVisibility, string> = {
+  internal: 'Staff only',
+  installers: 'Staff and installers',
+  customer: 'Staff, installers and the customer',
+};
+
+export interface DocumentOwner {
+  type: DocumentOwnerType;
+  id: number;
+}
+
+export interface UploadedFile {
+  fileName: string;
+  data: Buffer;
+}
+
+/** A file name as stored and sent: the last path segment, without control characters, at most 255 characters. */
+export function cleanFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(-255);
+  return cleaned || 'file';
+}
+
+async function checkedFile(file: UploadedFile | undefined, errors: FieldErrors): Promise<{ fileName: string; data: Buffer; contentType: string } | undefined> {
+  if (!file || file.data.length === 0) {
+    errors.file = 'Choose a file to attach.';
+    return undefined;
+  }
+  if (file.data.length > documentMaxBytes) {
+    errors.file = `That file is over ${documentMaxBytes / 1024 / 1024} MB.`;
+    return undefined;
+  }
+  const fileName = cleanFileName(file.fileName);
+  const type = await sniffFileType(file.data, fileName);
+  if (!type) {
+    errors.file = `Traveler keeps ${acceptedTypesInWords}; “${fileName}” is none of these.`;
+    return undefined;
+  }
+  return { fileName, data: file.data, contentType: type.contentType };
+}
+
+function checkVisibility(value: string, errors: FieldErrors): DocumentVisibility | undefined {
+  const visibility = documentVisibilities.find((choice) => choice === value);
+  if (!visibility) errors.visibility = 'Choose who may see it.';
+  return visibility;
+}
+
+async function storeVersion(tx: DbOrTx, actor: Actor, documentId: number, version: number, file: { fileName: string; data: Buffer; contentType: string }) {
+  await tx
+    .insertInto('document_versions')
+    .values({
+      document_id: documentId,
+      version,
+      file_name: file.fileName,
+      content_type: file.contentType,
+      size: file.data.length,
+      sha256: createHash('sha256').update(file.data).digest('hex'),
+      content: file.data,
+      uploaded_by: actor.userId,
+    })
+    .execute();
+}
+
+/** Attaches a new document (its first version) to an order or an item. */
+export async function attachDocument(db: Db, actor: Actor, owner: DocumentOwner, input: { title: string; visibility: string; file?: UploadedFile }): Promise<number> {
+  const errors: FieldErrors = {};
+  const file = await checkedFile(input.file, errors);
+  const title = input.title.trim() || (file ? file.fileName : '');
+  if (title.length > 200) errors.title = 'Keep the title to 200 characters or fewer.';
+  const visibility = checkVisibility(input.visibility, errors);
+  if (!file || !visibility || Object.keys(errors).length > 0) throw new ValidationError(errors);
+  return inTransaction(db, async (tx) => {
+    const created = await tx.insertInto('documents').values({ owner_type: owner.type, owner_id: owner.id, title, visibility, created_by: actor.userId }).returning('id').executeTakeFirstOrThrow();
+    await storeVersion(tx, actor, created.id, 1, file);
+    await recordEvent(tx, actor, { subjectType: owner.type, subjectId: owner.id, action: 'document-attached', particulars: { documentId: created.id, title, fileName: file.fileName, visibility } });
+    return created.id;
+  });
+}
+
+export class DocumentConflictError extends ConflictError {
+  constructor(title: string) {
+    super(`“${title}” was changed by someone else while you had this page open. Nothing was saved: look at it again and retry.`);
+  }
+}
+
+async function lockDocument(tx: DbOrTx, documentId: number, expectedVersion?: number) {
+  const document = await tx.selectFrom('documents').selectAll().where('id', '=', documentId).forUpdate().executeTakeFirst();
+  if (!document) throw new HttpError(404, 'There is no such document.');
+  if (expectedVersion !== undefined && document.version !== expectedVersion) throw new DocumentConflictError(document.title);
+  return document;
+}
+
+/** A new version of a document: the earlier ones stay, and remain downloadable. Two uploads at once become two versions. */
+export async function addDocumentVersion(db: Db, actor: Actor, documentId: number, upload: UploadedFile | undefined): Promise<number> {
+  const errors: FieldErrors = {};
+  const file = await checkedFile(upload, errors);
+  if (!file) throw new ValidationError(errors);
+  return inTransaction(db, async (tx) => {
+    const document = await lockDocument(tx, documentId);
+    const version = document.latest_version + 1;
+    await storeVersion(tx, actor, documentId, version, file);
+    await tx.updateTable('documents').set({ latest_version: version, version: sql<number>`version + 1` }).where('id', '=', documentId).execute();
+    await recordEvent(tx, actor, { subjectType: document.owner_type, subjectId: document.owner_id, action: 'document-version', particulars: { documentId, title: document.title, fileName: file.fileName, version } });
+    return version;
+  });
+}
+
+export async function setDocumentVisibility(db: Db, actor: Actor, documentId: number, expectedVersion: number, value: string): Promise<void> {
+  const errors: FieldErrors = {};
+  const visibility = checkVisibility(value, errors);
+  if (!visibility) throw new ValidationError(errors);
+  await inTransaction(db, async (tx) => {
+    const document = await lockDocument(tx, documentId, expectedVersion);
+    if (document.visibility === visibility) return;
+    await tx.updateTable('documents').set({ visibility, version: sql<number>`version + 1` }).where('id', '=', documentId).execute();
+    await recordEvent(tx, actor, { subjectType: document.owner_type, subjectId: document.owner_id, action: 'document-visibility', particulars: { documentId, title: document.title, from: document.visibility, to: visibility } });
+  });
+}
+
+export interface DocumentVersionSummary {
+  version: number;
+  fileName: string;
+  contentType: string;
+  size: number;
+  uploadedAt: Date;
+  uploadedBy: string | null;
+}
+
+export interface DocumentSummary {
+  id: number;
+  ownerType: DocumentOwnerType;
+  ownerId: number;
+  title: string;
+  kind: string;
+  visibility: DocumentVisibility;
+  version: number;
+  latestVersion: number;
+  frozenAt: Date | null;
+  versions: DocumentVersionSummary[];
+}
+
+/** The documents of these owners, newest first, each with its versions (newest first), without their bytes. */
+export async function documentsOf(db: DbOrTx, owners: readonly DocumentOwner[], visibleTo?: readonly DocumentVisibility[]): Promise<DocumentSummary[]> {
+  if (owners.length === 0) return [];
+  const rows = await db
+    .selectFrom('documents')
+    .select([
+      'documents.id',
+      'documents.owner_type as ownerType',
+      'documents.owner_id as ownerId',
+      'documents.title',
+      'documents.kind',
+      'documents.visibility',
+      'documents.version',
+      'documents.latest_version as latestVersion',
+      'documents.frozen_at as frozenAt',
+      sql<DocumentVersionSummary[]>`(
+        select json_agg(json_build_object('version', v.version, 'fileName', v.file_name, 'contentType', v.content_type, 'size', v.size, 'uploadedAt', v.uploaded_at, 'uploadedBy', u.name) order by v.version desc)
+          from document_versions v left join users u on u.id = v.uploaded_by
+         where v.document_id = documents.id)`.as('versions'),
+    ])
+    .where((eb) => eb.or(owners.map((owner) => eb.and([eb('documents.owner_type', '=', owner.type), eb('documents.owner_id', '=', owner.id)]))))
+    .$if(visibleTo !== undefined, (q) => q.where('documents.visibility', 'in', [...visibleTo!]))
+    .orderBy('documents.created_at', 'desc')
+    .orderBy('documents.id', 'desc')
+    .execute();
+  return rows.map((row) => ({ ...row, versions: (row.versions ?? []).map((version) => ({ ...version, uploadedAt: new Date(version.uploadedAt) })) }));
+}
+
+/** One version's bytes and what to call them, with its document's owner and visibility (for the caller's check). */
+export async function documentFile(db: DbOrTx, documentId: number, version?: number) {
+  return db
+    .selectFrom('document_versions')
+    .innerJoin('documents', 'documents.id', 'document_versions.document_id')
+    .select(['document_versions.file_name as fileName', 'document_versions.content_type as contentType', 'document_versions.content', 'document_versions.sha256', 'documents.owner_type as ownerType', 'documents.owner_id as ownerId', 'documents.visibility'])
+    .where('document_versions.document_id', '=', documentId)
+    .where('document_versions.version', '=', version ?? sql<number>`documents.latest_version`)
+    .executeTakeFirst();
+}
+
+/** An item removed from its order: its documents stay, with the order. */
+export async function moveDocumentsToOrder(tx: DbOrTx, itemId: number, orderId: number): Promise<void> {
+  await tx.updateTable('documents').set({ owner_type: 'order', owner_id: orderId }).where('owner_type', '=', 'line_item').where('owner_id', '=', itemId).execute();
+}
+
+/** An order started from a previous one takes copies of its documents (the latest version of each). */
+export async function copyDocuments(tx: DbOrTx, actor: Actor, fromOrderId: number, toOrderId: number): Promise<number> {
+  const { rows } = await sql<{ id: number }>`
+    with copied as (
+      insert into documents (owner_type, owner_id, title, kind, visibility, created_by)
+      select 'order', ${toOrderId}, d.title, d.kind, d.visibility, ${actor.userId}
+        from documents d where d.owner_type = 'order' and d.owner_id = ${fromOrderId} and d.kind = 'upload'
+       order by d.id
+      returning id, title
+    )
+    select id from copied`.execute(tx);
+  if (rows.length === 0) return 0;
+  // Pair each copy with its original by position: both ordered by id.
+  await sql`
+    with originals as (
+      select d.id, row_number() over (order by d.id) as n from documents d
+       where d.owner_type = 'order' and d.owner_id = ${fromOrderId} and d.kind = 'upload'),
+    copies as (
+      select d.id, row_number() over (order by d.id) as n from documents d
+       where d.owner_type = 'order' and d.owner_id = ${toOrderId} and d.id = any(${rows.map((row) => row.id)}::int[]))
+    insert into document_versions (document_id, version, file_name, content_type, size, sha256, content, uploaded_by)
+    select c.id, 1, v.file_name, v.content_type, v.size, v.sha256, v.content, ${actor.userId}
+      from originals o join copies c on c.n = o.n
+      join documents d on d.id = o.id
+      join document_versions v on v.document_id = o.id and v.version = d.latest_version`.execute(tx);
+  return rows.length;
+}
