@@ -327,6 +327,13 @@ if (!benchBatch) {
 }
 results.push(await measure('Batch page (500 items)', { path: `/batches/${benchBatch.id}` }));
 
+// Orders (issue 13): the newest 50 of 250,000, the same filtered to where orders are, and one
+// order's page (its items, history, approval panel and documents).
+const benchOrder = await db.selectFrom('orders').select('id').where('status', '=', 'in_production').orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow();
+results.push(await measure('Order list', { path: '/orders' }));
+results.push(await measure('Order list, planned and in production', { path: '/orders?queue=in_work' }));
+results.push(await measure('Order page', { path: `/orders/${benchOrder.id}` }));
+
 // Exports: the detailed report of every item, streamed by the app in a process of its own (its
 // memory sampled), beside PostgreSQL's own COPY of the same rows, before and after it.
 const exportResults = await measureExports();
@@ -391,6 +398,8 @@ for (const [name, path, headers] of [
   ['Kiosk station queue', '/kiosk/queue', kioskHeaders],
   ['Monitoring dashboard', '/monitoring', { cookie: session.cookie }],
   ['Batch page (500 items)', `/batches/${benchBatch.id}`, { cookie: session.cookie }],
+  ['Order list', '/orders', { cookie: session.cookie }],
+  ['Order page', `/orders/${benchOrder.id}`, { cookie: session.cookie }],
 ] as const) {
   const url = path.startsWith('http') ? path : `${baseUrl}${path}`;
   await load({ url, headers, amount: 300, connections });
@@ -433,6 +442,7 @@ const refresh = results.find((r) => r.name.startsWith('Unchanged refresh'))!;
 const [exportCsv, exportXlsx] = exportResults.app as [ExportMeasure, ExportMeasure];
 const copySeconds = exportResults.copy.reduce((sum, e) => sum + e.seconds, 0) / exportResults.copy.length;
 const monitoringPages = results.filter((r) => r.name === 'Monitoring dashboard' || r.name.startsWith('Batch page'));
+const orderPages = results.filter((r) => r.name.startsWith('Order '));
 const rows = results.map(
   (r) => `| ${r.name} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${(r.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)} | ${r.non2xx + r.errors} |`,
 );
@@ -447,6 +457,7 @@ In the line "an item moving every second", the bench starts work on a Pending it
 The line "rows read every time" is the same page from a second app instance that keeps nothing: the cost of the first view after a change, on every request.
 The kiosk lines are an enrolled tablet's requests: its station queue (Pending and Work in progress on one machine, up to 60 cards with who is working on each), a scanned job code opening that item's card, and the station's unchanged refresh.
 The monitoring dashboard reads the counts its job recounts every 30 s (that recount took ${recountMs.toFixed(0)} ms at this size); the batch page (500 items: 300 pending, 100 in work, 100 done) computes each item's progress, pace and forecast when anything in the shop has changed (the newest event, read at most once a second) or the minute turns, and otherwise reuses them and their HTML; each request still renders the page around them for its viewer.
+The order lines are the order list (the newest 50 of ${benchOrders.toLocaleString('en-US')} orders with their open items counted, unfiltered and filtered to the orders planned or in production) and one order's page (its items, history, time worked, approval panel and documents).
 
 | Scenario | req/s | p50 ms | p99 ms | vs. baseline | non-2xx / errors |
 | --- | ---: | ---: | ---: | ---: | ---: |
@@ -476,6 +487,7 @@ ${cpuCosts.map((c) => `| ${c.name} | ${c.app.toFixed(2)} | ${c.database.toFixed(
 | Detailed CSV of 1M items: ≥ half of COPY's throughput | ${check(exportCsv.seconds <= 2 * copySeconds)} app ${exportCsv.seconds.toFixed(1)} s, COPY ${copySeconds.toFixed(1)} s (ratio ${(copySeconds / exportCsv.seconds).toFixed(2)}) |
 | XLSX of 1M rows: app RSS < 500 MB | ${check(exportXlsx.peakRssMb! < 500)} ${exportXlsx.peakRssMb!.toFixed(0)} MB |
 | Monitoring dashboard and batch page p99 ≤ 25 ms | ${check(monitoringPages.every((p) => p.p99 <= 25))} ${monitoringPages.map((p) => `${p.name.toLowerCase()} ${p.p99} ms`).join(', ')} |
+| Order list and order page at ${benchOrders.toLocaleString('en-US')} orders p99 ≤ 25 ms | ${check(orderPages.every((p) => p.p99 <= 25))} ${orderPages.map((p) => `${p.name.toLowerCase()} ${p.p99} ms`).join(', ')} |
 
 ## Exports
 
