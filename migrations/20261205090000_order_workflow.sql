@@ -119,7 +119,7 @@ alter table orders
   add constraint orders_workflow_status_fkey foreign key (workflow, status) references workflow_statuses (workflow, key),
   add constraint orders_workflow_held_from_status_fkey foreign key (workflow, held_from_status) references workflow_statuses (workflow, key);
 create index orders_status_idx on orders (status, status_entered_at, id);
-create index orders_copied_from_idx on orders (copied_from_id) where copied_from_id is not null;
+create index orders_copied_from_idx on orders (copied_from_id, number) where copied_from_id is not null;
 
 update queues q
    set item_count = (select count(*) from orders o join workflow_statuses ws on ws.workflow = o.workflow and ws.key = o.status where ws.queue_key = q.key)
