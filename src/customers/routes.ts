@@ -1,3 +1,4 @@
+import { customerBalance } from '../payments/payments.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
@@ -26,7 +27,8 @@ export async function customerRoutes(fastify: FastifyInstance) {
       statusLabel: (blocker.status && workflow.statuses.get(blocker.status)?.label) || blocker.status,
       age: fmt.clockDuration(now.getTime() - blocker.since.getTime()),
     }));
-    return reply.page('customers/form', { title: options.id ? `Edit ${values.name || 'customer'}` : 'New customer', values, errors, customerId: options.id, current: options.current, spec: customerForm, waiting }, options.statusCode ?? 200);
+    const balance = options.id ? await customerBalance(db, options.id) : undefined;
+    return reply.page('customers/form', { title: options.id ? `Edit ${values.name || 'customer'}` : 'New customer', values, errors, customerId: options.id, current: options.current, spec: customerForm, waiting, balance }, options.statusCode ?? 200);
   };
 
   app.get('/customers', { config: manage, schema: { querystring: Query({ q: Text(1000) }) } }, async (request, reply) => {

@@ -290,6 +290,21 @@ export interface DocumentsTable {
   created_at: CreatedAt;
 }
 
+export const paymentMethods = ['cash', 'check', 'card', 'bank-transfer', 'financing', 'other'] as const;
+export type PaymentMethod = (typeof paymentMethods)[number];
+
+export interface PaymentsTable {
+  id: Generated<number>;
+  order_id: number;
+  amount: ColumnType<string, string, never>;
+  received_on: ColumnType<string, string, never>;
+  method: PaymentMethod;
+  description: Generated<string>;
+  corrects_id: number | null;
+  received_by: number | null;
+  recorded_at: CreatedAt;
+}
+
 export interface DocumentVersionsTable {
   id: Generated<number>;
   document_id: number;
@@ -532,6 +547,7 @@ export interface Database {
   shop_settings: ShopSettingsTable;
   order_reviews: OrderReviewsTable;
   documents: DocumentsTable;
+  payments: PaymentsTable;
   document_versions: DocumentVersionsTable;
   shop_holidays: ShopHolidaysTable;
   status_durations: StatusDurationsTable;

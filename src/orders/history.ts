@@ -41,6 +41,8 @@ export function orderEventText(action: string, particulars: Record<string, unkno
       return `added item ${String(particulars.label)} “${String(particulars.description)}”`;
     case 'item-removed':
       return `removed item ${String(particulars.label)} “${String(particulars.description)}” (its number stays unused)`;
+    case 'payment-recorded':
+      return `recorded a payment of ${fmt.money(String(particulars.amount))} (${String(particulars.method)}, received ${fmt.date(String(particulars.receivedOn))})`;
     case 'document-attached':
       return `attached “${String(particulars.title)}” (${String(particulars.fileName)})`;
     case 'document-version':

@@ -8,6 +8,8 @@ import { can } from '../platform/permissions.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { getShopSettings } from '../settings/settings.js';
 import { documentsOf, visibilityLabels } from '../documents/documents.js';
+import { methodLabels, methodOptions, orderBalance, paymentForm, paymentsOf, type PaymentValues } from '../payments/payments.js';
+import { today } from '../platform/format.js';
 import { transitionsFor, type Transition } from '../workflow/definition.js';
 import { decisionOptions, orderReviews, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
 import { orderEventText, orderHistory } from './history.js';
@@ -39,6 +41,7 @@ export interface DocumentForm {
 
 export interface OrderPageState {
   documents?: DocumentForm;
+  payment?: { values: PaymentValues; errors: FieldErrors };
   review?: ReviewForm;
   move?: MoveForm;
   /** A conflict or refusal to show above the order's workflow. */
@@ -69,7 +72,11 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
     db.selectFrom('orders').select(['id', 'number']).where('copied_from_id', '=', orderId).orderBy('number', 'desc').limit(20).execute(),
   ]);
   const itemIds = items.map((item) => item.id);
-  const documents = await documentsOf(db, [{ type: 'order', id: orderId }, ...itemIds.map((id) => ({ type: 'line_item' as const, id }))]);
+  const [documents, payments, balance] = await Promise.all([
+    documentsOf(db, [{ type: 'order', id: orderId }, ...itemIds.map((id) => ({ type: 'line_item' as const, id }))]),
+    paymentsOf(db, orderId),
+    orderBalance(db, orderId),
+  ]);
   const copiedFrom = order.copiedFromId === null ? undefined : await db.selectFrom('orders').select(['id', 'number']).where('id', '=', order.copiedFromId).executeTakeFirst();
   const [history, worked] = await Promise.all([orderHistory(db, orderId, itemIds), timeWorkedOn(db, itemIds)]);
   const workedByPerson = new Map<string, number>();
@@ -114,6 +121,13 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       documentForm: state.documents ?? { values: { title: '', visibility: 'internal', documentId: '' }, errors: {} },
       visibilityLabels,
       canAttach: can(roles, 'documents:attach'),
+      payments,
+      balance,
+      methodLabels,
+      paymentForm,
+      paymentOptions: { method: methodOptions, correctsId: payments.map((payment) => ({ value: String(payment.id), label: `#${payment.id}: ${payment.amount} on ${payment.receivedOn}` })) },
+      payment: state.payment ?? { values: paymentForm.blank({ receivedOn: today() }), errors: {} },
+      canRecordPayments: can(roles, 'payments:record'),
       flow: {
         status,
         submit: submit && can(roles, 'orders:manage') ? submit : undefined,

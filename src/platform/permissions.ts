@@ -15,6 +15,7 @@ export const permissions = {
   'orders:manage': ['admin', 'sales'],
   'orders:review': ['admin', 'accounting', 'qa'],
   'documents:attach': ['admin', 'sales', 'accounting', 'qa'],
+  'payments:record': ['admin', 'accounting'],
   'batches:manage': ['admin', 'sales', 'production'],
   'customers:manage': ['admin', 'sales'],
   'catalog:manage': ['admin'],

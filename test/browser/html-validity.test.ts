@@ -150,7 +150,9 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   // A document on the order (so its table shows), and an upload refused for what the file is.
   await office.get(`/orders/${order.id}`);
   await office.upload(`/orders/${order.id}/documents`, { title: 'Artwork proof', visibility: 'customer' }, { name: 'proof.pdf', data: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  await office.post(`/orders/${order.id}/payments`, { amount: '250.00', receivedOn: new Date().toISOString().slice(0, 10), method: 'check', description: 'Deposit', correctsId: '' });
   await pages.add('order', office.get(`/orders/${order.id}`), 200);
+  await pages.add('order-payment-422', office.post(`/orders/${order.id}/payments`, { amount: 'lots', receivedOn: '2026-02-30', method: '', description: '', correctsId: '' }), 422);
   await pages.add('order-document-422', office.upload(`/orders/${order.id}/documents`, { title: 'PO', visibility: 'internal' }, { name: 'po.pdf', data: Buffer.from('<html></html>') }), 422);
   await pages.add('order-traveler', office.get(`/orders/${order.id}/traveler`), 200);
   await pages.add('order-new', office.get(`/orders/new?customer=${customer.id}`), 200);

@@ -1,0 +1,116 @@
+import { sql } from 'kysely';
+import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
+import { paymentMethods, type PaymentMethod } from '../db/types.js';
+import { recordEvent, type Actor } from '../events/record.js';
+import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
+import { formSpec, type FormValues } from '../platform/form-spec.js';
+import * as fmt from '../platform/format.js';
+
+export const methodLabels: Record<PaymentMethod, string> = {
+  cash: 'Cash',
+  check: 'Check',
+  card: 'Card',
+  'bank-transfer': 'Bank transfer',
+  financing: 'Financing',
+  other: 'Other',
+};
+export const methodOptions = paymentMethods.map((method) => ({ value: method, label: methodLabels[method] }));
+
+/** A payment as accounting enters it. */
+export const paymentForm = formSpec({
+  amount: { kind: 'text', label: 'Amount', max: 20, required: 'Enter the amount received, like 250.00 (a refund: -250.00).', hint: 'A refund or a correction is a negative amount.' },
+  receivedOn: { kind: 'date', label: 'Received on', max: 10, required: 'Enter the day it was received.' },
+  method: { kind: 'select', label: 'How it was paid', required: 'Choose how it was paid.', invalid: 'Choose how it was paid.' },
+  description: { kind: 'text', label: 'Description', max: 500, hint: 'e.g. “Deposit, 50 %” or the check number.' },
+  correctsId: { kind: 'select', label: 'Corrects', placeholder: 'Nothing: a payment of its own', invalid: 'Choose a payment of this order.' },
+});
+export type PaymentValues = FormValues<typeof paymentForm.fields>;
+
+/** "-1,250.50" → -125050 cents; undefined when it is not an amount of money. */
+export function signedCents(value: string): number | undefined {
+  const cleaned = value.replace(/[$,\s]/g, '');
+  const match = /^(-?)(\d{1,9})(?:\.(\d{1,2}))?$/.exec(cleaned);
+  if (!match) return undefined;
+  const cents = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  return match[1] ? -cents : cents;
+}
+
+const centsText = (cents: number) => `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
+
+/**
+ * Records money received (or refunded) against an order. Never an edit: a mistake is put right
+ * by a correction, a row of its own that names the payment it corrects.
+ */
+export async function recordPayment(db: Db, actor: Actor, orderId: number, values: PaymentValues): Promise<number> {
+  return inTransaction(db, async (tx) => {
+    const order = await tx.selectFrom('orders').select(['id', 'number']).where('id', '=', orderId).forUpdate().executeTakeFirst();
+    if (!order) throw new HttpError(404, 'There is no such order.');
+    const earlier = await tx.selectFrom('payments').select('id').where('order_id', '=', orderId).execute();
+    const errors: FieldErrors = paymentForm.validate(values, { options: { method: methodOptions, correctsId: earlier.map((row) => String(row.id)) } });
+    const cents = signedCents(values.amount);
+    if (!errors.amount && (cents === undefined || cents === 0)) errors.amount = 'Enter an amount like 250.00 (a refund: -250.00), not zero.';
+    if (!errors.receivedOn && values.receivedOn > fmt.today()) errors.receivedOn = 'A payment cannot be received in the future.';
+    if (cents !== undefined && cents < 0 && !values.description.trim() && !values.correctsId) errors.description = 'Say what the refund or correction is for.';
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+    const method = paymentMethods.find((choice) => choice === values.method)!;
+    const created = await tx
+      .insertInto('payments')
+      .values({
+        order_id: orderId,
+        amount: centsText(cents!),
+        received_on: values.receivedOn,
+        method,
+        description: values.description.trim(),
+        corrects_id: values.correctsId ? Number(values.correctsId) : null,
+        received_by: actor.userId,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'payment-recorded', particulars: { paymentId: created.id, amount: centsText(cents!), method, receivedOn: values.receivedOn } });
+    return created.id;
+  });
+}
+
+export interface OrderBalance {
+  total: string;
+  paid: string;
+  balance: string;
+}
+
+/** The order's total, what has been received (refunds taken off), and what is still due. */
+export async function orderBalance(db: DbOrTx, orderId: number): Promise<OrderBalance> {
+  const row = await db
+    .selectFrom('orders')
+    .select(['orders.total', sql<string>`coalesce((select sum(p.amount) from payments p where p.order_id = orders.id), 0)::text`.as('paid')])
+    .where('orders.id', '=', orderId)
+    .executeTakeFirstOrThrow();
+  const balance = (signedCents(String(row.total)) ?? 0) - (signedCents(row.paid) ?? 0);
+  return { total: String(row.total), paid: row.paid, balance: centsText(balance) };
+}
+
+/** What a customer still owes across their orders that are not cancelled. */
+export async function customerBalance(db: DbOrTx, customerId: number): Promise<{ orders: number; total: string; paid: string; balance: string }> {
+  const row = await db
+    .selectFrom('orders')
+    .select([
+      sql<number>`count(*)::int`.as('orders'),
+      sql<string>`coalesce(sum(orders.total), 0)::text`.as('total'),
+      sql<string>`coalesce((select sum(p.amount) from payments p join orders o on o.id = p.order_id where o.customer_id = ${customerId} and o.status <> 'cancelled'), 0)::text`.as('paid'),
+    ])
+    .where('orders.customer_id', '=', customerId)
+    .where('orders.status', '<>', 'cancelled')
+    .executeTakeFirstOrThrow();
+  const balance = (signedCents(row.total) ?? 0) - (signedCents(row.paid) ?? 0);
+  return { orders: row.orders, total: row.total, paid: row.paid, balance: centsText(balance) };
+}
+
+export async function paymentsOf(db: DbOrTx, orderId: number) {
+  return db
+    .selectFrom('payments')
+    .leftJoin('users', 'users.id', 'payments.received_by')
+    .select(['payments.id', 'payments.amount', 'payments.received_on as receivedOn', 'payments.method', 'payments.description', 'payments.corrects_id as correctsId', 'payments.recorded_at as recordedAt', 'users.name as receivedBy'])
+    .where('payments.order_id', '=', orderId)
+    .orderBy('payments.id')
+    .execute();
+}
