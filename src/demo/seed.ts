@@ -5,6 +5,8 @@ import { addCatalogEntry } from '../catalog/catalog.js';
 import { createCustomer } from '../customers/customers.js';
 import { createOrder, type ItemInput } from '../orders/orders.js';
 import { reviewOrder, submitOrder } from '../orders/approval.js';
+import { recordPayment } from '../payments/payments.js';
+import * as fmt from '../platform/format.js';
 import type { Role } from '../platform/permissions.js';
 import { transition } from '../workflow/engine.js';
 import { batchItems } from '../batches/batches.js';
@@ -223,6 +225,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
   }
   await demoMonitoring(db, actor, options.timeZone ?? 'UTC', machineIds);
   const waitingForApproval = await demoApprovals(db, userIds, customerIds, pick);
+  await demoPayments(db, { userId: userIds.get('ruth@demo.traveler')!.id, via: 'demo data' });
   // The demo's history is not news: nobody should find 300 "new" emails and alerts waiting.
   await db.deleteFrom('customer_updates').execute();
   await db.deleteFrom('outbox').where('template', '=', 'sales-alert').execute();
@@ -281,6 +284,16 @@ async function demoApprovals(db: Db, userIds: Map<string, { id: number; roles: R
   await reviewOrder(db, andre, approved.id, await versionOf(approved.id), approve('qa'));
   await transition(db, { type: 'order', id: approved.id }, person('tom@demo.traveler'), { expectedVersion: await versionOf(approved.id), to: 'planned' });
   return { orders, items };
+}
+
+/** Accounting's record: the oldest completed orders paid in full, some orders in production with a deposit. */
+async function demoPayments(db: Db, actor: Actor): Promise<void> {
+  const pay = (orderId: number, amount: string, method: string, description: string) =>
+    recordPayment(db, actor, orderId, { amount, receivedOn: fmt.today(), method, description, correctsId: '' });
+  const paid = await db.selectFrom('orders').select(['id', 'total']).where('status', '=', 'completed').orderBy('id').limit(15).execute();
+  for (const [index, order] of paid.entries()) await pay(order.id, String(order.total), index % 3 === 0 ? 'card' : 'check', 'Paid in full');
+  const deposits = await db.selectFrom('orders').select(['id', 'total']).where('status', '=', 'in_production').orderBy('id').limit(10).execute();
+  for (const order of deposits) await pay(order.id, (Math.round(Number(order.total) * 50) / 100).toFixed(2), 'bank-transfer', 'Deposit, 50 %');
 }
 
 /** A hold for quality problems (the kiosk's "Quality problem" goes there), so Alerts shows quality flags. */
