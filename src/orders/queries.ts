@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import { isUnfinished, lineItems } from '../line-items/queries.js';
 import { lastChangedBy } from './history.js';
@@ -72,7 +73,9 @@ export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumb
     .$if(filter.statuses !== undefined, (q) => q.where('orders.status', 'in', filter.statuses!.length > 0 ? [...filter.statuses!] : ['']))
     .$if(filter.beforeNumber !== undefined, (q) => q.where('orders.number', '<', filter.beforeNumber!))
     .orderBy('orders.number', 'desc')
-    .limit(orderListSize + 1)
+    // A literal, not a parameter: with an unknown LIMIT the prepared statement's generic plan
+    // looked dearer than a fresh one, so PostgreSQL planned the query again on every page (2.4 ms of it).
+    .limit(sql.lit(orderListSize + 1))
     .execute();
   const page = rows.slice(0, orderListSize);
   return { orders: page, nextBefore: rows.length > orderListSize ? page.at(-1)!.number : undefined };
