@@ -97,6 +97,7 @@ alter table orders
 -- Orders already in the shop went to production without approval: where their items are says where they are.
 update orders o
    set status = case
+         when s.items > 0 and s.cancelled_items = s.items then 'cancelled'
          when s.open_items = 0 and s.items > 0 then 'completed'
          when s.started > 0 then 'in_production'
          else 'approved'
@@ -106,7 +107,8 @@ update orders o
     select o2.id,
            count(li.id) as items,
            count(li.id) filter (where ws.kind in ('open', 'hold')) as open_items,
-           count(li.id) filter (where not ws.initial) as started,
+           count(li.id) filter (where not ws.initial and ws.kind <> 'cancelled') as started,
+           count(li.id) filter (where ws.kind = 'cancelled') as cancelled_items,
            max(li.completed_at) as finished_at
       from orders o2
       left join line_items li on li.order_id = o2.id

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import { documentVisibilities, type DocumentOwnerType, type DocumentVisibility } from '../db/types.js';
+import { documentVisibilities, type DocumentKind, type DocumentOwnerType, type DocumentVisibility } from '../db/types.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { acceptedTypesInWords, sniffFileType } from './file-types.js';
@@ -195,30 +195,23 @@ export async function moveDocumentsToOrder(tx: DbOrTx, itemId: number, orderId: 
   await tx.updateTable('documents').set({ owner_type: 'order', owner_id: orderId }).where('owner_type', '=', 'line_item').where('owner_id', '=', itemId).execute();
 }
 
-/** An order started from a previous one takes copies of its documents (the latest version of each). */
+/**
+ * An order started from a previous one takes copies of its documents (the latest version of
+ * each). Shared with the customer only when the new order is for the same customer.
+ */
 export async function copyDocuments(tx: DbOrTx, actor: Actor, fromOrderId: number, toOrderId: number): Promise<number> {
-  const { rows } = await sql<{ id: number }>`
-    with copied as (
-      insert into documents (owner_type, owner_id, title, kind, visibility, created_by)
-      select 'order', ${toOrderId}, d.title, d.kind, d.visibility, ${actor.userId}
-        from documents d where d.owner_type = 'order' and d.owner_id = ${fromOrderId} and d.kind = 'upload'
-       order by d.id
-      returning id, title
-    )
-    select id from copied`.execute(tx);
-  if (rows.length === 0) return 0;
-  // Pair each copy with its original by position: both ordered by id.
-  await sql`
-    with originals as (
-      select d.id, row_number() over (order by d.id) as n from documents d
-       where d.owner_type = 'order' and d.owner_id = ${fromOrderId} and d.kind = 'upload'),
-    copies as (
-      select d.id, row_number() over (order by d.id) as n from documents d
-       where d.owner_type = 'order' and d.owner_id = ${toOrderId} and d.id = any(${rows.map((row) => row.id)}::int[]))
-    insert into document_versions (document_id, version, file_name, content_type, size, sha256, content, uploaded_by)
-    select c.id, 1, v.file_name, v.content_type, v.size, v.sha256, v.content, ${actor.userId}
-      from originals o join copies c on c.n = o.n
-      join documents d on d.id = o.id
-      join document_versions v on v.document_id = o.id and v.version = d.latest_version`.execute(tx);
-  return rows.length;
+  const originals = await sql<{ id: number; title: string; kind: DocumentKind; visibility: DocumentVisibility; version: number }>`
+    select d.id, d.title, d.kind, case when same.customer then d.visibility else 'internal' end as visibility, d.latest_version as version
+      from documents d
+     cross join (select (select customer_id from orders where id = ${fromOrderId}) = (select customer_id from orders where id = ${toOrderId}) as customer) same
+     where d.owner_type = 'order' and d.owner_id = ${fromOrderId} and d.kind = 'upload'
+     order by d.id`.execute(tx);
+  for (const original of originals.rows) {
+    const copy = await tx.insertInto('documents').values({ owner_type: 'order', owner_id: toOrderId, title: original.title, kind: original.kind, visibility: original.visibility, created_by: actor.userId }).returning('id').executeTakeFirstOrThrow();
+    await sql`
+      insert into document_versions (document_id, version, file_name, content_type, size, sha256, content, uploaded_by)
+      select ${copy.id}, 1, v.file_name, v.content_type, v.size, v.sha256, v.content, ${actor.userId}
+        from document_versions v where v.document_id = ${original.id} and v.version = ${original.version}`.execute(tx);
+  }
+  return originals.rows.length;
 }

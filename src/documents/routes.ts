@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ConflictError, HttpError, ValidationError } from '../platform/errors.js';
-import { Form, Id, IdParams, NoQuery, Text, Token, Version } from '../platform/schemas.js';
+import { Form, Id, IdParams, isCanonicalId, NoQuery, Text, Token, Version } from '../platform/schemas.js';
 import { orderStatusForToken } from '../notifications/status-page.js';
 import { orderPage } from '../orders/order-page.js';
 import { addDocumentVersion, attachDocument, documentFile, documentMaxBytes, setDocumentVisibility, type UploadedFile } from './documents.js';
@@ -61,8 +61,10 @@ export async function documentRoutes(fastify: FastifyInstance) {
     if (!order) throw new HttpError(404, 'There is no such order.');
     if (!request.isMultipart()) throw new HttpError(415, 'Attach a file with the form on the order page.');
     const body = request.body;
-    const documentId = body.documentId && /^[1-9]\d{0,9}$/.test(body.documentId) ? Number(body.documentId) : undefined;
-    const values = { title: body.title ?? '', visibility: body.visibility ?? 'internal', documentId: body.documentId ?? '' };
+    // Multipart fields do not pass the form parser, which drops NUL characters: drop them here.
+    const field = (value: string | undefined) => (value ?? '').replaceAll('\u0000', '');
+    const documentId = body.documentId && isCanonicalId(body.documentId) ? Number(body.documentId) : undefined;
+    const values = { title: field(body.title), visibility: field(body.visibility) || 'internal', documentId: field(body.documentId) };
     try {
       if (documentId !== undefined) {
         const owned = await db.selectFrom('documents').select('id').where('id', '=', documentId).where('owner_type', '=', 'order').where('owner_id', '=', orderId).executeTakeFirst();

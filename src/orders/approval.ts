@@ -108,7 +108,7 @@ export const reviewForm = formSpec({
   kind: { kind: 'select', label: 'Reviewing for', required: 'Choose which review you are making.', invalid: 'Choose which review you are making.' },
   decision: { kind: 'select', label: 'Your decision', placeholder: 'Choose…', required: 'Choose to approve it or send it back.', invalid: 'Choose to approve it or send it back.' },
   reasonCode: { kind: 'select', label: 'Why it goes back', note: '(when sending it back)', placeholder: '—', invalid: 'Choose why it goes back.' },
-  comment: { kind: 'textarea', label: 'Comment for the manager', note: '(needed when sending it back)', max: 2000 },
+  comment: { kind: 'textarea', label: 'Comment for the manager', note: '(needed when sending it back)', max: 1000 },
 });
 export const decisionOptions = [
   { value: 'approved', label: 'Approve' },
@@ -128,7 +128,7 @@ export function checkReview(input: ReviewInput): Record<string, string> {
     if (!rejectionReasons.some((reason) => reason.code === input.reasonCode)) errors.reasonCode = 'Choose why it goes back.';
     if (!input.comment.trim()) errors.comment = 'Say what to change, so the manager can fix it.';
   }
-  if (input.comment.length > 2000) errors.comment = 'Keep the comment under 2,000 characters.';
+  if (input.comment.length > 1000) errors.comment = 'Keep the comment to 1,000 characters or fewer.';
   return errors;
 }
 
@@ -140,6 +140,7 @@ export function checkReview(input: ReviewInput): Record<string, string> {
 export async function reviewOrder(db: Db, actor: TransitionActor, orderId: number, expectedVersion: number, input: ReviewInput): Promise<TransitionOutcome> {
   const errors = checkReview(input);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  if (!actor.roles.includes('admin') && !actor.roles.includes(input.kind)) throw new HttpError(403, `Only ${reviewKindLabels[input.kind]} reviews for ${reviewKindLabels[input.kind]}.`);
   return inTransaction(db, async (tx) => {
     const order = await lockedOrder(tx, orderId, expectedVersion);
     const waiting = reviewsWaiting(order.status);

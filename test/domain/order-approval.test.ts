@@ -97,7 +97,7 @@ t.test('reviews in sequence: accounting first, then QA', async (t) => {
   let row = await orderRow(db, order.id);
   t.equal(row.status, 'accounting_review');
   await t.rejects(reviewOrder(db, people.qa, order.id, row.version, approve('qa')), /waiting for Accounting, not QA/);
-  await t.rejects(reviewOrder(db, people.production, order.id, row.version, approve('accounting')), { message: /is for accounting staff/ }, 'production staff cannot approve for accounting');
+  await t.rejects(reviewOrder(db, people.production, order.id, row.version, approve('accounting')), { message: /Only Accounting reviews for Accounting/ }, 'production staff cannot approve for accounting');
   await reviewOrder(db, people.accounting, order.id, row.version, approve('accounting'));
   row = await orderRow(db, order.id);
   t.equal(row.status, 'qa_review');

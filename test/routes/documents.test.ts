@@ -106,4 +106,13 @@ t.test('a new order from a previous one takes copies of its documents', async (t
   t.equal(copied.length, 1);
   t.same([copied[0]!.title, copied[0]!.visibility], ['Artwork', 'customer']);
   t.match(copied[0]!.content.toString(), /artwork/, 'the same bytes');
+
+  const otherCustomer = await db.insertInto('customers').values({ name: 'Omar Other', company: '', email: 'omar@other.test', phone: '', address: '', email_updates: true, updated_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+  await sales.get(`/orders/new?from=${previous.id}`);
+  t.equal((await sales.post('/orders', {
+    customerId: String(otherCustomer.id), salespersonId: '', dueDate: '', notes: '', version: '', copiedFrom: String(previous.id), action: 'save',
+    item_itemId: '', item_number: '', item_description: 'Window lettering', item_quantity: '1', item_unitPrice: '90.00', item_machineId: '', item_materialId: '', item_fulfillmentMethod: 'pickup', item_dueDate: '', item_assigneeId: '', item_notes: '', item_expectedHours: '',
+  })).statusCode, 303);
+  const forOther = await db.selectFrom('orders').innerJoin('documents', 'documents.owner_id', 'orders.id').select('documents.visibility').where('orders.customer_id', '=', otherCustomer.id).execute();
+  t.same(forOther.map((row) => row.visibility), ['internal'], 'copied for another customer, a customer’s document becomes staff-only');
 });

@@ -45,6 +45,8 @@ t.test('an admin turns approval on; a draft is submitted, sent back with a reaso
   t.match(missing.body, /id="field-comment-error"[^>]*>Say what to change/, 'and the comment');
   t.match(missing.body, /<option value="rejected" selected>/, 'the decision is kept');
   t.equal((await qa.post(`${path}/reviews`, { version: versionOf(page.body), kind: 'accounting', decision: 'approved', reasonCode: '', comment: '' })).statusCode, 403, 'QA cannot approve for accounting');
+  t.equal((await qa.post(`${path}/reviews`, { version: versionOf(page.body), kind: 'accounting', decision: 'rejected', reasonCode: 'prices', comment: 'Not mine to say' })).statusCode, 403, 'nor send it back in accounting’s name');
+  t.equal((await db.selectFrom('order_reviews').select('id').execute()).length, 0, 'and no review was stored');
 
   const sentBack = await accounting.post(`${path}/reviews`, { version: versionOf(page.body), kind: 'accounting', decision: 'rejected', reasonCode: 'prices', comment: 'Use the 2027 price list.' });
   t.equal(sentBack.statusCode, 303);
