@@ -4,15 +4,13 @@ import { HttpError, ValidationError } from '../platform/errors.js';
 import { Form, IdParams, MoveTarget, NoQuery, Text, Version } from '../platform/schemas.js';
 import { moveTarget } from '../workflow/definition.js';
 import { transition } from '../workflow/engine.js';
-import { reviewKindLabels, reviewOrder, submitOrder } from './approval.js';
+import { movesMadeElsewhere, reviewKindLabels, reviewOrder, submitOrder } from './approval.js';
 import { orderPage, type OrderPageState } from './order-page.js';
 
 const SubmitForm = Form({ version: Version });
 const ReviewForm = Form({ version: Version, kind: Text(20), decision: Text(20), reasonCode: Text(40), comment: Text(2100) });
 const MoveForm = Form({ version: Version, to: MoveTarget, reason: Text(1100) });
 
-/** Moves with forms of their own, or made by Traveler as the items move: not through the plain move form. */
-const notMovedHere = new Set(['submit', 'approve', 'reject', 'produce', 'complete', 'release']);
 
 /** An order's way through its workflow: submitting it, reviewing it, planning, archiving, cancelling. */
 export async function orderApprovalRoutes(fastify: FastifyInstance) {
@@ -68,7 +66,7 @@ export async function orderApprovalRoutes(fastify: FastifyInstance) {
         expectedVersion: Number(request.body.version),
         to,
         input: { reason },
-        allowed: (move) => !notMovedHere.has(move.intent),
+        allowed: (move) => !movesMadeElsewhere.has(move.intent),
       });
       request.session.flash = `${outcome.label} → ${outcome.to.label}`;
       return reply.seeOther(`/orders/${orderId}`);

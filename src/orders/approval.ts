@@ -19,6 +19,14 @@ export const bothReviewsStatus = 'submitted';
 export const reviewKinds: readonly OrderReviewKind[] = ['accounting', 'qa'];
 export const reviewKindLabels: Record<OrderReviewKind, string> = { accounting: 'Accounting', qa: 'QA' };
 
+/** Whether someone with these roles may make this kind of review (the role is named after the review). */
+export function mayReview(roles: readonly string[], kind: OrderReviewKind): boolean {
+  return roles.includes('admin') || roles.includes(kind);
+}
+
+/** Order moves made by their own forms (submit, reviews) or by Traveler as the items move: never offered as a plain move. */
+export const movesMadeElsewhere: ReadonlySet<string> = new Set(['submit', 'approve', 'reject', 'produce', 'complete', 'release']);
+
 /** Reviews still waiting for an order in this status. */
 export function reviewsWaiting(status: string): OrderReviewKind[] {
   if (status === bothReviewsStatus) return [...reviewKinds];
@@ -140,7 +148,7 @@ export function checkReview(input: ReviewInput): Record<string, string> {
 export async function reviewOrder(db: Db, actor: TransitionActor, orderId: number, expectedVersion: number, input: ReviewInput): Promise<TransitionOutcome> {
   const errors = checkReview(input);
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
-  if (!actor.roles.includes('admin') && !actor.roles.includes(input.kind)) throw new HttpError(403, `Only ${reviewKindLabels[input.kind]} reviews for ${reviewKindLabels[input.kind]}.`);
+  if (!mayReview(actor.roles, input.kind)) throw new HttpError(403, `Only ${reviewKindLabels[input.kind]} reviews for ${reviewKindLabels[input.kind]}.`);
   return inTransaction(db, async (tx) => {
     const order = await lockedOrder(tx, orderId, expectedVersion);
     const waiting = reviewsWaiting(order.status);

@@ -11,7 +11,7 @@ import { documentsOf, visibilityLabels } from '../documents/documents.js';
 import { methodLabels, methodOptions, orderBalance, paymentForm, paymentsOf, type PaymentValues } from '../payments/payments.js';
 import { today } from '../platform/format.js';
 import { transitionsFor, type Transition } from '../workflow/definition.js';
-import { decisionOptions, orderReviews, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
+import { decisionOptions, mayReview, movesMadeElsewhere, orderReviews, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
 import { orderEventText, orderHistory } from './history.js';
 import { findOrder, orderItems } from './queries.js';
 import { orderSnapshot, snapshotChanges, type SnapshotChange } from './snapshot.js';
@@ -48,13 +48,9 @@ export interface OrderPageState {
   problem?: string;
 }
 
-/** Moves made by their own forms (submit, reviews) or by Traveler as the items move: not offered as plain buttons. */
-const movedElsewhere = new Set(['submit', 'approve', 'reject', 'produce', 'complete', 'release']);
-/** Which role reviews for each kind of review. */
-const reviewerRole: Record<OrderReviewKind, string> = { accounting: 'accounting', qa: 'qa' };
 
 export function reviewsFor(roles: readonly string[], status: string): OrderReviewKind[] {
-  return reviewsWaiting(status).filter((kind) => roles.includes('admin') || roles.includes(reviewerRole[kind]));
+  return reviewsWaiting(status).filter((kind) => mayReview(roles, kind));
 }
 
 /** The order page: the order, its items, where it is in its workflow and what this person may do there. */
@@ -93,7 +89,7 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       if (last) changesSince.push({ kind, label: reviewKindLabels[kind], round: last.round, changes: snapshotChanges(last.snapshot, now) });
     }
   }
-  const moves: Transition[] = transitionsFor(orders, order.status, roles).filter((move) => !movedElsewhere.has(move.intent));
+  const moves: Transition[] = transitionsFor(orders, order.status, roles).filter((move) => !movesMadeElsewhere.has(move.intent));
   const submit = transitionsFor(orders, order.status, roles).find((move) => move.intent === 'submit');
   const returned = order.status === 'rejected' ? reviews.find((review) => review.decision === 'rejected') : undefined;
 

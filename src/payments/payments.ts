@@ -6,6 +6,7 @@ import { recordEvent, type Actor } from '../events/record.js';
 import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formSpec, type FormValues } from '../platform/form-spec.js';
 import * as fmt from '../platform/format.js';
+import { centsToMoney, parseMoneyToCents } from '../orders/orders.js';
 
 export const methodLabels: Record<PaymentMethod, string> = {
   cash: 'Cash',
@@ -29,14 +30,13 @@ export type PaymentValues = FormValues<typeof paymentForm.fields>;
 
 /** "-1,250.50" → -125050 cents; undefined when it is not an amount of money. */
 export function signedCents(value: string): number | undefined {
-  const cleaned = value.replace(/[$,\s]/g, '');
-  const match = /^(-?)(\d{1,9})(?:\.(\d{1,2}))?$/.exec(cleaned);
-  if (!match) return undefined;
-  const cents = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
-  return match[1] ? -cents : cents;
+  const cleaned = value.trim();
+  const negative = cleaned.startsWith('-');
+  const unsigned = negative ? cleaned.slice(1) : cleaned;
+  if (unsigned.trim() === '') return undefined;
+  const cents = parseMoneyToCents(unsigned);
+  return cents === undefined ? undefined : negative ? -cents : cents;
 }
-
-const centsText = (cents: number) => `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
 
 /**
  * Records money received (or refunded) against an order. Never an edit: a mistake is put right
@@ -58,7 +58,7 @@ export async function recordPayment(db: Db, actor: Actor, orderId: number, value
       .insertInto('payments')
       .values({
         order_id: orderId,
-        amount: centsText(cents!),
+        amount: centsToMoney(cents!),
         received_on: values.receivedOn,
         method,
         description: values.description.trim(),
@@ -67,7 +67,7 @@ export async function recordPayment(db: Db, actor: Actor, orderId: number, value
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'payment-recorded', particulars: { paymentId: created.id, amount: centsText(cents!), method, receivedOn: values.receivedOn } });
+    await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'payment-recorded', particulars: { paymentId: created.id, amount: centsToMoney(cents!), method, receivedOn: values.receivedOn } });
     return created.id;
   });
 }
@@ -86,7 +86,7 @@ export async function orderBalance(db: DbOrTx, orderId: number): Promise<OrderBa
     .where('orders.id', '=', orderId)
     .executeTakeFirstOrThrow();
   const balance = (signedCents(String(row.total)) ?? 0) - (signedCents(row.paid) ?? 0);
-  return { total: String(row.total), paid: row.paid, balance: centsText(balance) };
+  return { total: String(row.total), paid: row.paid, balance: centsToMoney(balance) };
 }
 
 /** What a customer still owes across their orders that are not cancelled. */
@@ -102,7 +102,7 @@ export async function customerBalance(db: DbOrTx, customerId: number): Promise<{
     .where('orders.status', '<>', 'cancelled')
     .executeTakeFirstOrThrow();
   const balance = (signedCents(row.total) ?? 0) - (signedCents(row.paid) ?? 0);
-  return { orders: row.orders, total: row.total, paid: row.paid, balance: centsText(balance) };
+  return { orders: row.orders, total: row.total, paid: row.paid, balance: centsToMoney(balance) };
 }
 
 export async function paymentsOf(db: DbOrTx, orderId: number) {
