@@ -56,6 +56,9 @@ export interface ShopSettingsTable {
   work_day_starts_minute: Generated<number>;
   work_day_ends_minute: Generated<number>;
   order_approval: Generated<OrderApproval>;
+  tax_rate: ColumnType<string, string | undefined, string>;
+  tax_label: Generated<string>;
+  payment_terms: Generated<string>;
 }
 
 /** Whether orders need accounting and QA approval before production, and how the two reviews run. */
@@ -286,6 +289,7 @@ export interface DocumentsTable {
   latest_version: Generated<number>;
   version: Generated<number>;
   frozen_at: Date | null;
+  frozen_version: number | null;
   created_by: number | null;
   created_at: CreatedAt;
 }
@@ -303,6 +307,40 @@ export interface PaymentsTable {
   corrects_id: number | null;
   received_by: number | null;
   recorded_at: CreatedAt;
+  request_key: string | null;
+}
+
+export interface InvoiceNumberingTable {
+  id: Generated<boolean>;
+  prefix: Generated<string>;
+  next_number: Generated<number>;
+}
+
+/** One line of an issued invoice, as it was invoiced. */
+export interface InvoiceLine {
+  label: string;
+  description: string;
+  quantity: number;
+  unitPrice: string;
+  amount: string;
+}
+
+export interface InvoicesTable {
+  id: Generated<number>;
+  order_id: number;
+  number: string;
+  issued_on: ColumnType<string, string, never>;
+  lines: ColumnType<InvoiceLine[], string, never>;
+  subtotal: string;
+  tax_label: string;
+  tax_rate: string;
+  tax: string;
+  total: string;
+  payment_terms: string;
+  price_sheet_version: number | null;
+  document_id: number;
+  issued_by: number | null;
+  issued_at: CreatedAt;
 }
 
 export interface DocumentVersionsTable {
@@ -548,6 +586,8 @@ export interface Database {
   order_reviews: OrderReviewsTable;
   documents: DocumentsTable;
   payments: PaymentsTable;
+  invoices: InvoicesTable;
+  invoice_numbering: InvoiceNumberingTable;
   document_versions: DocumentVersionsTable;
   shop_holidays: ShopHolidaysTable;
   status_durations: StatusDurationsTable;

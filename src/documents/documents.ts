@@ -57,7 +57,7 @@ function checkVisibility(value: string, errors: FieldErrors): DocumentVisibility
   return visibility;
 }
 
-async function storeVersion(tx: DbOrTx, actor: Actor, documentId: number, version: number, file: { fileName: string; data: Buffer; contentType: string }) {
+async function storeVersion(tx: DbOrTx, actor: Actor, documentId: number, version: number, file: { fileName: string; data: Buffer; contentType: string }, sha256 = sha256Of(file.data)) {
   await tx
     .insertInto('document_versions')
     .values({
@@ -66,10 +66,54 @@ async function storeVersion(tx: DbOrTx, actor: Actor, documentId: number, versio
       file_name: file.fileName,
       content_type: file.contentType,
       size: file.data.length,
-      sha256: createHash('sha256').update(file.data).digest('hex'),
+      sha256,
       content: file.data,
       uploaded_by: actor.userId,
     })
+    .execute();
+}
+
+const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * A document Traveler draws (a work sheet, a price sheet, an invoice): one per kind per owner,
+ * staff only until someone shares it. Drawn again, it becomes a new version only when its bytes
+ * differ, so refreshing an unchanged order adds nothing. Returns the version that holds it.
+ */
+export async function storeGeneratedDocument(tx: DbOrTx, actor: Actor, owner: DocumentOwner, kind: Exclude<DocumentKind, 'upload'>, file: { title: string; fileName: string; data: Buffer }): Promise<{ documentId: number; version: number }> {
+  const sha256 = sha256Of(file.data);
+  const upload = { fileName: file.fileName, data: file.data, contentType: 'application/pdf' };
+  const existing = await tx
+    .selectFrom('documents')
+    .innerJoin('document_versions', (join) => join.onRef('document_versions.document_id', '=', 'documents.id').onRef('document_versions.version', '=', 'documents.latest_version'))
+    .select(['documents.id', 'documents.latest_version as version', 'document_versions.sha256'])
+    .where('documents.owner_type', '=', owner.type)
+    .where('documents.owner_id', '=', owner.id)
+    .where('documents.kind', '=', kind)
+    .forUpdate('documents')
+    .executeTakeFirst();
+  if (existing?.sha256 === sha256) return { documentId: existing.id, version: existing.version };
+  if (!existing) {
+    const created = await tx.insertInto('documents').values({ owner_type: owner.type, owner_id: owner.id, title: file.title, kind, visibility: 'internal', created_by: actor.userId }).returning('id').executeTakeFirstOrThrow();
+    await storeVersion(tx, actor, created.id, 1, upload, sha256);
+    await recordEvent(tx, actor, { subjectType: owner.type, subjectId: owner.id, action: 'document-generated', particulars: { documentId: created.id, title: file.title, version: 1 } });
+    return { documentId: created.id, version: 1 };
+  }
+  const version = existing.version + 1;
+  await storeVersion(tx, actor, existing.id, version, upload, sha256);
+  await tx.updateTable('documents').set({ latest_version: version, version: sql<number>`version + 1` }).where('id', '=', existing.id).execute();
+  await recordEvent(tx, actor, { subjectType: owner.type, subjectId: owner.id, action: 'document-generated', particulars: { documentId: existing.id, title: file.title, version } });
+  return { documentId: existing.id, version };
+}
+
+/** The generated documents of these kinds are approved as they are now: that version is kept as the approved one. */
+export async function freezeGeneratedDocuments(tx: DbOrTx, owner: DocumentOwner, kinds: DocumentKind[]): Promise<void> {
+  await tx
+    .updateTable('documents')
+    .set({ frozen_at: sql<Date>`now()`, frozen_version: sql<number>`latest_version`, version: sql<number>`version + 1` })
+    .where('owner_type', '=', owner.type)
+    .where('owner_id', '=', owner.id)
+    .where('kind', 'in', kinds)
     .execute();
 }
 
@@ -109,6 +153,7 @@ export async function addDocumentVersion(db: Db, actor: Actor, documentId: numbe
   if (!file) throw new ValidationError(errors);
   return inTransaction(db, async (tx) => {
     const document = await lockDocument(tx, documentId);
+    if (document.kind !== 'upload') throw new ValidationError({ file: `Traveler draws “${document.title}” itself from the order; attach your file as a new document instead.` });
     const version = document.latest_version + 1;
     await storeVersion(tx, actor, documentId, version, file);
     await tx.updateTable('documents').set({ latest_version: version, version: sql<number>`version + 1` }).where('id', '=', documentId).execute();
@@ -148,6 +193,7 @@ export interface DocumentSummary {
   version: number;
   latestVersion: number;
   frozenAt: Date | null;
+  frozenVersion: number | null;
   versions: DocumentVersionSummary[];
 }
 
@@ -166,6 +212,7 @@ export async function documentsOf(db: DbOrTx, owners: readonly DocumentOwner[], 
       'documents.version',
       'documents.latest_version as latestVersion',
       'documents.frozen_at as frozenAt',
+      'documents.frozen_version as frozenVersion',
       sql<DocumentVersionSummary[]>`(
         select json_agg(json_build_object('version', v.version, 'fileName', v.file_name, 'contentType', v.content_type, 'size', v.size, 'uploadedAt', v.uploaded_at, 'uploadedBy', u.name) order by v.version desc)
           from document_versions v left join users u on u.id = v.uploaded_by

@@ -1,4 +1,5 @@
 import { documentsOf } from '../documents/documents.js';
+import { orderBalance } from '../payments/payments.js';
 import type { DbOrTx } from '../db/database.js';
 import { findValidToken } from '../platform/tokens.js';
 import { itemLabel } from '../platform/format.js';
@@ -22,8 +23,13 @@ export async function orderStatusForToken(db: DbOrTx, token: string) {
     .where('line_items.order_id', '=', order.id)
     .orderBy('line_items.position')
     .execute();
-  const documents = await documentsOf(db, [{ type: 'order', id: order.id }, ...items.map((item) => ({ type: 'line_item' as const, id: item.id }))], ['customer']);
+  const [documents, balance] = await Promise.all([
+    documentsOf(db, [{ type: 'order', id: order.id }, ...items.map((item) => ({ type: 'line_item' as const, id: item.id }))], ['customer']),
+    orderBalance(db, order.id),
+  ]);
   return {
+    // Money shows once there is an invoice or a payment to speak of: a quote-like total before tax would mislead.
+    balance: balance.invoiceNumber !== null || Number(balance.paid) !== 0 ? balance : undefined,
     orderId: order.id,
     itemIds: items.map((item) => item.id),
     documents: documents.map((document) => ({ id: document.id, title: document.title, fileName: document.versions[0]?.fileName ?? '', size: document.versions[0]?.size ?? 0 })),

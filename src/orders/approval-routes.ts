@@ -3,8 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, ValidationError } from '../platform/errors.js';
 import { Form, IdParams, MoveTarget, NoQuery, Text, Version } from '../platform/schemas.js';
 import { moveTarget } from '../workflow/definition.js';
-import { transition } from '../workflow/engine.js';
-import { movesMadeElsewhere, reviewKindLabels, reviewOrder, submitOrder } from './approval.js';
+import { moveOrder, reviewKindLabels, reviewOrder, submitOrder } from './approval.js';
 import { orderPage, type OrderPageState } from './order-page.js';
 
 const SubmitForm = Form({ version: Version });
@@ -62,12 +61,7 @@ export async function orderApprovalRoutes(fastify: FastifyInstance) {
     try {
       const to = moveTarget(chosen);
       if (to === undefined || chosen === '') throw new ValidationError({ to: 'Choose one of the moves offered.' });
-      const outcome = await transition(db, { type: 'order', id: orderId }, actorOf(request), {
-        expectedVersion: Number(request.body.version),
-        to,
-        input: { reason },
-        allowed: (move) => !movesMadeElsewhere.has(move.intent),
-      });
+      const outcome = await moveOrder(db, actorOf(request), orderId, Number(request.body.version), to, reason);
       request.session.flash = `${outcome.label} → ${outcome.to.label}`;
       return reply.seeOther(`/orders/${orderId}`);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTx, Tx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import type { OrderApproval, OrderReviewKind } from '../db/types.js';
+import type { OrderApproval, OrderReviewKind, TransitionIntent } from '../db/types.js';
 import { lastActor } from '../events/history.js';
 import type { Actor } from '../events/record.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
@@ -11,6 +11,7 @@ import { initialStatusOf, loadWorkflow, type Workflow } from '../workflow/defini
 import { SubjectConflictError, transition, type TransitionActor, type TransitionOutcome } from '../workflow/engine.js';
 import type { TransitionEvent } from '../workflow/subjects.js';
 import { orderSnapshot, type OrderSnapshot } from './snapshot.js';
+import { approveOrderSheets, refreshOrderSheets } from './sheets.js';
 import { orderWorkflow, rejectionReasons } from './subject.js';
 
 /** The statuses where each review waits, and where both do (reviews in parallel). Keys of the preset. */
@@ -102,12 +103,17 @@ async function lockedOrder(tx: Tx, orderId: number, expectedVersion: number) {
   return order;
 }
 
-/** Sends a draft or returned order to its reviewers: both at once, or accounting first, as the shop has it. */
+/**
+ * Sends a draft or returned order to its reviewers (both at once, or accounting first, as the
+ * shop has it) with its work sheet and price sheet drawn as it is now.
+ */
 export async function submitOrder(db: Db, actor: TransitionActor, orderId: number, expectedVersion: number): Promise<TransitionOutcome> {
   return inTransaction(db, async (tx) => {
     await lockedOrder(tx, orderId, expectedVersion);
     const approval = await orderApprovalSetting(tx);
-    return transition(tx, { type: 'order', id: orderId }, actor, { expectedVersion, to: approval === 'sequence' ? reviewStatus.accounting : bothReviewsStatus });
+    const outcome = await transition(tx, { type: 'order', id: orderId }, actor, { expectedVersion, to: approval === 'sequence' ? reviewStatus.accounting : bothReviewsStatus });
+    await refreshOrderSheets(tx, actor, orderId);
+    return outcome;
   });
 }
 
@@ -143,7 +149,7 @@ export function checkReview(input: ReviewInput): Record<string, string> {
 /**
  * A reviewer's decision on the order's current round. A rejection returns it to its manager
  * with the reason. An approval sends it to the other review, or, once both have approved this
- * round, approves it and releases its items to production.
+ * round, approves it, freezes its sheets and releases its items to production.
  */
 export async function reviewOrder(db: Db, actor: TransitionActor, orderId: number, expectedVersion: number, input: ReviewInput): Promise<TransitionOutcome> {
   const errors = checkReview(input);
@@ -177,9 +183,39 @@ export async function reviewOrder(db: Db, actor: TransitionActor, orderId: numbe
     const workflow = await loadWorkflow(tx, orderWorkflow);
     const to = otherApproved ? approvedStatusOf(workflow) : reviewStatus[other];
     const outcome = await transition(tx, { type: 'order', id: orderId }, actor, { expectedVersion, to });
-    if (otherApproved) await releaseItems(tx, actor, orderId);
+    if (otherApproved) {
+      await releaseItems(tx, actor, orderId);
+      await approveOrderSheets(tx, actor, orderId);
+    }
     return outcome;
   });
+}
+
+/**
+ * A move offered on the order page (plan, archive, cancel). Cancelling an order cancels its
+ * items that are not finished, in the same transaction, on behalf of the same person; an item
+ * already finished keeps its status.
+ */
+export async function moveOrder(db: Db, actor: TransitionActor, orderId: number, expectedVersion: number, to: string | { intent: TransitionIntent }, reason: string): Promise<TransitionOutcome> {
+  return inTransaction(db, async (tx) => {
+    await lockedOrder(tx, orderId, expectedVersion);
+    const outcome = await transition(tx, { type: 'order', id: orderId }, actor, { expectedVersion, to, input: { reason }, allowed: (move) => !movesMadeElsewhere.has(move.intent) });
+    if (outcome.to.kind === 'cancelled') await cancelItems(tx, actor, orderId, outcome.label, reason);
+    return outcome;
+  });
+}
+
+async function cancelItems(tx: Tx, actor: Actor, orderId: number, orderLabel: string, reason: string): Promise<void> {
+  const production = await loadWorkflow(tx, lineItemWorkflow);
+  const items = await tx.selectFrom('line_items').select(['id', 'version', 'status']).where('order_id', '=', orderId).orderBy('id').execute();
+  const why = `${orderLabel} cancelled${reason.trim() ? `: ${reason.trim()}` : ''}`.slice(0, 1000);
+  for (const item of items) {
+    const status = production.statuses.get(item.status);
+    if (!status || status.kind === 'cancelled' || status.kind === 'completed') continue;
+    const cancel = production.transitions.find((move) => move.from === item.status && move.intent === 'cancel');
+    if (!cancel) continue;
+    await transition(tx, { type: 'line_item', id: item.id }, onBehalfOf(actor), { expectedVersion: item.version, to: cancel.to, input: { reason: why } });
+  }
 }
 
 /** The order's items waiting for its approval go to production. */

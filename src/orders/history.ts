@@ -47,6 +47,10 @@ export function orderEventText(action: string, particulars: Record<string, unkno
       return `attached “${String(particulars.title)}” (${String(particulars.fileName)})`;
     case 'document-version':
       return `attached version ${String(particulars.version)} of “${String(particulars.title)}” (${String(particulars.fileName)})`;
+    case 'document-generated':
+      return `drew ${particulars.version === 1 ? 'the' : `version ${String(particulars.version)} of the`} ${String(particulars.title).toLowerCase()}`;
+    case 'invoice-issued':
+      return `issued invoice ${String(particulars.number)} for ${fmt.money(String(particulars.total))}`;
     case 'document-visibility':
       return `changed who may see “${String(particulars.title)}”: ${visibilityLabels[particulars.from as DocumentVisibility] ?? String(particulars.from)} → ${visibilityLabels[particulars.to as DocumentVisibility] ?? String(particulars.to)}`;
     default:

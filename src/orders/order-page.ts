@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OrderReviewKind } from '../db/types.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
@@ -10,6 +11,7 @@ import { getShopSettings } from '../settings/settings.js';
 import { documentsOf, visibilityLabels } from '../documents/documents.js';
 import { methodLabels, methodOptions, orderBalance, paymentForm, paymentsOf, type PaymentValues } from '../payments/payments.js';
 import { today } from '../platform/format.js';
+import { invoiceOf, invoicePreview } from '../invoices/invoices.js';
 import { transitionsFor, type Transition } from '../workflow/definition.js';
 import { decisionOptions, mayReview, movesMadeElsewhere, orderReviews, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
 import { orderEventText, orderHistory } from './history.js';
@@ -41,11 +43,13 @@ export interface DocumentForm {
 
 export interface OrderPageState {
   documents?: DocumentForm;
-  payment?: { values: PaymentValues; errors: FieldErrors };
+  payment?: { values: PaymentValues; errors: FieldErrors; requestKey?: string };
   review?: ReviewForm;
   move?: MoveForm;
   /** A conflict or refusal to show above the order's workflow. */
   problem?: string;
+  /** Why the invoice could not be issued. */
+  invoiceProblem?: string;
 }
 
 
@@ -68,11 +72,14 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
     db.selectFrom('orders').select(['id', 'number']).where('copied_from_id', '=', orderId).orderBy('number', 'desc').limit(20).execute(),
   ]);
   const itemIds = items.map((item) => item.id);
-  const [documents, payments, balance] = await Promise.all([
+  const canInvoice = can(roles, 'invoices:issue');
+  const [documents, payments, balance, invoice] = await Promise.all([
     documentsOf(db, [{ type: 'order', id: orderId }, ...itemIds.map((id) => ({ type: 'line_item' as const, id }))]),
     paymentsOf(db, orderId),
     orderBalance(db, orderId),
+    invoiceOf(db, orderId),
   ]);
+  const invoicePreviewed = !invoice && canInvoice ? await invoicePreview(db, orderId) : undefined;
   const copiedFrom = order.copiedFromId === null ? undefined : await db.selectFrom('orders').select(['id', 'number']).where('id', '=', order.copiedFromId).executeTakeFirst();
   const [history, worked] = await Promise.all([orderHistory(db, orderId, itemIds), timeWorkedOn(db, itemIds)]);
   const workedByPerson = new Map<string, number>();
@@ -122,8 +129,12 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       methodLabels,
       paymentForm,
       paymentOptions: { method: methodOptions, correctsId: payments.map((payment) => ({ value: String(payment.id), label: `#${payment.id}: ${payment.amount} on ${payment.receivedOn}` })) },
-      payment: state.payment ?? { values: paymentForm.blank({ receivedOn: today() }), errors: {} },
+      payment: { values: paymentForm.blank({ receivedOn: today() }), errors: {}, ...state.payment, requestKey: state.payment?.requestKey || randomUUID() },
       canRecordPayments: can(roles, 'payments:record'),
+      invoice,
+      invoicePreview: invoicePreviewed,
+      canInvoice,
+      invoiceProblem: state.invoiceProblem,
       flow: {
         status,
         submit: submit && can(roles, 'orders:manage') ? submit : undefined,

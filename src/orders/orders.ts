@@ -8,10 +8,12 @@ import * as fmt from '../platform/format.js';
 import { formSpec, wholeNumber, type FormValues } from '../platform/form-spec.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { itemLabel } from '../platform/format.js';
+import { centsToMoney, parseMoneyToCents } from '../platform/money.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { countInStatus, touchQueuesOfStatuses } from '../workflow/queue-changes.js';
-import { itemsWaitingStatus, newItemStatusFor, reviewsWaiting, startingStatuses } from './approval.js';
+import { itemsWaitingStatus, mayReview, newItemStatusFor, reviewsWaiting, startingStatuses } from './approval.js';
 import { initialStatusOf } from '../workflow/definition.js';
+import { approveOrderSheets, refreshApprovedSheets } from './sheets.js';
 import { orderWorkflow } from './subject.js';
 import { copyDocuments, moveDocumentsToOrder } from '../documents/documents.js';
 
@@ -87,18 +89,6 @@ function hoursToMinutes(hours: string): number | undefined {
 }
 
 const idOrNull = (value: string): number | null => (value === '' ? null : Number(value));
-
-export function parseMoneyToCents(value: string): number | undefined {
-  const cleaned = value.replace(/[$,\s]/g, '');
-  if (cleaned === '') return 0;
-  if (!/^\d{1,9}(\.\d{1,2})?$/.test(cleaned)) return undefined;
-  const [whole, fraction = ''] = cleaned.split('.');
-  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
-}
-
-export function centsToMoney(cents: number): string {
-  return (cents / 100).toFixed(2);
-}
 
 /** Checks an order form; problems are keyed by field, items as "items.<n>.<field>". */
 export function validateOrder(input: OrderInput): { order?: ValidOrder; errors: FieldErrors } {
@@ -240,7 +230,10 @@ export async function createOrder(db: Db, actor: Actor, input: OrderInput & { mu
       toStatus: starting.order,
       particulars: { number: created.number, items: order.items.length, total: orderColumns(order).total, ...(copiedFrom ? { copiedFromId: copiedFrom.id } : {}) },
     });
-    return { ...created, awaitingApproval: starting.items !== (await initialStatusOf(tx, lineItemWorkflow)) };
+    const awaitingApproval = starting.items !== (await initialStatusOf(tx, lineItemWorkflow));
+    // Without approval an order is approved as it is entered: its sheets are the approved ones.
+    if (!awaitingApproval) await approveOrderSheets(tx, actor, created.id);
+    return { ...created, awaitingApproval };
   });
 }
 
@@ -289,7 +282,7 @@ const hours = (minutes: number | null) => (minutes === null ? 'none' : `${Math.r
  * the person confirms, and leaves a gap in the numbering. Every change is an event: the order's
  * own fields on the order, each item's on the item, additions and removals on both.
  */
-export async function updateOrder(db: Db, actor: Actor, orderId: number, input: OrderUpdate): Promise<void> {
+export async function updateOrder(db: Db, actor: Actor & { roles: readonly string[] }, orderId: number, input: OrderUpdate): Promise<void> {
   const { order, errors } = validateOrder(input);
   if (!order) throw new ValidationError(errors);
   await inTransaction(db, async (tx) => {
@@ -303,6 +296,8 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
       .executeTakeFirst();
     if (!current) throw new HttpError(404, 'There is no such order.');
     if (current.version !== input.version) throw new OrderConflictError(current.number);
+    const statusKind = await tx.selectFrom('workflow_statuses').select('kind').where('workflow', '=', orderWorkflow).where('key', '=', current.status).executeTakeFirst();
+    if (statusKind?.kind === 'cancelled') throw new ValidationError({ form: `Order ${current.number} is cancelled: it can no longer be changed. Start a new order from it instead.` });
     if (reviewsWaiting(current.status).length > 0) {
       throw new ValidationError({ form: `Order ${current.number} is with its reviewers: it can be changed once they approve it or send it back.` });
     }
@@ -351,6 +346,9 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
       itemErrors.items = `${blocked.map((row) => `${label(row.position)} (${row.label})`).join(', ')} cannot be removed once work has started; cancel it from its queue instead.`;
     } else if (removed.length > 0 && !input.confirmRemoval) {
       itemErrors.confirmRemoval = `Saving removes ${removed.map((row) => `${label(row.position)} “${row.description}”`).join(', ')}. Its number stays unused, so printed travelers never point at another item. Tick the box to confirm.`;
+    }
+    if (Object.keys(itemErrors).length === 0 && !mayReview(actor.roles, 'accounting') && (await pricesApprovedByAccounting(tx, orderId))) {
+      Object.assign(itemErrors, chargeChanges(order, input.itemIds, byId, removed.length > 0));
     }
     if (Object.keys(itemErrors).length > 0) throw new ValidationError(itemErrors);
 
@@ -447,7 +445,38 @@ export async function updateOrder(db: Db, actor: Actor, orderId: number, input: 
         particulars: { items: order.items.length, added: added.length, removed: removed.length, total: columns.total, muted: input.muted, changes: orderChanges },
       });
     }
+    await refreshApprovedSheets(tx, actor, orderId);
   });
+}
+
+/** Accounting approved what this order charges, and it has been approved since: not a draft or a returned order. */
+async function pricesApprovedByAccounting(tx: DbOrTx, orderId: number): Promise<boolean> {
+  const frozen = await tx
+    .selectFrom('documents')
+    .select('documents.id')
+    .where('owner_type', '=', 'order')
+    .where('owner_id', '=', orderId)
+    .where('kind', '=', 'price-sheet')
+    .where('frozen_at', 'is not', null)
+    .where((eb) => eb.exists(eb.selectFrom('order_reviews').select('order_reviews.id').where('order_reviews.order_id', '=', orderId).where('kind', '=', 'accounting').where('decision', '=', 'approved')))
+    .executeTakeFirst();
+  return frozen !== undefined;
+}
+
+const approvedPricesMessage = 'Accounting approved what this order charges: only accounting or an admin can change prices, quantities or lines now.';
+
+/** What an edit would change in what the order charges: new or removed lines, prices, quantities. */
+function chargeChanges(order: ValidOrder, itemIds: (number | null)[], before: Map<number, { quantity: number; unit_price: string }>, removesLines: boolean): FieldErrors {
+  const errors: FieldErrors = {};
+  if (removesLines) errors.items = approvedPricesMessage;
+  order.items.forEach((item, index) => {
+    const id = itemIds[index] ?? null;
+    const was = id === null ? undefined : before.get(id);
+    if (!was) errors[`items.${index}.description`] = approvedPricesMessage;
+    else if (was.quantity !== item.quantity) errors[`items.${index}.quantity`] = approvedPricesMessage;
+    else if (parseMoneyToCents(String(was.unit_price)) !== item.unitPriceCents) errors[`items.${index}.unitPrice`] = approvedPricesMessage;
+  });
+  return errors;
 }
 
 /** Someone saved the order while this person was editing it; their edit is shown beside the saved one. */

@@ -198,7 +198,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
       request,
       reply,
       async (form, rows) => {
-        await updateOrder(db, { userId: request.user!.id }, orderId, {
+        await updateOrder(db, { userId: request.user!.id, roles: request.user!.roles }, orderId, {
           ...form,
           items: rows,
           itemIds: rows.map((row) => (row.itemId === '' ? null : isCanonicalId(row.itemId) ? Number(row.itemId) : 0)),

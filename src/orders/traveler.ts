@@ -1,8 +1,8 @@
 import QRCode from 'qrcode';
-import { code39Svg } from './barcode.js';
+import { code39Svg } from '../platform/code39.js';
 
 /** The code printed on a job traveler and typed by a kiosk's scanner: order number, dash, item index. */
-function jobCode(orderNumber: number, position: number): string {
+export function jobCode(orderNumber: number, position: number): string {
   return `${orderNumber}-${position}`;
 }
 

@@ -6,7 +6,7 @@ import { recordEvent, type Actor } from '../events/record.js';
 import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formSpec, type FormValues } from '../platform/form-spec.js';
 import * as fmt from '../platform/format.js';
-import { centsToMoney, parseMoneyToCents } from '../orders/orders.js';
+import { centsToMoney, signedCents } from '../platform/money.js';
 
 export const methodLabels: Record<PaymentMethod, string> = {
   cash: 'Cash',
@@ -28,24 +28,20 @@ export const paymentForm = formSpec({
 });
 export type PaymentValues = FormValues<typeof paymentForm.fields>;
 
-/** "-1,250.50" → -125050 cents; undefined when it is not an amount of money. */
-export function signedCents(value: string): number | undefined {
-  const cleaned = value.trim();
-  const negative = cleaned.startsWith('-');
-  const unsigned = negative ? cleaned.slice(1) : cleaned;
-  if (unsigned.trim() === '') return undefined;
-  const cents = parseMoneyToCents(unsigned);
-  return cents === undefined ? undefined : negative ? -cents : cents;
-}
-
 /**
  * Records money received (or refunded) against an order. Never an edit: a mistake is put right
  * by a correction, a row of its own that names the payment it corrects.
  */
-export async function recordPayment(db: Db, actor: Actor, orderId: number, values: PaymentValues): Promise<number> {
+export async function recordPayment(db: Db, actor: Actor, orderId: number, values: PaymentValues, requestKey?: string): Promise<{ id: number; repeated: boolean }> {
   return inTransaction(db, async (tx) => {
     const order = await tx.selectFrom('orders').select(['id', 'number']).where('id', '=', orderId).forUpdate().executeTakeFirst();
     if (!order) throw new HttpError(404, 'There is no such order.');
+    // The same form sent again (a double click, a retried request) waited on the order's lock above and finds its payment.
+    if (requestKey) {
+      const same = await tx.selectFrom('payments').select(['id', 'order_id']).where('request_key', '=', requestKey).executeTakeFirst();
+      if (same?.order_id === orderId) return { id: same.id, repeated: true };
+      if (same) throw new ValidationError({ form: 'This form was already used for another order. Reload the page and enter the payment again.' });
+    }
     const earlier = await tx.selectFrom('payments').select('id').where('order_id', '=', orderId).execute();
     const errors: FieldErrors = paymentForm.validate(values, { options: { method: methodOptions, correctsId: earlier.map((row) => String(row.id)) } });
     const cents = signedCents(values.amount);
@@ -64,29 +60,39 @@ export async function recordPayment(db: Db, actor: Actor, orderId: number, value
         description: values.description.trim(),
         corrects_id: values.correctsId ? Number(values.correctsId) : null,
         received_by: actor.userId,
+        request_key: requestKey ?? null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
     await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'payment-recorded', particulars: { paymentId: created.id, amount: centsToMoney(cents!), method, receivedOn: values.receivedOn } });
-    return created.id;
+    return { id: created.id, repeated: false };
   });
 }
 
 export interface OrderBalance {
   total: string;
+  /** The invoice the total is taken from; without one, the order's lines before tax. */
+  invoiceNumber: string | null;
   paid: string;
   balance: string;
 }
+
+/** What is owed on an order: its invoice's total once issued (tax included), else the total of its lines. */
+const amountOwed = sql<string>`coalesce((select i.total from invoices i where i.order_id = orders.id), orders.total)`;
 
 /** The order's total, what has been received (refunds taken off), and what is still due. */
 export async function orderBalance(db: DbOrTx, orderId: number): Promise<OrderBalance> {
   const row = await db
     .selectFrom('orders')
-    .select(['orders.total', sql<string>`coalesce((select sum(p.amount) from payments p where p.order_id = orders.id), 0)::text`.as('paid')])
+    .select([
+      amountOwed.as('total'),
+      sql<string | null>`(select i.number from invoices i where i.order_id = orders.id)`.as('invoiceNumber'),
+      sql<string>`coalesce((select sum(p.amount) from payments p where p.order_id = orders.id), 0)::text`.as('paid'),
+    ])
     .where('orders.id', '=', orderId)
     .executeTakeFirstOrThrow();
   const balance = (signedCents(String(row.total)) ?? 0) - (signedCents(row.paid) ?? 0);
-  return { total: String(row.total), paid: row.paid, balance: centsToMoney(balance) };
+  return { total: String(row.total), invoiceNumber: row.invoiceNumber, paid: row.paid, balance: centsToMoney(balance) };
 }
 
 /** What a customer still owes across their orders that are not cancelled. */
@@ -95,7 +101,7 @@ export async function customerBalance(db: DbOrTx, customerId: number): Promise<{
     .selectFrom('orders')
     .select([
       sql<number>`count(*)::int`.as('orders'),
-      sql<string>`coalesce(sum(orders.total), 0)::text`.as('total'),
+      sql<string>`coalesce(sum(${amountOwed}), 0)::text`.as('total'),
       sql<string>`coalesce((select sum(p.amount) from payments p join orders o on o.id = p.order_id where o.customer_id = ${customerId} and o.status <> 'cancelled'), 0)::text`.as('paid'),
     ])
     .where('orders.customer_id', '=', customerId)

@@ -1,11 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '../platform/errors.js';
-import { IdParams, NoQuery } from '../platform/schemas.js';
+import { IdParams, NoQuery, RequestKey } from '../platform/schemas.js';
 import { orderPage } from '../orders/order-page.js';
 import { paymentForm, recordPayment } from './payments.js';
 
-const PaymentForm = paymentForm.schema();
+const PaymentForm = paymentForm.schema({ requestKey: RequestKey });
 
 export async function paymentRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -14,12 +14,12 @@ export async function paymentRoutes(fastify: FastifyInstance) {
     const orderId = Number(request.params.id);
     const values = paymentForm.read(request.body);
     try {
-      await recordPayment(app.db, { userId: request.user!.id }, orderId, values);
-      request.session.flash = 'Payment recorded.';
+      const recorded = await recordPayment(app.db, { userId: request.user!.id }, orderId, values, request.body.requestKey || undefined);
+      request.session.flash = recorded.repeated ? 'That payment was already recorded (the form was sent twice); it is recorded once.' : 'Payment recorded.';
       return reply.seeOther(`/orders/${orderId}#payments`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return orderPage(app, request, reply, orderId, { payment: { values, errors: error.fieldErrors } }, 422);
+      return orderPage(app, request, reply, orderId, { payment: { values, errors: error.fieldErrors, requestKey: request.body.requestKey } }, 422);
     }
   });
 }

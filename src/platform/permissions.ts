@@ -16,6 +16,7 @@ export const permissions = {
   'orders:review': ['admin', 'accounting', 'qa'],
   'documents:attach': ['admin', 'sales', 'accounting', 'qa'],
   'payments:record': ['admin', 'accounting'],
+  'invoices:issue': ['admin', 'accounting'],
   'batches:manage': ['admin', 'sales', 'production'],
   'customers:manage': ['admin', 'sales'],
   'catalog:manage': ['admin'],

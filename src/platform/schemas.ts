@@ -108,6 +108,9 @@ export function Form<Fields extends TProperties>(fields: Fields, tokenField: '_c
   return Type.Object({ ...allOptional(fields), [tokenField]: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
 }
 
+/** A key a form carries from the page that drew it, so the same submission sent twice is done once. */
+export const RequestKey = Type.String({ pattern: '^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$' });
+
 /** A form with nothing in it but the CSRF token (buttons that just do one thing). */
 export const EmptyForm = Form({});
 

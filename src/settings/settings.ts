@@ -13,6 +13,10 @@ export interface ShopSettings {
   customerEmailsEnabled: boolean;
   customerEmailDelaySeconds: number;
   orderApproval: OrderApproval;
+  /** Percent, as typed: "8.25". */
+  taxRate: string;
+  taxLabel: string;
+  paymentTerms: string;
   version: number;
 }
 
@@ -41,13 +45,35 @@ export const settingsForm = formSpec({
     invalid: 'Choose one of the ways offered.',
     hint: 'With approval, a new order starts as a draft and its items wait outside the production queues until accounting and QA approve it. Orders already entered keep their path.',
   },
+  taxLabel: { kind: 'text', label: 'Tax name', max: 60, required: 'Name the tax, like “Sales tax”.', hint: 'As price sheets and invoices print it.' },
+  taxRate: {
+    kind: 'text',
+    label: 'Tax rate, %',
+    max: 7,
+    required: 'Enter the tax rate, like 8.25, or 0.',
+    valid: (value) => taxRateProblem(value) === undefined,
+    invalid: 'Enter a rate from 0 to 99.999, like 8.25.',
+    tooLong: 'Enter a rate from 0 to 99.999, like 8.25.',
+    inputmode: 'decimal',
+    hint: 'Added to the lines of price sheets and invoices. Invoices already issued keep their rate.',
+  },
+  paymentTerms: { kind: 'textarea', label: 'Payment terms', max: 500, tooLong: 'Keep the payment terms under 500 characters.', hint: 'Printed on price sheets and invoices.' },
 });
+
+function taxRateProblem(value: string): string | undefined {
+  return /^\d{1,2}(\.\d{1,3})?$/.test(value.trim()) ? undefined : 'invalid';
+}
+
+/** "8.250" as stored → "8.25" as a person writes it. */
+export function plainRate(rate: string): string {
+  return String(Number(rate));
+}
 
 export type SettingsValues = FormValues<typeof settingsForm.fields>;
 
 /** The settings as the form shows them. */
 export function settingsValues(settings: ShopSettings): SettingsValues & { version: number } {
-  return { ...settings, customerEmailDelaySeconds: String(settings.customerEmailDelaySeconds), orderApproval: settings.orderApproval };
+  return { ...settings, customerEmailDelaySeconds: String(settings.customerEmailDelaySeconds), orderApproval: settings.orderApproval, taxRate: plainRate(settings.taxRate) };
 }
 
 export async function getShopSettings(db: DbOrTx): Promise<ShopSettings> {
@@ -55,13 +81,26 @@ export async function getShopSettings(db: DbOrTx): Promise<ShopSettings> {
   return toSettings(row);
 }
 
-function toSettings(row: { shop_name: string; reply_to_email: string | null; customer_emails_enabled: boolean; customer_email_delay_seconds: number; order_approval: OrderApproval; version: number }): ShopSettings {
+function toSettings(row: {
+  shop_name: string;
+  reply_to_email: string | null;
+  customer_emails_enabled: boolean;
+  customer_email_delay_seconds: number;
+  order_approval: OrderApproval;
+  tax_rate: string;
+  tax_label: string;
+  payment_terms: string;
+  version: number;
+}): ShopSettings {
   return {
     shopName: row.shop_name,
     replyToEmail: row.reply_to_email ?? '',
     customerEmailsEnabled: row.customer_emails_enabled,
     customerEmailDelaySeconds: row.customer_email_delay_seconds,
     orderApproval: row.order_approval,
+    taxRate: row.tax_rate,
+    taxLabel: row.tax_label,
+    paymentTerms: row.payment_terms,
     version: row.version,
   };
 }
@@ -88,6 +127,9 @@ export async function updateShopSettings(
         customer_emails_enabled: input.customerEmailsEnabled,
         customer_email_delay_seconds: wholeNumber(input.customerEmailDelaySeconds),
         order_approval: orderApproval,
+        tax_rate: input.taxRate.trim(),
+        tax_label: input.taxLabel.trim(),
+        payment_terms: input.paymentTerms.trim(),
         updated_at: sql<Date>`now()`,
         version: sql<number>`version + 1`,
       })
@@ -99,7 +141,7 @@ export async function updateShopSettings(
       subjectType: 'shop_settings',
       subjectId: 1,
       action: 'updated',
-      particulars: { shopName: updated.shop_name, replyToEmail: updated.reply_to_email, customerEmailsEnabled: updated.customer_emails_enabled, customerEmailDelaySeconds: updated.customer_email_delay_seconds, orderApproval: updated.order_approval },
+      particulars: { shopName: updated.shop_name, replyToEmail: updated.reply_to_email, customerEmailsEnabled: updated.customer_emails_enabled, customerEmailDelaySeconds: updated.customer_email_delay_seconds, orderApproval: updated.order_approval, taxRate: plainRate(updated.tax_rate), taxLabel: updated.tax_label, paymentTerms: updated.payment_terms },
     });
     return toSettings(updated);
   });

@@ -34,7 +34,7 @@ t.test('an order edit and a status change on the same order never deadlock', asy
   await holder.query('begin');
   await holder.query('select id from orders where id = $1 for update', [order.id]);
 
-  const edit = updateOrder(db, { userId: shop.sales.id }, order.id, {
+  const edit = updateOrder(db, { userId: shop.sales.id, roles: ['sales'] }, order.id, {
     customerId: String(shop.customerId),
     salespersonId: String(shop.sales.id),
     dueDate: '',

@@ -126,7 +126,7 @@ t.test('a rejection needs a reason, returns the order, and the resubmission show
   await t.rejects(reviewOrder(db, people.qa, order.id, row.version, approve('qa')), /not waiting for a review/, 'QA has nothing to review once it is returned');
 
   const [pylon, vinyl] = order.items;
-  await updateOrder(db, { userId: shop.sales.id }, order.id, {
+  await updateOrder(db, { userId: shop.sales.id, roles: ['sales'] }, order.id, {
     customerId: String(shop.customerId),
     salespersonId: String(shop.sales.id),
     dueDate: '',
@@ -156,7 +156,7 @@ t.test('a rejection needs a reason, returns the order, and the resubmission show
     'what changed since accounting’s review',
   );
 
-  const whileReviewed = await updateOrder(db, { userId: shop.sales.id }, order.id, { customerId: String(shop.customerId), salespersonId: '', dueDate: '', notes: '', items: [itemInput()], itemIds: [pylon!.id], version: row.version, muted: false, confirmRemoval: true }).catch((error: unknown) => error);
+  const whileReviewed = await updateOrder(db, { userId: shop.sales.id, roles: ['sales'] }, order.id, { customerId: String(shop.customerId), salespersonId: '', dueDate: '', notes: '', items: [itemInput()], itemIds: [pylon!.id], version: row.version, muted: false, confirmRemoval: true }).catch((error: unknown) => error);
   t.match((whileReviewed as ValidationError).fieldErrors, { form: /is with its reviewers/ }, 'not edited while with its reviewers');
 });
 

@@ -29,7 +29,8 @@ t.test('documents on an order: attach, refuse by content, versions, who may see 
   const path = `/orders/${order.id}`;
 
   let page = await sales.get(path);
-  t.match(textOf(page.body), /Documents No documents yet\./);
+  t.match(textOf(page.body), /Documents Document Latest version Who may see it Earlier versions Price sheet drawn by Traveler from the order Approved: v1 order-\d+-price-sheet\.pdf[\s\S]*Work sheet drawn by Traveler/, 'an order approved as entered has its sheets, and nothing else yet');
+  t.notMatch(page.body, /A new version of “(Work|Price) sheet”/, 'nobody uploads over a generated sheet');
   t.match(page.body, /enctype="multipart\/form-data"/);
   t.notMatch((await production.get(path)).body, /action="\/orders\/\d+\/documents"/, 'production may read, not attach');
   t.equal((await production.upload(`${path}/documents`, { title: 'x', visibility: 'internal' }, { name: 'x.pdf', data: pdf('x') })).statusCode, 403);
@@ -44,7 +45,7 @@ t.test('documents on an order: attach, refuse by content, versions, who may see 
 
   t.equal((await sales.upload(`${path}/documents`, { title: 'Proof', visibility: 'nobody' }, { name: 'proof.png', data: png })).statusCode, 422, 'an unknown visibility');
   t.equal((await sales.upload(`${path}/documents`, { title: '', visibility: 'internal' }, { name: 'C:\\fakepath\\Proof v1.png', data: png })).statusCode, 303);
-  const [proof] = await db.selectFrom('documents').select(['id', 'title', 'version']).where('owner_id', '=', order.id).execute();
+  const [proof] = await db.selectFrom('documents').select(['id', 'title', 'version']).where('owner_id', '=', order.id).where('kind', '=', 'upload').execute();
   t.equal(proof!.title, 'Proof v1.png', 'the file name, without its path, is the title');
 
   const first = await sales.get(`/documents/${proof!.id}/versions/1`);
@@ -102,7 +103,7 @@ t.test('a new order from a previous one takes copies of its documents', async (t
   });
   t.equal(saved.statusCode, 303);
   const copy = await db.selectFrom('orders').select('id').where('copied_from_id', '=', previous.id).executeTakeFirstOrThrow();
-  const copied = await db.selectFrom('documents').innerJoin('document_versions', 'document_versions.document_id', 'documents.id').select(['documents.title', 'documents.visibility', 'document_versions.content']).where('documents.owner_id', '=', copy.id).execute();
+  const copied = await db.selectFrom('documents').innerJoin('document_versions', 'document_versions.document_id', 'documents.id').select(['documents.title', 'documents.visibility', 'document_versions.content']).where('documents.owner_id', '=', copy.id).where('documents.kind', '=', 'upload').execute();
   t.equal(copied.length, 1);
   t.same([copied[0]!.title, copied[0]!.visibility], ['Artwork', 'customer']);
   t.match(copied[0]!.content.toString(), /artwork/, 'the same bytes');
@@ -113,6 +114,6 @@ t.test('a new order from a previous one takes copies of its documents', async (t
     customerId: String(otherCustomer.id), salespersonId: '', dueDate: '', notes: '', version: '', copiedFrom: String(previous.id), action: 'save',
     item_itemId: '', item_number: '', item_description: 'Window lettering', item_quantity: '1', item_unitPrice: '90.00', item_machineId: '', item_materialId: '', item_fulfillmentMethod: 'pickup', item_dueDate: '', item_assigneeId: '', item_notes: '', item_expectedHours: '',
   })).statusCode, 303);
-  const forOther = await db.selectFrom('orders').innerJoin('documents', 'documents.owner_id', 'orders.id').select('documents.visibility').where('orders.customer_id', '=', otherCustomer.id).execute();
+  const forOther = await db.selectFrom('orders').innerJoin('documents', 'documents.owner_id', 'orders.id').select('documents.visibility').where('orders.customer_id', '=', otherCustomer.id).where('documents.kind', '=', 'upload').execute();
   t.same(forOther.map((row) => row.visibility), ['internal'], 'copied for another customer, a customer’s document becomes staff-only');
 });

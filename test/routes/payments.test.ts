@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import t from 'tap';
-import { signedCents } from '../../src/payments/payments.js';
+import { signedCents } from '../../src/platform/money.js';
 import { today } from '../../src/platform/format.js';
 import { buildTestApp, signedInClient, textOf } from '../helpers/app.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
@@ -21,7 +21,7 @@ t.test('accounting records payments against an order; a correction is a new row 
   const path = `/orders/${order.id}`;
 
   let page = await accounting.get(path);
-  t.match(textOf(page.body), /Payments Order total \$1,200\.00 Received \$0\.00 Balance due \$1,200\.00 No payments recorded yet\./);
+  t.match(textOf(page.body), /Payments Order total \(before tax; the invoice adds it\) \$1,200\.00 Received \$0\.00 Balance due \$1,200\.00 No payments recorded yet\./);
   t.notMatch((await sales.get(path)).body, /action="\/orders\/\d+\/payments"/, 'sales see the balance, not the form');
   t.equal((await sales.post(`${path}/payments`, { amount: '100', receivedOn: today(), method: 'cash', description: '', correctsId: '' })).statusCode, 403);
 
@@ -41,7 +41,7 @@ t.test('accounting records payments against an order; a correction is a new row 
   t.equal((await accounting.post(`${path}/payments`, { amount: '5', receivedOn: today(), method: 'cash', description: '', correctsId: '999999' })).statusCode, 422, 'a correction of another order’s payment (or none) is refused');
 
   page = await accounting.get(path);
-  t.match(textOf(page.body), /Order total \$1,200\.00 Received \$500\.00 Balance due \$700\.00/);
+  t.match(textOf(page.body), /Order total \(before tax; the invoice adds it\) \$1,200\.00 Received \$500\.00 Balance due \$700\.00/);
   t.match(textOf(page.body), /Check was for 500 \(corrects #\d+\)/);
 
   await t.rejects(sql`update payments set amount = 1 where id = ${deposit!.id}`.execute(db), /append-only/, 'the database refuses an edit');
@@ -51,5 +51,15 @@ t.test('accounting records payments against an order; a correction is a new row 
   const { client: admin } = await signedInClient(app, db, ['admin']);
   t.match(textOf((await admin.get(`/customers/${shop.customerId}`)).body), /Balance 1 order worth \$1,200\.00; received \$500\.00; balance due \$700\.00/, 'the customer’s page shows the balance');
   t.match(textOf((await accounting.get(path)).body), /recorded a payment|payment recorded/);
+  const key = /name="requestKey" value="([0-9a-f-]{36})"/.exec((await accounting.get(path)).body)?.[1];
+  t.ok(key, 'the payment form carries a key of its own');
+  const twice = await Promise.all([1, 2].map(() => accounting.post(`${path}/payments`, { amount: '50.00', receivedOn: today(), method: 'card', description: 'Pressed twice', correctsId: '', requestKey: key! })));
+  t.same(twice.map((response) => response.statusCode), [303, 303]);
+  t.equal((await db.selectFrom('payments').select('id').where('description', '=', 'Pressed twice').execute()).length, 1, 'the same form sent twice records one payment');
+  const other = await placeOrder(db, shop, [{ description: 'Banner' }]);
+  const reused = await accounting.post(`/orders/${other.id}/payments`, { amount: '50.00', receivedOn: today(), method: 'card', description: '', correctsId: '', requestKey: key! });
+  t.equal(reused.statusCode, 422, 'a key already used for another order is refused, not a crash');
+  t.match(reused.body, /This form was already used for another order/);
+  t.equal((await accounting.post(`${path}/payments`, { amount: '5', receivedOn: today(), method: 'cash', description: '', correctsId: '', requestKey: 'not-a-key' })).statusCode, 400, 'a malformed key is refused by the schema');
   t.equal((await accounting.post('/orders/999999/payments', { amount: '5', receivedOn: today(), method: 'cash', description: '', correctsId: '' })).statusCode, 404);
 });

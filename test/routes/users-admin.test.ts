@@ -198,9 +198,9 @@ t.test('shop settings: validation and conflict', async (t) => {
   t.match(invalid.body, /id="field-customerEmailDelaySeconds-error" class="field-error">Enter a number of seconds from 0 to 3600\./);
   t.match(invalid.body, /value="nope"/);
   t.match(invalid.body, /value="soon"/, 'what was typed is kept, even where it is not a number');
-  t.equal((await first.post('/admin/settings', { shopName: 'Acme Signs', replyToEmail: 'office@acme.test', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', version: versionIn(a.body) })).statusCode, 303);
+  t.equal((await first.post('/admin/settings', { shopName: 'Acme Signs', replyToEmail: 'office@acme.test', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', version: versionIn(a.body) })).statusCode, 303);
   t.match((await first.get('/')).body, /<strong>Acme Signs<\/strong>/, 'the new name shows at once');
-  const conflict = await second.post('/admin/settings', { shopName: 'Bolt Graphics', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', version: versionIn(b.body) });
+  const conflict = await second.post('/admin/settings', { shopName: 'Bolt Graphics', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', version: versionIn(b.body) });
   t.equal(conflict.statusCode, 409);
   t.match(conflict.body, /<dd>Acme Signs<\/dd>/);
   t.match(conflict.body, /value="Bolt Graphics"/);

@@ -10,20 +10,31 @@ const narrow = 2;
 const wide = 5;
 const quietZone = 20;
 
-/** A Code 39 barcode of digits and dashes (e.g. a job code `1042-2`) as an SVG element. */
-export function code39Svg(text: string, height = 60): string {
+export interface Bar {
+  x: number;
+  width: number;
+}
+
+/** The bars of a Code 39 barcode of digits and dashes (e.g. a job code `1042-2`), and its whole width with quiet zones. */
+export function code39Bars(text: string): { bars: Bar[]; width: number } {
   if (!/^[0-9-]+$/.test(text)) throw new Error(`Code 39 here encodes digits and dashes only, not “${text}”`);
-  const rects: string[] = [];
+  const bars: Bar[] = [];
   let x = quietZone;
   for (const char of `*${text}*`) {
     const pattern = code39[char]!;
     for (let i = 0; i < 9; i++) {
       const width = pattern[i] === '1' ? wide : narrow;
-      if (i % 2 === 0) rects.push(`<rect x="${x}" y="0" width="${width}" height="${height}"/>`);
+      if (i % 2 === 0) bars.push({ x, width });
       x += width;
     }
     x += narrow; // the gap between characters
   }
-  const total = x - narrow + quietZone;
+  return { bars, width: x - narrow + quietZone };
+}
+
+/** A Code 39 barcode as an SVG element. */
+export function code39Svg(text: string, height = 60): string {
+  const { bars, width: total } = code39Bars(text);
+  const rects = bars.map((bar) => `<rect x="${bar.x}" y="0" width="${bar.width}" height="${height}"/>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${total} ${height}" width="${total}" height="${height}" role="img" aria-label="Barcode ${text}"><rect width="${total}" height="${height}" fill="#fff"/><g fill="#000">${rects.join('')}</g></svg>`;
 }

@@ -1,0 +1,179 @@
+import { sql } from 'kysely';
+import type { Db, DbOrTx } from '../db/database.js';
+import { inTransaction } from '../db/transaction.js';
+import type { InvoiceLine } from '../db/types.js';
+import { storeGeneratedDocument } from '../documents/documents.js';
+import { renderPdf } from '../documents/pdf.js';
+import { recordEvent, type Actor } from '../events/record.js';
+import { refreshApprovedSheets, sheetContent, totalsOf, type SheetContent } from '../orders/sheets.js';
+import { HttpError } from '../platform/errors.js';
+import * as fmt from '../platform/format.js';
+import { centsToMoney, signedCents } from '../platform/money.js';
+import { plainRate } from '../settings/settings.js';
+
+export interface Invoice {
+  id: number;
+  number: string;
+  issuedOn: string;
+  lines: InvoiceLine[];
+  subtotal: string;
+  taxLabel: string;
+  taxRate: string;
+  tax: string;
+  total: string;
+  paymentTerms: string;
+  documentId: number;
+  issuedBy: string | null;
+  issuedAt: Date;
+}
+
+export async function invoiceOf(db: DbOrTx, orderId: number): Promise<Invoice | undefined> {
+  return db
+    .selectFrom('invoices')
+    .leftJoin('users', 'users.id', 'invoices.issued_by')
+    .select([
+      'invoices.id',
+      'invoices.number',
+      'invoices.issued_on as issuedOn',
+      'invoices.lines',
+      'invoices.subtotal',
+      'invoices.tax_label as taxLabel',
+      'invoices.tax_rate as taxRate',
+      'invoices.tax',
+      'invoices.total',
+      'invoices.payment_terms as paymentTerms',
+      'invoices.document_id as documentId',
+      'users.name as issuedBy',
+      'invoices.issued_at as issuedAt',
+    ])
+    .where('invoices.order_id', '=', orderId)
+    .executeTakeFirst();
+}
+
+/** Whether the order's prices were approved (its price sheet frozen), so an invoice can be made from them. */
+async function approvedPriceSheet(db: DbOrTx, orderId: number) {
+  return db
+    .selectFrom('documents')
+    .select(['id', 'latest_version as latestVersion', 'frozen_version as frozenVersion'])
+    .where('owner_type', '=', 'order')
+    .where('owner_id', '=', orderId)
+    .where('kind', '=', 'price-sheet')
+    .where('frozen_at', 'is not', null)
+    .executeTakeFirst();
+}
+
+/** What the invoice would say if issued now: for the order page, before accounting presses Issue. */
+export async function invoicePreview(db: DbOrTx, orderId: number) {
+  if (!(await approvedPriceSheet(db, orderId))) return undefined;
+  const content = await sheetContent(db, orderId);
+  const totals = totalsOf(content);
+  return { lines: totals.charged.length, subtotal: totals.subtotal, taxLabel: content.shop.taxLabel, taxRate: plainRate(content.shop.taxRate), tax: totals.tax, total: totals.total };
+}
+
+async function nextInvoiceNumber(tx: DbOrTx): Promise<string> {
+  // The counter row's lock is held to the end of the issuing transaction: concurrent issues queue here.
+  const row = await tx
+    .updateTable('invoice_numbering')
+    .set({ next_number: sql<number>`next_number + 1` })
+    .returning(['prefix', sql<number>`next_number - 1`.as('number')])
+    .executeTakeFirstOrThrow();
+  return `${row.prefix}${row.number}`;
+}
+
+/**
+ * Issues the order's invoice from its approved price sheet (as the order charges now, when
+ * accounting has repriced it since): the next number, the lines not cancelled, tax at the
+ * shop's rate, and a PDF kept with the order's documents. An order has one invoice; issuing
+ * it again (a second click, a second accountant) returns the one already issued.
+ */
+export async function issueInvoice(db: Db, actor: Actor, orderId: number): Promise<{ invoice: Invoice; created: boolean }> {
+  return inTransaction(db, async (tx) => {
+    const order = await tx
+      .selectFrom('orders')
+      .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'orders.workflow').onRef('workflow_statuses.key', '=', 'orders.status'))
+      .select(['orders.id', 'orders.number', 'workflow_statuses.kind', 'workflow_statuses.label'])
+      .where('orders.id', '=', orderId)
+      .forUpdate('orders')
+      .executeTakeFirst();
+    if (!order) throw new HttpError(404, 'There is no such order.');
+    const existing = await invoiceOf(tx, orderId);
+    if (existing) return { invoice: existing, created: false };
+    if (order.kind === 'cancelled') throw new HttpError(422, `Order ${order.number} is cancelled: there is nothing to invoice.`);
+    if (!(await approvedPriceSheet(tx, orderId))) throw new HttpError(422, `Order ${order.number} is “${order.label}”: it is invoiced once it is approved.`);
+    // Items cancelled since the last drawing change the price sheet: the invoice names the version it matches.
+    await refreshApprovedSheets(tx, actor, orderId);
+    const priceSheet = (await approvedPriceSheet(tx, orderId))!;
+    const content = await sheetContent(tx, orderId);
+    const totals = totalsOf(content);
+    if (totals.charged.length === 0) throw new HttpError(422, `Every item of order ${order.number} is cancelled: there is nothing to invoice.`);
+
+    const number = await nextInvoiceNumber(tx);
+    const issuedOn = fmt.today();
+    const lines: InvoiceLine[] = totals.charged.map((item) => ({ label: item.label, description: item.description, quantity: item.quantity, unitPrice: item.unitPrice, amount: item.amount }));
+    const paid = await tx.selectFrom('payments').select(sql<string>`coalesce(sum(amount), 0)::text`.as('paid')).where('order_id', '=', orderId).executeTakeFirstOrThrow();
+    const data = await invoicePdf(content, { number, issuedOn, lines, ...totals, paid: paid.paid });
+    const document = await storeGeneratedDocument(tx, actor, { type: 'order', id: orderId }, 'invoice', { title: `Invoice ${number}`, fileName: `invoice-${number}.pdf`, data });
+    await tx
+      .insertInto('invoices')
+      .values({
+        order_id: orderId,
+        number,
+        issued_on: issuedOn,
+        lines: JSON.stringify(lines),
+        subtotal: totals.subtotal,
+        tax_label: content.shop.taxLabel,
+        tax_rate: content.shop.taxRate,
+        tax: totals.tax,
+        total: totals.total,
+        payment_terms: content.shop.paymentTerms,
+        price_sheet_version: priceSheet.latestVersion,
+        document_id: document.documentId,
+        issued_by: actor.userId,
+      })
+      .execute();
+    await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'invoice-issued', particulars: { number, total: totals.total, priceSheetVersion: priceSheet.latestVersion } });
+    return { invoice: (await invoiceOf(tx, orderId))!, created: true };
+  });
+}
+
+interface InvoiceFigures {
+  number: string;
+  issuedOn: string;
+  lines: InvoiceLine[];
+  subtotal: string;
+  tax: string;
+  total: string;
+  paid: string;
+}
+
+async function invoicePdf(content: SheetContent, invoice: InvoiceFigures): Promise<Buffer> {
+  const { order, shop } = content;
+  const due = centsToMoney((signedCents(invoice.total) ?? 0) - (signedCents(invoice.paid) ?? 0));
+  return renderPdf({ title: `Invoice ${invoice.number}`, shopName: shop.shopName, asOf: new Date(`${invoice.issuedOn}T12:00:00Z`) }, (pdf) => {
+    pdf.facts([
+      ['Invoice date', fmt.date(invoice.issuedOn)],
+      ['Order', String(order.number)],
+      ['Bill to', [order.customer, order.company].filter(Boolean).join(', ')],
+      ...(order.address ? [['Address', order.address] as [string, string]] : []),
+      ['Contact', [order.email, order.phone].filter(Boolean).join(' · ')],
+    ]);
+    pdf.heading('Lines');
+    pdf.table(
+      [
+        { header: 'Item', width: 70 },
+        { header: 'Description', width: 216 },
+        { header: 'Qty', width: 40, align: 'right' },
+        { header: 'Unit price', width: 90, align: 'right' },
+        { header: 'Amount', width: 100, align: 'right' },
+      ],
+      invoice.lines.map((line) => [line.label, line.description, String(line.quantity), fmt.money(line.unitPrice), fmt.money(line.amount)]),
+    );
+    pdf.totals([
+      ['Subtotal', fmt.money(invoice.subtotal)],
+      [`${shop.taxLabel} (${plainRate(shop.taxRate)} %)`, fmt.money(invoice.tax)],
+      ['Total', fmt.money(invoice.total), true],
+      ...(Number(invoice.paid) !== 0 ? ([['Received so far', fmt.money(invoice.paid)], ['Balance due', fmt.money(due), true]] as [string, string, boolean?][]) : []),
+    ]);
+    if (shop.paymentTerms) pdf.heading('Payment terms').paragraph(shop.paymentTerms);
+  });
+}
