@@ -5,6 +5,7 @@ import { addCatalogEntry } from '../catalog/catalog.js';
 import { createCustomer } from '../customers/customers.js';
 import { createOrder, type ItemInput } from '../orders/orders.js';
 import { reviewOrder, submitOrder } from '../orders/approval.js';
+import { issueInvoice } from '../invoices/invoices.js';
 import { recordPayment } from '../payments/payments.js';
 import * as fmt from '../platform/format.js';
 import type { Role } from '../platform/permissions.js';
@@ -147,6 +148,10 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
     );
   }
 
+  await db
+    .updateTable('shop_settings')
+    .set({ tax_rate: '8.25', tax_label: 'Sales tax', payment_terms: 'Net 30: payment is due within 30 days of the invoice date. Deposits are not refunded once production has started.' })
+    .execute();
   const orderCount = options.orders ?? 200;
   const timeZone = options.timeZone ?? 'UTC';
   // The demo shop keeps office hours: orders come in and items move while it is open.
@@ -286,12 +291,22 @@ async function demoApprovals(db: Db, userIds: Map<string, { id: number; roles: R
   return { orders, items };
 }
 
-/** Accounting's record: the oldest completed orders paid in full, some orders in production with a deposit. */
+/** Accounting's record: the oldest completed orders invoiced and paid in full, some orders in production with a deposit. */
 async function demoPayments(db: Db, actor: Actor): Promise<void> {
   const pay = (orderId: number, amount: string, method: string, description: string) =>
     recordPayment(db, actor, orderId, { amount, receivedOn: fmt.today(), method, description, correctsId: '' });
-  const paid = await db.selectFrom('orders').select(['id', 'total']).where('status', '=', 'completed').orderBy('id').limit(15).execute();
-  for (const [index, order] of paid.entries()) await pay(order.id, String(order.total), index % 3 === 0 ? 'card' : 'check', 'Paid in full');
+  const paid = await db
+    .selectFrom('orders')
+    .select(['id'])
+    .where('status', '=', 'completed')
+    .where(({ exists, selectFrom }) => exists(selectFrom('line_items').select('line_items.id').whereRef('line_items.order_id', '=', 'orders.id').where('line_items.status', '<>', 'cancelled')))
+    .orderBy('id')
+    .limit(15)
+    .execute();
+  for (const [index, order] of paid.entries()) {
+    const { invoice } = await issueInvoice(db, actor, order.id);
+    await pay(order.id, invoice.total, index % 3 === 0 ? 'card' : 'check', `Invoice ${invoice.number}, paid in full`);
+  }
   const deposits = await db.selectFrom('orders').select(['id', 'total']).where('status', '=', 'in_production').orderBy('id').limit(10).execute();
   for (const order of deposits) await pay(order.id, (Math.round(Number(order.total) * 50) / 100).toFixed(2), 'bank-transfer', 'Deposit, 50 %');
 }

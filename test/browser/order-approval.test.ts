@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import pino from 'pino';
 import t from 'tap';
 import { freePort } from '../../src/db/embedded.js';
@@ -5,15 +6,16 @@ import { startTraveler } from '../../src/lifecycle.js';
 import { createUser, testConfig } from '../helpers/app.js';
 import { launchChromium, signedInPage } from '../helpers/browser.js';
 import { freshDatabase } from '../helpers/database.js';
+import { pdfText } from '../helpers/pdf.js';
 import { placeOrder, seedShop } from '../helpers/shop.js';
 
-t.test('a repeat order through approval: sent back with a reason, fixed, resubmitted, approved by QA and accounting, and paid', async (t) => {
+t.test('a repeat order through approval: sent back with a reason, fixed, resubmitted, approved by QA and accounting, its work sheet opened, invoiced and paid', async (t) => {
   const browser = await launchChromium(t);
   if (!browser) return;
   const { db, url } = await freshDatabase(t);
   const shop = await seedShop(db);
   const previous = await placeOrder(db, shop, [{ description: 'Channel letters, 24 in', unitPrice: '310.00', quantity: '9' }]);
-  await db.updateTable('shop_settings').set({ order_approval: 'parallel' }).execute();
+  await db.updateTable('shop_settings').set({ order_approval: 'parallel', tax_rate: '8.25', payment_terms: 'Balance due on pickup.' }).execute();
   const accountant = await createUser(db, ['accounting'], { name: 'Ruth Accounts' });
   const inspector = await createUser(db, ['qa'], { name: 'Quinn Inspector' });
   const port = await freePort();
@@ -74,13 +76,30 @@ t.test('a repeat order through approval: sent back with a reason, fixed, resubmi
   await accounting.locator('.order-status').getByText('Approved').waitFor();
   t.ok(await accounting.getByText('Pending', { exact: true }).first().isVisible(), 'its item is in production');
 
+  // The work sheet, frozen at approval, opens as a PDF for the floor.
+  const sheetLink = accounting.locator('#documents tr', { hasText: 'Work sheet' }).getByRole('link', { name: /work-sheet\.pdf$/ });
+  const [sheetDownload] = await Promise.all([accounting.waitForEvent('download'), sheetLink.click()]);
+  const workSheet = await pdfText(await readFile((await sheetDownload.path())!));
+  t.match(workSheet, /Work sheet · order (\d+)[\s\S]*\1 · 1\/1 \1-1 Channel letters, 24 in 9/, 'the work sheet lists the item and the code the kiosks scan');
+  t.notMatch(workSheet, /\$/, 'and no prices');
+  t.match(await accounting.locator('#documents tr', { hasText: 'Work sheet' }).textContent(), /Approved: v1/, 'it is the approved version');
+
+  // Accounting issues the invoice from the approved price sheet.
+  await accounting.getByText('Accounting issues the invoice from the approved price sheet').waitFor();
+  t.match(await accounting.locator('#invoice').textContent(), /Total\s*\$3,312\.45/, '$3,060.00 and 8.25 % tax');
+  await accounting.getByRole('button', { name: 'Issue the invoice' }).click();
+  await accounting.getByRole('status').getByText('Invoice INV-1001 issued.').waitFor();
+  const [invoiceDownload] = await Promise.all([accounting.waitForEvent('download'), accounting.getByRole('button', { name: 'Download invoice INV-1001 (PDF)' }).click()]);
+  const invoice = await pdfText(await readFile((await invoiceDownload.path())!));
+  t.match(invoice, /Invoice INV-1001[\s\S]*Channel letters, 24 in[\s\S]*\$340\.00[\s\S]*\$3,060\.00[\s\S]*Sales tax \(8\.25 %\)[\s\S]*\$252\.45[\s\S]*\$3,312\.45[\s\S]*Balance due on pickup\./, 'the invoice PDF: lines, tax, total, terms');
+
   // Accounting records the deposit.
   await accounting.getByLabel('Amount').fill('1530.00');
   await accounting.getByLabel('How it was paid').selectOption('check');
   await accounting.getByLabel('Description').fill('Deposit, check 2231');
   await accounting.getByRole('button', { name: 'Record the payment' }).click();
   await accounting.getByRole('status').getByText('Payment recorded.').waitFor();
-  t.match(await accounting.locator('#payments .balance').textContent(), /Balance due\s*\$1,530\.00/, 'half of $3,060.00 is due');
+  t.match(await accounting.locator('#payments .balance').textContent(), /Invoice INV-1001\s*\$3,312\.45\s*Received\s*\$1,530\.00\s*Balance due\s*\$1,782\.45/, 'the balance is the invoice less the deposit');
 
   t.same(problems, [], 'no script or console errors for the manager');
   t.same(accountingProblems, [], 'or for accounting');

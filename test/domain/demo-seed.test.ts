@@ -19,6 +19,12 @@ t.test('the demo shop: a believable sign shop whose queue counts match its items
     .execute();
   for (const row of ordersByQueue) t.equal(orderQueues[row.queue_key!], Number(row.n), `the ${row.queue_key} count matches its orders`);
   t.equal((await db.selectFrom('orders').select('id').where('copied_from_id', 'is not', null).execute()).length, 1, 'one repeat order');
+  const invoices = await db.selectFrom('invoices').innerJoin('payments', 'payments.order_id', 'invoices.order_id').select(['invoices.number', 'invoices.total', 'payments.amount']).orderBy('invoices.number').execute();
+  t.equal(invoices.length, 15, 'fifteen completed orders invoiced and paid');
+  t.ok(invoices.every((row) => row.total === row.amount && Number(row.total) > 0), 'each paid in full, tax included');
+  t.equal(invoices[0]!.number, 'INV-1001');
+  const sheets = await db.selectFrom('documents').select(({ fn }) => fn.countAll<string>().as('n')).where('kind', 'in', ['work-sheet', 'price-sheet']).executeTakeFirstOrThrow();
+  t.ok(Number(sheets.n) >= 400, 'orders have their work sheet and price sheet');
   t.equal(summary.users, 10);
   const machines = (await db.selectFrom('machines').select('name').orderBy('name').execute()).map((m) => m.name);
   t.same(machines, ['CNC router', 'Large-format printer', 'Laser engraver', 'Vinyl cutter']);
