@@ -450,7 +450,7 @@ export async function updateOrder(db: Db, actor: Actor & { roles: readonly strin
 }
 
 /** Accounting approved what this order charges, and it has been approved since: not a draft or a returned order. */
-async function pricesApprovedByAccounting(tx: DbOrTx, orderId: number): Promise<boolean> {
+export async function pricesApprovedByAccounting(tx: DbOrTx, orderId: number): Promise<boolean> {
   const frozen = await tx
     .selectFrom('documents')
     .select('documents.id')
@@ -463,7 +463,7 @@ async function pricesApprovedByAccounting(tx: DbOrTx, orderId: number): Promise<
   return frozen !== undefined;
 }
 
-const approvedPricesMessage = 'Accounting approved what this order charges: only accounting or an admin can change prices, quantities or lines now.';
+export const approvedPricesMessage = 'Accounting approved what this order charges: only accounting or an admin can change prices, quantities or lines now.';
 
 /** What an edit would change in what the order charges: new or removed lines, prices, quantities. */
 function chargeChanges(order: ValidOrder, itemIds: (number | null)[], before: Map<number, { quantity: number; unit_price: string }>, removesLines: boolean): FieldErrors {

@@ -119,3 +119,32 @@ t.test('a new order from a previous one copies its lines and notes, and the two 
   const orphan = await sales.post('/orders', { ...fields, copiedFrom: '2147483000' });
   t.equal(orphan.statusCode, 303, 'a link to an order that is gone is dropped, not an error');
 });
+
+t.test('once accounting has approved an order, sales change its notes but not what it charges', async (t) => {
+  const { app, db } = await buildTestApp(t);
+  const shop = await seedShop(db);
+  await db.updateTable('shop_settings').set({ order_approval: 'sequence' }).execute();
+  const order = await placeOrder(db, shop, [{ description: 'Lightbox', unitPrice: '900.00' }]);
+  const { submitOrder, reviewOrder } = await import('../../src/orders/approval.js');
+  const { createUser } = await import('../helpers/app.js');
+  const accountant = { userId: (await createUser(db, ['accounting'])).id, roles: ['accounting'] };
+  const inspector = { userId: (await createUser(db, ['qa'])).id, roles: ['qa'] };
+  const version = async () => (await db.selectFrom('orders').select('version').where('id', '=', order.id).executeTakeFirstOrThrow()).version;
+  await submitOrder(db, { userId: shop.sales.id, roles: ['sales'] }, order.id, await version());
+  await reviewOrder(db, accountant, order.id, await version(), { kind: 'accounting', decision: 'approved', reasonCode: '', comment: '' });
+  await reviewOrder(db, inspector, order.id, await version(), { kind: 'qa', decision: 'approved', reasonCode: '', comment: '' });
+
+  const { client: sales } = await signedInClient(app, db, ['sales']);
+  const edit = await sales.get(`/orders/${order.id}/edit`);
+  t.match(textOf(edit.body), /Accounting approved what this order charges: only accounting or an admin can change prices, quantities or lines now\. Notes, dates, machines and people can still be changed here\./);
+  const formVersion = edit.body.match(/name="version" value="(\d+)"/)![1]!;
+  const row = { item_itemId: String(order.items[0]!.id), item_number: '1', item_description: 'Lightbox', item_quantity: '1', item_machineId: '', item_materialId: '', item_fulfillmentMethod: 'pickup', item_dueDate: '', item_assigneeId: '', item_notes: '', item_expectedHours: '' };
+  const base = { customerId: String(shop.customerId), salespersonId: String(shop.sales.id), dueDate: '', version: formVersion, action: 'save' };
+  const repriced = await sales.post(`/orders/${order.id}`, { ...base, notes: '', ...row, item_unitPrice: '750.00' });
+  t.equal(repriced.statusCode, 422);
+  t.match(repriced.body, /class="field-error"[^>]*>Accounting approved what this order charges/, 'said beside the price');
+  t.match(repriced.body, /name="item_unitPrice"[^>]*value="750.00"/, 'what was typed is kept');
+  const noted = await sales.post(`/orders/${order.id}`, { ...base, notes: 'Hang it by Friday', ...row, item_unitPrice: '900.00' });
+  t.equal(noted.statusCode, 303, 'a note is still theirs to change');
+  t.equal((await db.selectFrom('orders').select('notes').where('id', '=', order.id).executeTakeFirstOrThrow()).notes, 'Hang it by Friday');
+});
