@@ -48,3 +48,14 @@ create trigger invoices_final before update or delete on invoices
 
 -- A payment form carries a key made when the page was drawn: pressing Record twice records once.
 alter table payments add column request_key uuid unique;
+create trigger invoices_no_truncate before truncate on invoices
+  for each statement execute function invoices_are_final();
+
+-- What a generated version was drawn from (a hash of its content): a sheet whose order did not
+-- change in anything it prints is not drawn again.
+alter table document_versions add column source_sha256 text;
+
+-- Cancelling an order now cancels its items; reopening it as a draft would leave a draft of
+-- cancelled items. A cancelled order is final: "New order from this one" starts it again.
+delete from workflow_transitions where workflow = 'order' and from_status = 'cancelled' and to_status = 'draft' and intent = 'reopen';
+update workflows set revision = revision + 1 where key = 'order';

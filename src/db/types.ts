@@ -352,6 +352,7 @@ export interface DocumentVersionsTable {
   size: number;
   sha256: string;
   content: Buffer;
+  source_sha256: string | null;
   uploaded_by: number | null;
   uploaded_at: CreatedAt;
 }

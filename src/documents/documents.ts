@@ -57,7 +57,7 @@ function checkVisibility(value: string, errors: FieldErrors): DocumentVisibility
   return visibility;
 }
 
-async function storeVersion(tx: DbOrTx, actor: Actor, documentId: number, version: number, file: { fileName: string; data: Buffer; contentType: string }, sha256 = sha256Of(file.data)) {
+async function storeVersion(tx: DbOrTx, actor: Actor, documentId: number, version: number, file: { fileName: string; data: Buffer; contentType: string }, sha256 = sha256Of(file.data), sourceHash: string | null = null) {
   await tx
     .insertInto('document_versions')
     .values({
@@ -67,6 +67,7 @@ async function storeVersion(tx: DbOrTx, actor: Actor, documentId: number, versio
       content_type: file.contentType,
       size: file.data.length,
       sha256,
+      source_sha256: sourceHash,
       content: file.data,
       uploaded_by: actor.userId,
     })
@@ -77,36 +78,43 @@ const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex
 
 /**
  * A document Traveler draws (a work sheet, a price sheet, an invoice): one per kind per owner,
- * staff only until someone shares it. Drawn again, it becomes a new version only when its bytes
- * differ, so refreshing an unchanged order adds nothing. Returns the version that holds it.
+ * staff only until someone shares it. Drawn again, it becomes a new version only when what it
+ * was drawn from changed (`sourceHash`; then it is not even drawn) and its bytes differ.
+ * Returns the version that holds it.
  */
-export async function storeGeneratedDocument(tx: DbOrTx, actor: Actor, owner: DocumentOwner, kind: Exclude<DocumentKind, 'upload'>, file: { title: string; fileName: string; data: Buffer }): Promise<{ documentId: number; version: number }> {
-  const sha256 = sha256Of(file.data);
-  const upload = { fileName: file.fileName, data: file.data, contentType: 'application/pdf' };
+export async function storeGeneratedDocument(
+  tx: DbOrTx,
+  actor: Actor,
+  owner: DocumentOwner,
+  kind: Exclude<DocumentKind, 'upload'>,
+  file: { title: string; fileName: string; sourceHash: string; draw: () => Promise<Buffer> },
+): Promise<{ documentId: number; version: number }> {
   const existing = await tx
     .selectFrom('documents')
     .innerJoin('document_versions', (join) => join.onRef('document_versions.document_id', '=', 'documents.id').onRef('document_versions.version', '=', 'documents.latest_version'))
-    .select(['documents.id', 'documents.latest_version as version', 'document_versions.sha256'])
+    .select(['documents.id', 'documents.latest_version as version', 'document_versions.sha256', 'document_versions.source_sha256 as sourceHash'])
     .where('documents.owner_type', '=', owner.type)
     .where('documents.owner_id', '=', owner.id)
     .where('documents.kind', '=', kind)
     .forUpdate('documents')
     .executeTakeFirst();
+  if (existing?.sourceHash === file.sourceHash) return { documentId: existing.id, version: existing.version };
+  const data = await file.draw();
+  const sha256 = sha256Of(data);
   if (existing?.sha256 === sha256) return { documentId: existing.id, version: existing.version };
-  if (!existing) {
-    const created = await tx.insertInto('documents').values({ owner_type: owner.type, owner_id: owner.id, title: file.title, kind, visibility: 'internal', created_by: actor.userId }).returning('id').executeTakeFirstOrThrow();
-    await storeVersion(tx, actor, created.id, 1, upload, sha256);
-    await recordEvent(tx, actor, { subjectType: owner.type, subjectId: owner.id, action: 'document-generated', particulars: { documentId: created.id, title: file.title, version: 1 } });
-    return { documentId: created.id, version: 1 };
+  const upload = { fileName: file.fileName, data, contentType: 'application/pdf' };
+  let documentId = existing?.id;
+  if (documentId === undefined) {
+    documentId = (await tx.insertInto('documents').values({ owner_type: owner.type, owner_id: owner.id, title: file.title, kind, visibility: 'internal', created_by: actor.userId }).returning('id').executeTakeFirstOrThrow()).id;
   }
-  const version = existing.version + 1;
-  await storeVersion(tx, actor, existing.id, version, upload, sha256);
-  await tx.updateTable('documents').set({ latest_version: version, version: sql<number>`version + 1` }).where('id', '=', existing.id).execute();
-  await recordEvent(tx, actor, { subjectType: owner.type, subjectId: owner.id, action: 'document-generated', particulars: { documentId: existing.id, title: file.title, version } });
-  return { documentId: existing.id, version };
+  const version = (existing?.version ?? 0) + 1;
+  await storeVersion(tx, actor, documentId, version, upload, sha256, file.sourceHash);
+  if (existing) await tx.updateTable('documents').set({ latest_version: version, version: sql<number>`version + 1` }).where('id', '=', documentId).execute();
+  await recordEvent(tx, actor, { subjectType: owner.type, subjectId: owner.id, action: 'document-generated', particulars: { documentId, title: file.title, version } });
+  return { documentId, version };
 }
 
-/** The generated documents of these kinds are approved as they are now: that version is kept as the approved one. */
+/** The generated documents of these kinds are approved as they are now: that version is kept as the approved one (once: approval is not taken back). */
 export async function freezeGeneratedDocuments(tx: DbOrTx, owner: DocumentOwner, kinds: DocumentKind[]): Promise<void> {
   await tx
     .updateTable('documents')
@@ -114,6 +122,7 @@ export async function freezeGeneratedDocuments(tx: DbOrTx, owner: DocumentOwner,
     .where('owner_type', '=', owner.type)
     .where('owner_id', '=', owner.id)
     .where('kind', 'in', kinds)
+    .where('frozen_at', 'is', null)
     .execute();
 }
 

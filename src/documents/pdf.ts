@@ -100,9 +100,11 @@ export class PdfWriter {
     };
     this.roomFor(40);
     drawHeader();
+    // A row taller than a page would run on under the next page's header: long text is cut short with an ellipsis.
+    const tallestCell = this.doc.page.height - margin * 2 - 120;
     rows.forEach((cells, index) => {
       this.doc.font('regular').fontSize(9);
-      const heights = cells.map((cell, i) => this.doc.heightOfString(cell || '—', { width: columns[i]!.width - 4 }));
+      const heights = cells.map((cell, i) => Math.min(tallestCell, this.doc.heightOfString(cell || '—', { width: columns[i]!.width - 4 })));
       const extra = options.rowExtra ? 34 : 0;
       const height = Math.max(...heights) + extra + 6;
       if (this.doc.y + height > this.doc.page.height - margin - 20) {
@@ -113,7 +115,7 @@ export class PdfWriter {
       let x = margin;
       cells.forEach((cell, i) => {
         const column = columns[i]!;
-        this.doc.font('regular').fontSize(9).text(cell || '—', x + 2, y, { width: column.width - 4, align: column.align ?? 'left' });
+        this.doc.font('regular').fontSize(9).text(cell || '—', x + 2, y, { width: column.width - 4, align: column.align ?? 'left', height: tallestCell, ellipsis: true });
         x += column.width;
       });
       if (options.rowExtra) options.rowExtra(index, margin + 2, y + Math.max(...heights) + 2);

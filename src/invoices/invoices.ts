@@ -5,11 +5,14 @@ import type { InvoiceLine } from '../db/types.js';
 import { storeGeneratedDocument } from '../documents/documents.js';
 import { renderPdf } from '../documents/pdf.js';
 import { recordEvent, type Actor } from '../events/record.js';
-import { refreshApprovedSheets, sheetContent, totalsOf, type SheetContent } from '../orders/sheets.js';
+import { isPastApproval } from '../orders/approval.js';
+import { approveOrderSheets, refreshApprovedSheets, sheetContent, taxCents, totalsOf, type SheetContent } from '../orders/sheets.js';
+import { orderWorkflow } from '../orders/subject.js';
+import { loadWorkflow } from '../workflow/definition.js';
 import { HttpError } from '../platform/errors.js';
 import * as fmt from '../platform/format.js';
-import { centsToMoney, signedCents } from '../platform/money.js';
-import { plainRate } from '../settings/settings.js';
+import { amountToCents, centsToMoney, largestAmountCents } from '../platform/money.js';
+import { plainRate, type ShopSettings } from '../settings/settings.js';
 
 export interface Invoice {
   id: number;
@@ -50,24 +53,12 @@ export async function invoiceOf(db: DbOrTx, orderId: number): Promise<Invoice | 
     .executeTakeFirst();
 }
 
-/** Whether the order's prices were approved (its price sheet frozen), so an invoice can be made from them. */
-async function approvedPriceSheet(db: DbOrTx, orderId: number) {
-  return db
-    .selectFrom('documents')
-    .select(['id', 'latest_version as latestVersion', 'frozen_version as frozenVersion'])
-    .where('owner_type', '=', 'order')
-    .where('owner_id', '=', orderId)
-    .where('kind', '=', 'price-sheet')
-    .where('frozen_at', 'is not', null)
-    .executeTakeFirst();
-}
-
-/** What the invoice would say if issued now: for the order page, before accounting presses Issue. */
-export async function invoicePreview(db: DbOrTx, orderId: number) {
-  if (!(await approvedPriceSheet(db, orderId))) return undefined;
-  const content = await sheetContent(db, orderId);
-  const totals = totalsOf(content);
-  return { lines: totals.charged.length, subtotal: totals.subtotal, taxLabel: content.shop.taxLabel, taxRate: plainRate(content.shop.taxRate), tax: totals.tax, total: totals.total };
+/** What the invoice would say if issued now, from the order's lines as loaded and the shop's tax. */
+export function invoicePreview(items: readonly { amount: string; cancelled: boolean }[], shop: Pick<ShopSettings, 'taxRate' | 'taxLabel'>) {
+  const charged = items.filter((item) => !item.cancelled);
+  const subtotal = charged.reduce((sum, item) => sum + amountToCents(item.amount), 0);
+  const tax = taxCents(subtotal, shop.taxRate);
+  return { lines: charged.length, subtotal: centsToMoney(subtotal), taxLabel: shop.taxLabel, taxRate: plainRate(shop.taxRate), tax: centsToMoney(tax), total: centsToMoney(subtotal + tax) };
 }
 
 async function nextInvoiceNumber(tx: DbOrTx): Promise<string> {
@@ -81,17 +72,17 @@ async function nextInvoiceNumber(tx: DbOrTx): Promise<string> {
 }
 
 /**
- * Issues the order's invoice from its approved price sheet (as the order charges now, when
- * accounting has repriced it since): the next number, the lines not cancelled, tax at the
- * shop's rate, and a PDF kept with the order's documents. An order has one invoice; issuing
- * it again (a second click, a second accountant) returns the one already issued.
+ * Issues the order's invoice from its approved price sheet, as the order charges now: the next
+ * number, the lines not cancelled, tax at the shop's rate, and a PDF kept with the order's
+ * documents. An order has one invoice; issuing it again (a second click, a second accountant)
+ * returns the one already issued.
  */
 export async function issueInvoice(db: Db, actor: Actor, orderId: number): Promise<{ invoice: Invoice; created: boolean }> {
   return inTransaction(db, async (tx) => {
     const order = await tx
       .selectFrom('orders')
       .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'orders.workflow').onRef('workflow_statuses.key', '=', 'orders.status'))
-      .select(['orders.id', 'orders.number', 'workflow_statuses.kind', 'workflow_statuses.label'])
+      .select(['orders.id', 'orders.number', 'orders.status', 'workflow_statuses.kind', 'workflow_statuses.label'])
       .where('orders.id', '=', orderId)
       .forUpdate('orders')
       .executeTakeFirst();
@@ -99,20 +90,28 @@ export async function issueInvoice(db: Db, actor: Actor, orderId: number): Promi
     const existing = await invoiceOf(tx, orderId);
     if (existing) return { invoice: existing, created: false };
     if (order.kind === 'cancelled') throw new HttpError(422, `Order ${order.number} is cancelled: there is nothing to invoice.`);
-    if (!(await approvedPriceSheet(tx, orderId))) throw new HttpError(422, `Order ${order.number} is “${order.label}”: it is invoiced once it is approved.`);
-    // Items cancelled since the last drawing change the price sheet: the invoice names the version it matches.
+    if (!isPastApproval(await loadWorkflow(tx, orderWorkflow), order.status)) throw new HttpError(422, `Order ${order.number} is “${order.label}”: it is invoiced once it is approved.`);
+    // An order approved before sheets existed gets its approved sheets now; since approval,
+    // items may have been cancelled: the price sheet is drawn as the invoice will charge.
+    await approveOrderSheets(tx, actor, orderId);
     await refreshApprovedSheets(tx, actor, orderId);
-    const priceSheet = (await approvedPriceSheet(tx, orderId))!;
+    const priceSheet = await tx.selectFrom('documents').select('latest_version as version').where('owner_type', '=', 'order').where('owner_id', '=', orderId).where('kind', '=', 'price-sheet').executeTakeFirstOrThrow();
     const content = await sheetContent(tx, orderId);
     const totals = totalsOf(content);
     if (totals.charged.length === 0) throw new HttpError(422, `Every item of order ${order.number} is cancelled: there is nothing to invoice.`);
+    if (totals.totalCents > largestAmountCents) throw new HttpError(422, `Order ${order.number} comes to ${fmt.money(totals.total)}, more than one invoice can hold (${fmt.money(centsToMoney(largestAmountCents))}). Split it into several orders.`);
 
     const number = await nextInvoiceNumber(tx);
     const issuedOn = fmt.today();
     const lines: InvoiceLine[] = totals.charged.map((item) => ({ label: item.label, description: item.description, quantity: item.quantity, unitPrice: item.unitPrice, amount: item.amount }));
     const paid = await tx.selectFrom('payments').select(sql<string>`coalesce(sum(amount), 0)::text`.as('paid')).where('order_id', '=', orderId).executeTakeFirstOrThrow();
-    const data = await invoicePdf(content, { number, issuedOn, lines, ...totals, paid: paid.paid });
-    const document = await storeGeneratedDocument(tx, actor, { type: 'order', id: orderId }, 'invoice', { title: `Invoice ${number}`, fileName: `invoice-${number}.pdf`, data });
+    const figures = { number, issuedOn, lines, ...totals, paid: paid.paid };
+    const document = await storeGeneratedDocument(tx, actor, { type: 'order', id: orderId }, 'invoice', {
+      title: `Invoice ${number}`,
+      fileName: `invoice-${number}.pdf`,
+      sourceHash: number,
+      draw: () => invoicePdf(content, figures),
+    });
     await tx
       .insertInto('invoices')
       .values({
@@ -126,12 +125,12 @@ export async function issueInvoice(db: Db, actor: Actor, orderId: number): Promi
         tax: totals.tax,
         total: totals.total,
         payment_terms: content.shop.paymentTerms,
-        price_sheet_version: priceSheet.latestVersion,
+        price_sheet_version: priceSheet.version,
         document_id: document.documentId,
         issued_by: actor.userId,
       })
       .execute();
-    await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'invoice-issued', particulars: { number, total: totals.total, priceSheetVersion: priceSheet.latestVersion } });
+    await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'invoice-issued', particulars: { number, total: totals.total, priceSheetVersion: priceSheet.version } });
     return { invoice: (await invoiceOf(tx, orderId))!, created: true };
   });
 }
@@ -148,7 +147,7 @@ interface InvoiceFigures {
 
 async function invoicePdf(content: SheetContent, invoice: InvoiceFigures): Promise<Buffer> {
   const { order, shop } = content;
-  const due = centsToMoney((signedCents(invoice.total) ?? 0) - (signedCents(invoice.paid) ?? 0));
+  const due = centsToMoney(amountToCents(invoice.total) - amountToCents(invoice.paid));
   return renderPdf({ title: `Invoice ${invoice.number}`, shopName: shop.shopName, asOf: new Date(`${invoice.issuedOn}T12:00:00Z`) }, (pdf) => {
     pdf.facts([
       ['Invoice date', fmt.date(invoice.issuedOn)],

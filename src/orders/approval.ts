@@ -11,7 +11,7 @@ import { initialStatusOf, loadWorkflow, type Workflow } from '../workflow/defini
 import { SubjectConflictError, transition, type TransitionActor, type TransitionOutcome } from '../workflow/engine.js';
 import type { TransitionEvent } from '../workflow/subjects.js';
 import { orderSnapshot, type OrderSnapshot } from './snapshot.js';
-import { approveOrderSheets, refreshOrderSheets } from './sheets.js';
+import { approveOrderSheets, refreshApprovedSheets, refreshOrderSheets } from './sheets.js';
 import { orderWorkflow, rejectionReasons } from './subject.js';
 
 /** The statuses where each review waits, and where both do (reviews in parallel). Keys of the preset. */
@@ -76,12 +76,22 @@ export async function startingStatuses(tx: DbOrTx): Promise<{ order: string; ite
   return { order: await initialStatusOf(tx, orderWorkflow), items: waiting };
 }
 
+/** An order in this status has not been approved yet: it is to be submitted, or with its reviewers. */
+export function isBeforeApproval(orders: Workflow, status: string): boolean {
+  return orders.transitions.some((t) => t.from === status && (t.intent === 'submit' || t.intent === 'approve' || t.intent === 'reject'));
+}
+
+/** An order in this status was approved (as entered, or by its reviewers) and is not cancelled. */
+export function isPastApproval(orders: Workflow, status: string): boolean {
+  const kind = orders.statuses.get(status)?.kind;
+  return kind !== undefined && kind !== 'cancelled' && !isBeforeApproval(orders, status);
+}
+
 /** Where an item added to an order in this status starts: waiting with the others until the order is approved, or in production. */
 export async function newItemStatusFor(tx: DbOrTx, orderStatus: string): Promise<string> {
   const [orders, production] = await Promise.all([loadWorkflow(tx, orderWorkflow), loadWorkflow(tx, lineItemWorkflow)]);
   const waiting = releaseFromStatusOf(production);
-  const beforeApproval = orders.transitions.some((t) => t.from === orderStatus && (t.intent === 'submit' || t.intent === 'approve' || t.intent === 'reject'));
-  return beforeApproval && waiting !== undefined ? waiting : initialStatusOf(tx, lineItemWorkflow);
+  return isBeforeApproval(orders, orderStatus) && waiting !== undefined ? waiting : initialStatusOf(tx, lineItemWorkflow);
 }
 
 /** Items before their order: the lock order of every transaction (src/db/transaction.ts). */
@@ -198,9 +208,14 @@ export async function reviewOrder(db: Db, actor: TransitionActor, orderId: numbe
  */
 export async function moveOrder(db: Db, actor: TransitionActor, orderId: number, expectedVersion: number, to: string | { intent: TransitionIntent }, reason: string): Promise<TransitionOutcome> {
   return inTransaction(db, async (tx) => {
-    await lockedOrder(tx, orderId, expectedVersion);
+    const order = await lockedOrder(tx, orderId, expectedVersion);
     const outcome = await transition(tx, { type: 'order', id: orderId }, actor, { expectedVersion, to, input: { reason }, allowed: (move) => !movesMadeElsewhere.has(move.intent) });
-    if (outcome.to.kind === 'cancelled') await cancelItems(tx, actor, orderId, outcome.label, reason);
+    if (outcome.to.kind === 'cancelled') {
+      const invoice = await tx.selectFrom('invoices').select('number').where('order_id', '=', orderId).executeTakeFirst();
+      if (invoice) throw new HttpError(422, `Order ${order.number} has invoice ${invoice.number}, which is final: it cannot be cancelled. Record a refund against it instead.`);
+      await cancelItems(tx, actor, orderId, outcome.label, reason);
+      await refreshApprovedSheets(tx, actor, orderId);
+    }
     return outcome;
   });
 }
@@ -209,11 +224,17 @@ async function cancelItems(tx: Tx, actor: Actor, orderId: number, orderLabel: st
   const production = await loadWorkflow(tx, lineItemWorkflow);
   const items = await tx.selectFrom('line_items').select(['id', 'version', 'status']).where('order_id', '=', orderId).orderBy('id').execute();
   const why = `${orderLabel} cancelled${reason.trim() ? `: ${reason.trim()}` : ''}`.slice(0, 1000);
-  for (const item of items) {
-    const status = production.statuses.get(item.status);
-    if (!status || status.kind === 'cancelled' || status.kind === 'completed') continue;
-    const cancel = production.transitions.find((move) => move.from === item.status && move.intent === 'cancel');
-    if (!cancel) continue;
+  const unfinished = items.filter((item) => {
+    const kind = production.statuses.get(item.status)?.kind;
+    return kind !== 'cancelled' && kind !== 'completed';
+  });
+  const stuck = unfinished.filter((item) => !production.transitions.some((move) => move.from === item.status && move.intent === 'cancel'));
+  if (stuck.length > 0) {
+    const statuses = [...new Set(stuck.map((item) => production.statuses.get(item.status)?.label ?? item.status))];
+    throw new HttpError(422, `${orderLabel} cannot be cancelled: ${stuck.length === 1 ? 'one item is' : `${stuck.length} items are`} in ${statuses.map((label) => `“${label}”`).join(', ')}, which has no Cancel move in the production workflow. Move ${stuck.length === 1 ? 'it' : 'them'} on first, or add the move in Admin → Workflows.`);
+  }
+  for (const item of unfinished) {
+    const cancel = production.transitions.find((move) => move.from === item.status && move.intent === 'cancel')!;
     await transition(tx, { type: 'line_item', id: item.id }, onBehalfOf(actor), { expectedVersion: item.version, to: cancel.to, input: { reason: why } });
   }
 }

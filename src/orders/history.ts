@@ -48,7 +48,7 @@ export function orderEventText(action: string, particulars: Record<string, unkno
     case 'document-version':
       return `attached version ${String(particulars.version)} of “${String(particulars.title)}” (${String(particulars.fileName)})`;
     case 'document-generated':
-      return `drew ${particulars.version === 1 ? 'the' : `version ${String(particulars.version)} of the`} ${String(particulars.title).toLowerCase()}`;
+      return `drew ${particulars.version === 1 ? '' : `version ${String(particulars.version)} of `}“${String(particulars.title)}”`;
     case 'invoice-issued':
       return `issued invoice ${String(particulars.number)} for ${fmt.money(String(particulars.total))}`;
     case 'document-visibility':

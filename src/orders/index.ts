@@ -2,6 +2,7 @@ import type { TravelerModule } from '../module.js';
 import { orderFollowsItem } from './approval.js';
 import { orderApprovalRoutes } from './approval-routes.js';
 import { orderRoutes } from './routes.js';
+import { sheetsFollowCancellations } from './sheets.js';
 import { orderSubject } from './subject.js';
 
 /** Orders: entering and editing them, their own workflow of approval around production, their pages and travelers. */
@@ -10,5 +11,8 @@ export const orders: TravelerModule = {
   routes: [orderRoutes, orderApprovalRoutes],
   navigation: [{ href: '/orders', label: 'Orders', permission: 'orders:view' }],
   subjectTypes: [orderSubject],
-  effects: [{ subjectType: 'line_item', name: 'order-follows-items', run: orderFollowsItem }],
+  effects: [
+    { subjectType: 'line_item', name: 'order-follows-items', run: orderFollowsItem },
+    { subjectType: 'line_item', name: 'sheets-follow-cancellations', run: sheetsFollowCancellations },
+  ],
 };

@@ -9,11 +9,12 @@ import { can } from '../platform/permissions.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { getShopSettings } from '../settings/settings.js';
 import { documentsOf, visibilityLabels } from '../documents/documents.js';
-import { methodLabels, methodOptions, orderBalance, paymentForm, paymentsOf, type PaymentValues } from '../payments/payments.js';
+import { balanceOf, methodLabels, methodOptions, paymentForm, paymentsOf, type PaymentValues } from '../payments/payments.js';
 import { today } from '../platform/format.js';
 import { invoiceOf, invoicePreview } from '../invoices/invoices.js';
+import { amountToCents, centsToMoney } from '../platform/money.js';
 import { transitionsFor, type Transition } from '../workflow/definition.js';
-import { decisionOptions, mayReview, movesMadeElsewhere, orderReviews, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
+import { decisionOptions, isPastApproval, mayReview, movesMadeElsewhere, orderReviews, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
 import { orderEventText, orderHistory } from './history.js';
 import { findOrder, orderItems } from './queries.js';
 import { orderSnapshot, snapshotChanges, type SnapshotChange } from './snapshot.js';
@@ -60,28 +61,32 @@ export function reviewsFor(roles: readonly string[], status: string): OrderRevie
 /** The order page: the order, its items, where it is in its workflow and what this person may do there. */
 export async function orderPage(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, orderId: number, state: OrderPageState = {}, statusCode = 200) {
   const { db } = app;
-  const order = await findOrder(db, orderId);
-  if (!order) throw new HttpError(404, 'There is no such order.');
   const roles = request.user!.roles;
-  const [items, production, orders, settings, reviews, copies] = await Promise.all([
+  const [order, items, production, orders, settings, reviews, copies, payments, invoice] = await Promise.all([
+    findOrder(db, orderId),
     orderItems(db, orderId),
     app.workflows.get(lineItemWorkflow),
     app.workflows.get(orderWorkflow),
     getShopSettings(db),
     orderReviews(db, orderId),
     db.selectFrom('orders').select(['id', 'number']).where('copied_from_id', '=', orderId).orderBy('number', 'desc').limit(20).execute(),
-  ]);
-  const itemIds = items.map((item) => item.id);
-  const canInvoice = can(roles, 'invoices:issue');
-  const [documents, payments, balance, invoice] = await Promise.all([
-    documentsOf(db, [{ type: 'order', id: orderId }, ...itemIds.map((id) => ({ type: 'line_item' as const, id }))]),
     paymentsOf(db, orderId),
-    orderBalance(db, orderId),
     invoiceOf(db, orderId),
   ]);
-  const invoicePreviewed = !invoice && canInvoice ? await invoicePreview(db, orderId) : undefined;
-  const copiedFrom = order.copiedFromId === null ? undefined : await db.selectFrom('orders').select(['id', 'number']).where('id', '=', order.copiedFromId).executeTakeFirst();
-  const [history, worked] = await Promise.all([orderHistory(db, orderId, itemIds), timeWorkedOn(db, itemIds)]);
+  if (!order) throw new HttpError(404, 'There is no such order.');
+  const itemIds = items.map((item) => item.id);
+  const [documents, history, worked] = await Promise.all([
+    documentsOf(db, [{ type: 'order', id: orderId }, ...itemIds.map((id) => ({ type: 'line_item' as const, id }))]),
+    orderHistory(db, orderId, itemIds),
+    timeWorkedOn(db, itemIds),
+  ]);
+  const lines = items.map((item) => ({ amount: centsToMoney(item.quantity * amountToCents(item.unitPrice)), cancelled: production.statuses.get(item.status)?.kind === 'cancelled' }));
+  const orderCancelled = orders.statuses.get(order.status)?.kind === 'cancelled';
+  const charges = invoicePreview(lines, settings);
+  const balance = balanceOf({ invoice, owed: orderCancelled ? '0' : charges.subtotal, payments });
+  const canInvoice = can(roles, 'invoices:issue');
+  const invoiceable = !invoice && canInvoice && isPastApproval(orders, order.status) && charges.lines > 0;
+  const copiedFrom = order.copiedFromId === null || order.copiedFromNumber === null ? undefined : { id: order.copiedFromId, number: order.copiedFromNumber };
   const workedByPerson = new Map<string, number>();
   for (const times of worked.values()) for (const time of times) workedByPerson.set(time.name, (workedByPerson.get(time.name) ?? 0) + time.minutes);
 
@@ -132,7 +137,8 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       payment: { values: paymentForm.blank({ receivedOn: today() }), errors: {}, ...state.payment, requestKey: state.payment?.requestKey || randomUUID() },
       canRecordPayments: can(roles, 'payments:record'),
       invoice,
-      invoicePreview: invoicePreviewed,
+      invoicePreview: invoiceable ? charges : undefined,
+      invoiceWhy: invoice || !canInvoice ? undefined : orderCancelled ? 'The order is cancelled: there is nothing to invoice.' : charges.lines === 0 ? 'Every item is cancelled: there is nothing to invoice.' : isPastApproval(orders, order.status) ? undefined : 'The invoice is issued once the order is approved.',
       canInvoice,
       invoiceProblem: state.invoiceProblem,
       flow: {

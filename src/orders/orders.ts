@@ -8,11 +8,11 @@ import * as fmt from '../platform/format.js';
 import { formSpec, wholeNumber, type FormValues } from '../platform/form-spec.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { itemLabel } from '../platform/format.js';
-import { centsToMoney, parseMoneyToCents } from '../platform/money.js';
+import { amountToCents, centsToMoney, parseMoneyToCents } from '../platform/money.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { countInStatus, touchQueuesOfStatuses } from '../workflow/queue-changes.js';
-import { itemsWaitingStatus, mayReview, newItemStatusFor, reviewsWaiting, startingStatuses } from './approval.js';
-import { initialStatusOf } from '../workflow/definition.js';
+import { isPastApproval, itemsWaitingStatus, newItemStatusFor, reviewsWaiting, startingStatuses } from './approval.js';
+import { initialStatusOf, loadWorkflow } from '../workflow/definition.js';
 import { approveOrderSheets, refreshApprovedSheets } from './sheets.js';
 import { orderWorkflow } from './subject.js';
 import { copyDocuments, moveDocumentsToOrder } from '../documents/documents.js';
@@ -347,9 +347,8 @@ export async function updateOrder(db: Db, actor: Actor & { roles: readonly strin
     } else if (removed.length > 0 && !input.confirmRemoval) {
       itemErrors.confirmRemoval = `Saving removes ${removed.map((row) => `${label(row.position)} “${row.description}”`).join(', ')}. Its number stays unused, so printed travelers never point at another item. Tick the box to confirm.`;
     }
-    if (Object.keys(itemErrors).length === 0 && !mayReview(actor.roles, 'accounting') && (await pricesApprovedByAccounting(tx, orderId))) {
-      Object.assign(itemErrors, chargeChanges(order, input.itemIds, byId, removed.length > 0));
-    }
+    const locked = Object.keys(itemErrors).length === 0 ? await chargesLockedReason(tx, orderId, actor.roles) : undefined;
+    if (locked) Object.assign(itemErrors, chargeChanges(order, input.itemIds, byId, removed.length > 0, locked));
     if (Object.keys(itemErrors).length > 0) throw new ValidationError(itemErrors);
 
     const names = await namesFor(tx, {
@@ -449,32 +448,37 @@ export async function updateOrder(db: Db, actor: Actor & { roles: readonly strin
   });
 }
 
-/** Accounting approved what this order charges, and it has been approved since: not a draft or a returned order. */
-export async function pricesApprovedByAccounting(tx: DbOrTx, orderId: number): Promise<boolean> {
-  const frozen = await tx
-    .selectFrom('documents')
-    .select('documents.id')
-    .where('owner_type', '=', 'order')
-    .where('owner_id', '=', orderId)
-    .where('kind', '=', 'price-sheet')
-    .where('frozen_at', 'is not', null)
-    .where((eb) => eb.exists(eb.selectFrom('order_reviews').select('order_reviews.id').where('order_reviews.order_id', '=', orderId).where('kind', '=', 'accounting').where('decision', '=', 'approved')))
+/**
+ * Why this person may not change what the order charges, if they may not: its invoice is
+ * final; or accounting approved its prices (and it is approved now, not back in draft), and
+ * only an admin changes them after that.
+ */
+export async function chargesLockedReason(db: DbOrTx, orderId: number, roles: readonly string[]): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('orders')
+    .select([
+      'orders.status',
+      sql<string | null>`(select i.number from invoices i where i.order_id = orders.id)`.as('invoice'),
+      sql<boolean>`exists (select 1 from order_reviews r where r.order_id = orders.id and r.kind = 'accounting' and r.decision = 'approved')`.as('accountingApproved'),
+    ])
+    .where('orders.id', '=', orderId)
     .executeTakeFirst();
-  return frozen !== undefined;
+  if (!row) return undefined;
+  if (row.invoice) return `Invoice ${row.invoice} was issued for this order and is final: its prices, quantities and lines no longer change.`;
+  if (roles.includes('admin') || !row.accountingApproved || !isPastApproval(await loadWorkflow(db, orderWorkflow), row.status)) return undefined;
+  return 'Accounting approved what this order charges: only an admin changes its prices, quantities or lines now.';
 }
 
-export const approvedPricesMessage = 'Accounting approved what this order charges: only accounting or an admin can change prices, quantities or lines now.';
-
-/** What an edit would change in what the order charges: new or removed lines, prices, quantities. */
-function chargeChanges(order: ValidOrder, itemIds: (number | null)[], before: Map<number, { quantity: number; unit_price: string }>, removesLines: boolean): FieldErrors {
+/** What an edit would change in what the order charges (new or removed lines, prices, quantities), each refused with the reason. */
+function chargeChanges(order: ValidOrder, itemIds: (number | null)[], before: Map<number, { quantity: number; unit_price: string }>, removesLines: boolean, reason: string): FieldErrors {
   const errors: FieldErrors = {};
-  if (removesLines) errors.items = approvedPricesMessage;
+  if (removesLines) errors.items = reason;
   order.items.forEach((item, index) => {
     const id = itemIds[index] ?? null;
     const was = id === null ? undefined : before.get(id);
-    if (!was) errors[`items.${index}.description`] = approvedPricesMessage;
-    else if (was.quantity !== item.quantity) errors[`items.${index}.quantity`] = approvedPricesMessage;
-    else if (parseMoneyToCents(String(was.unit_price)) !== item.unitPriceCents) errors[`items.${index}.unitPrice`] = approvedPricesMessage;
+    if (!was) errors[`items.${index}.description`] = reason;
+    else if (was.quantity !== item.quantity) errors[`items.${index}.quantity`] = reason;
+    else if (amountToCents(was.unit_price) !== item.unitPriceCents) errors[`items.${index}.unitPrice`] = reason;
   });
   return errors;
 }

@@ -35,7 +35,12 @@ function orders(db: DbOrTx) {
 
 export async function findOrder(db: DbOrTx, orderId: number) {
   return orders(db)
-    .select(['customers.email as customerEmail', 'customers.email_updates as customerWantsEmail', 'customers.phone as customerPhone'])
+    .select([
+      'customers.email as customerEmail',
+      'customers.email_updates as customerWantsEmail',
+      'customers.phone as customerPhone',
+      sql<number | null>`(select source.number from orders source where source.id = orders.copied_from_id)`.as('copiedFromNumber'),
+    ])
     .where('orders.id', '=', orderId)
     .executeTakeFirst();
 }

@@ -10,8 +10,7 @@ import { orderPage } from './order-page.js';
 import { orderWorkflow } from './subject.js';
 import { queueCounts } from '../workflow/queue-changes.js';
 import { blankItemRow, filledRows, formFromPrevious, itemPrefix, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
-import { approvedPricesMessage, createOrder, maxItemsPerOrder, OrderConflictError, orderForm, orderItemForm, pricesApprovedByAccounting, updateOrder } from './orders.js';
-import { mayReview } from './approval.js';
+import { chargesLockedReason, createOrder, maxItemsPerOrder, OrderConflictError, orderForm, orderItemForm, updateOrder } from './orders.js';
 import { findOrder, listOrders, orderFormChoices, orderItems, savedOrderForm } from './queries.js';
 import { jobTravelers } from './traveler.js';
 
@@ -55,7 +54,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
     options: FormTarget & { errors?: FieldErrors; statusCode?: number; theirs?: Awaited<ReturnType<typeof savedOrderForm>>; merged?: ConflictMerge; notice?: string },
   ) {
     const choices = await orderFormChoices(db);
-    const chargesLocked = options.orderId !== undefined && !mayReview(request.user!.roles, 'accounting') && (await pricesApprovedByAccounting(db, options.orderId));
+    const chargesLocked = options.orderId === undefined ? undefined : await chargesLockedReason(db, options.orderId, request.user!.roles);
     const data = {
       title: options.orderNumber ? `Edit order ${options.orderNumber}` : 'New order',
       form,
@@ -79,7 +78,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
       differences: options.merged?.differences ?? {},
       mergeNotes: options.merged?.notes ?? [],
       notice: options.notice,
-      chargesNote: chargesLocked ? approvedPricesMessage : undefined,
+      chargesNote: chargesLocked,
     };
     if (isHtmx(request)) return reply.fragment('orders/order-form', data, options.statusCode ?? 200);
     return reply.page('orders/edit', { ...data, wide: true }, options.statusCode ?? 200);

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { DbOrTx } from '../db/database.js';
+import type { DbOrTx, Tx } from '../db/database.js';
+import type { TransitionEvent } from '../workflow/subjects.js';
 import type { DocumentKind } from '../db/types.js';
 import { freezeGeneratedDocuments, storeGeneratedDocument } from '../documents/documents.js';
 import { renderPdf } from '../documents/pdf.js';
@@ -7,7 +9,7 @@ import type { Actor } from '../events/record.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import * as fmt from '../platform/format.js';
 import { getShopSettings, plainRate, type ShopSettings } from '../settings/settings.js';
-import { centsToMoney, parseMoneyToCents } from '../platform/money.js';
+import { amountToCents, centsToMoney } from '../platform/money.js';
 import { jobCode } from './traveler.js';
 
 /** An order as its sheets print it: every line, and what prints about the shop. */
@@ -117,9 +119,9 @@ export function taxCents(subtotalCents: number, rate: string): number {
 /** The amounts a price sheet and an invoice print: the lines not cancelled, tax at the shop's rate. */
 export function totalsOf(content: SheetContent) {
   const charged = content.items.filter((item) => !item.cancelled);
-  const subtotal = charged.reduce((sum, item) => sum + (parseMoneyToCents(item.amount) ?? 0), 0);
+  const subtotal = charged.reduce((sum, item) => sum + amountToCents(item.amount), 0);
   const tax = taxCents(subtotal, content.shop.taxRate);
-  return { charged, subtotal: centsToMoney(subtotal), tax: centsToMoney(tax), total: centsToMoney(subtotal + tax) };
+  return { charged, subtotal: centsToMoney(subtotal), tax: centsToMoney(tax), total: centsToMoney(subtotal + tax), totalCents: subtotal + tax };
 }
 
 const hours = (minutes: number | null) => (minutes === null ? '' : `${Math.round((minutes / 60) * 100) / 100} h`);
@@ -202,25 +204,50 @@ const sheets: { kind: Exclude<DocumentKind, 'upload'>; title: string; draw: (con
 
 /**
  * Draws the order's work sheet and price sheet as they are now and attaches them: a new
- * version of each that changed, nothing for one that did not. Staff only; sharing one with the
+ * version of each that changed, nothing for one that did not (and no drawing at all when the
+ * order did not change in anything the sheets print). Staff only; sharing one with the
  * customer is a choice made on the order page.
  */
 export async function refreshOrderSheets(tx: DbOrTx, actor: Actor, orderId: number): Promise<void> {
   const content = await sheetContent(tx, orderId);
+  const sourceHash = createHash('sha256').update(JSON.stringify(content)).digest('hex');
   for (const sheet of sheets) {
-    const data = await sheet.draw(content);
-    await storeGeneratedDocument(tx, actor, { type: 'order', id: orderId }, sheet.kind, { title: sheet.title, fileName: `order-${content.order.number}-${sheet.kind}.pdf`, data });
+    await storeGeneratedDocument(tx, actor, { type: 'order', id: orderId }, sheet.kind, {
+      title: sheet.title,
+      fileName: `order-${content.order.number}-${sheet.kind}.pdf`,
+      sourceHash,
+      draw: () => sheet.draw(content),
+    });
   }
 }
 
-/** At approval: the sheets as drawn now are the approved ones; a later change makes a new version beside them. */
+/**
+ * At approval: the sheets the reviewers were given (drawn at submission) are the approved
+ * ones. An order approved without reviewers (entered with approval off, or from before sheets
+ * existed) has its sheets drawn now. A later change makes a new version beside them.
+ */
 export async function approveOrderSheets(tx: DbOrTx, actor: Actor, orderId: number): Promise<void> {
-  await refreshOrderSheets(tx, actor, orderId);
+  const drawn = await tx.selectFrom('documents').select('id').where('owner_type', '=', 'order').where('owner_id', '=', orderId).where('kind', 'in', sheets.map((sheet) => sheet.kind)).execute();
+  if (drawn.length < sheets.length) await refreshOrderSheets(tx, actor, orderId);
   await freezeGeneratedDocuments(tx, { type: 'order', id: orderId }, sheets.map((sheet) => sheet.kind));
 }
 
-/** After an approved order changes: new versions of its sheets, the approved ones kept. */
+/** After an approved order changes (an edit, an item cancelled or reopened): new versions of its sheets, the approved ones kept. */
 export async function refreshApprovedSheets(tx: DbOrTx, actor: Actor, orderId: number): Promise<void> {
   const frozen = await tx.selectFrom('documents').select('id').where('owner_type', '=', 'order').where('owner_id', '=', orderId).where('kind', '=', 'work-sheet').where('frozen_at', 'is not', null).executeTakeFirst();
   if (frozen) await refreshOrderSheets(tx, actor, orderId);
+}
+
+/** An item cancelled, or taken out of Cancelled: what the order charges changed, so do its sheets. */
+export async function sheetsFollowCancellations(tx: Tx, event: TransitionEvent): Promise<void> {
+  if ((event.from.kind === 'cancelled') === (event.to.kind === 'cancelled')) return;
+  const { orderId } = event.row as unknown as { orderId: number };
+  // Cancelling the whole order cancels its items one by one; it draws the sheets once, after the last.
+  const order = await tx
+    .selectFrom('orders')
+    .innerJoin('workflow_statuses', (join) => join.onRef('workflow_statuses.workflow', '=', 'orders.workflow').onRef('workflow_statuses.key', '=', 'orders.status'))
+    .select('workflow_statuses.kind')
+    .where('orders.id', '=', orderId)
+    .executeTakeFirst();
+  if (order && order.kind !== 'cancelled') await refreshApprovedSheets(tx, event.actor, orderId);
 }

@@ -6,7 +6,7 @@ import { recordEvent, type Actor } from '../events/record.js';
 import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formSpec, type FormValues } from '../platform/form-spec.js';
 import * as fmt from '../platform/format.js';
-import { centsToMoney, signedCents } from '../platform/money.js';
+import { amountToCents, centsToMoney, signedCents } from '../platform/money.js';
 
 export const methodLabels: Record<PaymentMethod, string> = {
   cash: 'Cash',
@@ -63,7 +63,12 @@ export async function recordPayment(db: Db, actor: Actor, orderId: number, value
         request_key: requestKey ?? null,
       })
       .returning('id')
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow()
+      .catch((error: { code?: string }) => {
+        // The same key sent for another order at the same moment: only a forged form does that.
+        if (error.code === '23505') throw new ValidationError({ form: 'This form was already used for another order. Reload the page and enter the payment again.' });
+        throw error;
+      });
     await recordEvent(tx, actor, { subjectType: 'order', subjectId: orderId, action: 'payment-recorded', particulars: { paymentId: created.id, amount: centsToMoney(cents!), method, receivedOn: values.receivedOn } });
     return { id: created.id, repeated: false };
   });
@@ -71,44 +76,56 @@ export async function recordPayment(db: Db, actor: Actor, orderId: number, value
 
 export interface OrderBalance {
   total: string;
-  /** The invoice the total is taken from; without one, the order's lines before tax. */
+  /** The invoice the total is taken from; without one, the order's lines not cancelled, before tax. */
   invoiceNumber: string | null;
   paid: string;
   balance: string;
 }
 
-/** What is owed on an order: its invoice's total once issued (tax included), else the total of its lines. */
-const amountOwed = sql<string>`coalesce((select i.total from invoices i where i.order_id = orders.id), orders.total)`;
+/** What is owed, what was received (refunds taken off) and what is still due. */
+export function balanceOf(input: { invoice?: { number: string; total: string } | null; owed: string; payments: readonly { amount: string }[] }): OrderBalance {
+  const total = input.invoice ? input.invoice.total : input.owed;
+  const paid = input.payments.reduce((sum, payment) => sum + amountToCents(payment.amount), 0);
+  return { total, invoiceNumber: input.invoice?.number ?? null, paid: centsToMoney(paid), balance: centsToMoney(amountToCents(total) - paid) };
+}
+
+/**
+ * What is owed on an order: its invoice's total once issued (tax included); before that the
+ * total of its lines not cancelled; nothing for a cancelled order.
+ */
+const amountOwed = sql<string>`coalesce(
+  (select i.total from invoices i where i.order_id = orders.id),
+  (select coalesce(sum(li.quantity * li.unit_price), 0)
+     from line_items li join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status
+    where li.order_id = orders.id and ws.kind <> 'cancelled'
+      and not exists (select 1 from workflow_statuses os where os.workflow = orders.workflow and os.key = orders.status and os.kind = 'cancelled')))`;
 
 /** The order's total, what has been received (refunds taken off), and what is still due. */
 export async function orderBalance(db: DbOrTx, orderId: number): Promise<OrderBalance> {
   const row = await db
     .selectFrom('orders')
     .select([
-      amountOwed.as('total'),
+      sql<string>`${amountOwed}::text`.as('total'),
       sql<string | null>`(select i.number from invoices i where i.order_id = orders.id)`.as('invoiceNumber'),
       sql<string>`coalesce((select sum(p.amount) from payments p where p.order_id = orders.id), 0)::text`.as('paid'),
     ])
     .where('orders.id', '=', orderId)
     .executeTakeFirstOrThrow();
-  const balance = (signedCents(String(row.total)) ?? 0) - (signedCents(row.paid) ?? 0);
-  return { total: String(row.total), invoiceNumber: row.invoiceNumber, paid: row.paid, balance: centsToMoney(balance) };
+  return { total: row.total, invoiceNumber: row.invoiceNumber, paid: row.paid, balance: centsToMoney(amountToCents(row.total) - amountToCents(row.paid)) };
 }
 
-/** What a customer still owes across their orders that are not cancelled. */
+/** What a customer still owes across their orders (a cancelled one owes nothing; money received on it is still theirs). */
 export async function customerBalance(db: DbOrTx, customerId: number): Promise<{ orders: number; total: string; paid: string; balance: string }> {
   const row = await db
     .selectFrom('orders')
     .select([
-      sql<number>`count(*)::int`.as('orders'),
+      sql<number>`count(*) filter (where orders.status <> 'cancelled')::int`.as('orders'),
       sql<string>`coalesce(sum(${amountOwed}), 0)::text`.as('total'),
-      sql<string>`coalesce((select sum(p.amount) from payments p join orders o on o.id = p.order_id where o.customer_id = ${customerId} and o.status <> 'cancelled'), 0)::text`.as('paid'),
+      sql<string>`coalesce((select sum(p.amount) from payments p join orders o on o.id = p.order_id where o.customer_id = ${customerId}), 0)::text`.as('paid'),
     ])
     .where('orders.customer_id', '=', customerId)
-    .where('orders.status', '<>', 'cancelled')
     .executeTakeFirstOrThrow();
-  const balance = (signedCents(row.total) ?? 0) - (signedCents(row.paid) ?? 0);
-  return { orders: row.orders, total: row.total, paid: row.paid, balance: centsToMoney(balance) };
+  return { orders: row.orders, total: row.total, paid: row.paid, balance: centsToMoney(amountToCents(row.total) - amountToCents(row.paid)) };
 }
 
 export async function paymentsOf(db: DbOrTx, orderId: number) {

@@ -20,3 +20,14 @@ export function signedCents(value: string): number | undefined {
   const cents = parseMoneyToCents(unsigned);
   return cents === undefined ? undefined : negative ? -cents : cents;
 }
+
+/** An amount PostgreSQL returned ("-1234567890.50", any number of digits) in cents, exactly. */
+export function amountToCents(value: string | number): number {
+  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(value).trim());
+  if (!match) throw new Error(`Not an amount of money: ${String(value)}`);
+  const cents = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  return match[1] ? -cents : cents;
+}
+
+/** The largest amount a numeric(12, 2) column holds, in cents. */
+export const largestAmountCents = 999_999_999_999;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import t from 'tap';
 import type { Db } from '../../src/db/database.js';
 import { addDocumentVersion, documentFile } from '../../src/documents/documents.js';
@@ -102,8 +103,14 @@ t.test('an order’s work sheet and price sheet: drawn on submission, frozen at 
   t.match(await sheetText(db, workSheet!.id), /Install after 6 pm[\s\S]*no burrs/);
   t.notMatch(await sheetText(db, workSheet!.id, 1), 'no burrs', 'the approved version is unchanged');
 
-  await updateOrder(db, { userId: accounting.userId, roles: ['accounting'] }, order.id, edit(shop, [pylon!.id, vinyl!.id], [itemInput({ description: 'Pylon sign', quantity: '2', unitPrice: '1150.00', machineId: String(shop.machines.router), materialId: String(shop.materials.acrylic), notes: 'Brushed edges, no burrs' }), itemInput({ description: 'Window vinyl', unitPrice: '95.00', machineId: String(shop.machines.printer), materialId: String(shop.materials.vinyl), fulfillmentMethod: 'installation' })], await orderVersion(db, order.id), 'Install after 6 pm'));
-  t.match(await sheets(db, order.id), [{ latest: 3, frozen: 2 }, { latest: 2 }], 'accounting may reprice it: a new price sheet beside the approved one');
+  await updateOrder(db, { userId: shop.admin.id, roles: ['admin'] }, order.id, edit(shop, [pylon!.id, vinyl!.id], [itemInput({ description: 'Pylon sign', quantity: '2', unitPrice: '1150.00', machineId: String(shop.machines.router), materialId: String(shop.materials.acrylic), notes: 'Brushed edges, no burrs' }), itemInput({ description: 'Window vinyl', unitPrice: '95.00', machineId: String(shop.machines.printer), materialId: String(shop.materials.vinyl), fulfillmentMethod: 'installation' })], await orderVersion(db, order.id), 'Install after 6 pm'));
+  t.match(await sheets(db, order.id), [{ latest: 3, frozen: 2 }, { latest: 2 }], 'an admin may reprice it: a new price sheet beside the approved one');
+
+  const { issueInvoice } = await import('../../src/invoices/invoices.js');
+  await issueInvoice(db, { userId: accounting.userId }, order.id);
+  const afterInvoice = await updateOrder(db, { userId: shop.admin.id, roles: ['admin'] }, order.id, edit(shop, [pylon!.id, vinyl!.id], [itemInput({ description: 'Pylon sign', quantity: '3', unitPrice: '1150.00' }), itemInput({ description: 'Window vinyl', unitPrice: '95.00', fulfillmentMethod: 'installation' })], await orderVersion(db, order.id), '')).catch((error: unknown) => error);
+  t.match((afterInvoice as ValidationError).fieldErrors, { 'items.0.quantity': /Invoice INV-1001 was issued for this order and is final/ }, 'once invoiced, not even an admin changes what it charges');
+  await t.rejects(moveOrder(db, { userId: shop.admin.id, roles: ['admin'] }, order.id, await orderVersion(db, order.id), { intent: 'cancel' }, 'Changed our mind'), { message: /has invoice INV-1001, which is final: it cannot be cancelled/ });
 
   const upload = await addDocumentVersion(db, { userId: shop.admin.id }, priceSheet!.id, { fileName: 'mine.pdf', data: Buffer.from('%PDF-1.4\n%%EOF\n') }).catch((error: unknown) => error);
   t.match((upload as ValidationError).fieldErrors, { file: /Traveler draws “Price sheet” itself/ }, 'nobody uploads over a generated sheet');
@@ -145,4 +152,37 @@ t.test('an order in production is not cancelled as a whole', async (t) => {
   await t.rejects(moveOrder(db, { userId: shop.admin.id, roles: ['admin'] }, order.id, await orderVersion(db, order.id), { intent: 'cancel' }, 'Too late'), { message: /there is no “cancel” from there/ });
   const statuses = await db.selectFrom('line_items').select('status').where('order_id', '=', order.id).orderBy('position').execute();
   t.same(statuses.map((item) => item.status), ['in_progress', 'pending'], 'its items are untouched: each is cancelled from its queue');
+});
+
+t.test('an order approved before sheets existed is invoiced: its sheets are drawn and frozen then', async (t) => {
+  const { db } = await freshDatabase(t);
+  const shop = await seedShop(db);
+  const order = await placeOrder(db, shop, [{ description: 'Sign A', unitPrice: '10.00' }]);
+  await db.deleteFrom('documents').where('owner_id', '=', order.id).execute();
+  const { issueInvoice } = await import('../../src/invoices/invoices.js');
+  const { invoice } = await issueInvoice(db, { userId: shop.admin.id }, order.id);
+  t.equal(invoice.total, '10.00');
+  t.match(await sheets(db, order.id), [{ kind: 'invoice', latest: 1 }, { kind: 'price-sheet', latest: 1, frozen: 1 }, { kind: 'work-sheet', latest: 1, frozen: 1 }]);
+});
+
+t.test('an item cancelled after approval draws the sheets again; cancelling the order draws them once', async (t) => {
+  const { db } = await freshDatabase(t);
+  const shop = await seedShop(db);
+  const order = await placeOrder(db, shop, [{ description: 'Sign A' }, { description: 'Sign B' }, { description: 'Sign C' }]);
+  const [first] = order.items;
+  await transition(db, { type: 'line_item', id: first!.id }, { userId: shop.admin.id, roles: ['admin'] }, { expectedVersion: first!.version, to: 'cancelled', input: { reason: 'Not needed' } });
+  t.match(await sheets(db, order.id), [{ kind: 'price-sheet', latest: 2, frozen: 1 }, { kind: 'work-sheet', latest: 2, frozen: 1 }]);
+  t.match(await sheetText(db, (await sheets(db, order.id))[0]!.id), 'Sign A (cancelled: not charged)');
+  await moveOrder(db, { userId: shop.admin.id, roles: ['admin'] }, order.id, await orderVersion(db, order.id), { intent: 'cancel' }, 'Customer closed');
+  t.match(await sheets(db, order.id), [{ latest: 3 }, { latest: 3 }], 'one more version each, not one per item');
+});
+
+t.test('an order whose items cannot all be cancelled is not cancelled', async (t) => {
+  const { db } = await freshDatabase(t);
+  const shop = await seedShop(db);
+  const order = await placeOrder(db, shop, [{ description: 'Sign A' }]);
+  await db.deleteFrom('workflow_transitions').where('workflow', '=', 'production').where('from_status', '=', 'pending').where('intent', '=', 'cancel').execute();
+  await db.updateTable('workflows').set({ revision: sql<number>`revision + 1` }).where('key', '=', 'production').execute();
+  await t.rejects(moveOrder(db, { userId: shop.admin.id, roles: ['admin'] }, order.id, await orderVersion(db, order.id), { intent: 'cancel' }, 'x'), { message: /cannot be cancelled: one item is in “Pending”, which has no Cancel move/ });
+  t.equal((await db.selectFrom('orders').select('status').where('id', '=', order.id).executeTakeFirstOrThrow()).status, 'approved', 'nothing changed');
 });

@@ -136,7 +136,7 @@ t.test('once accounting has approved an order, sales change its notes but not wh
 
   const { client: sales } = await signedInClient(app, db, ['sales']);
   const edit = await sales.get(`/orders/${order.id}/edit`);
-  t.match(textOf(edit.body), /Accounting approved what this order charges: only accounting or an admin can change prices, quantities or lines now\. Notes, dates, machines and people can still be changed here\./);
+  t.match(textOf(edit.body), /Accounting approved what this order charges: only an admin changes its prices, quantities or lines now\. Notes, dates, machines and people can still be changed here\./);
   const formVersion = edit.body.match(/name="version" value="(\d+)"/)![1]!;
   const row = { item_itemId: String(order.items[0]!.id), item_number: '1', item_description: 'Lightbox', item_quantity: '1', item_machineId: '', item_materialId: '', item_fulfillmentMethod: 'pickup', item_dueDate: '', item_assigneeId: '', item_notes: '', item_expectedHours: '' };
   const base = { customerId: String(shop.customerId), salespersonId: String(shop.sales.id), dueDate: '', version: formVersion, action: 'save' };
