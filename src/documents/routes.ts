@@ -6,7 +6,7 @@ import { ConflictError, HttpError, ValidationError } from '../platform/errors.js
 import { Form, Id, IdParams, isCanonicalId, NoQuery, Text, Token, Version } from '../platform/schemas.js';
 import { orderStatusForToken } from '../notifications/status-page.js';
 import { orderPage } from '../orders/order-page.js';
-import { addDocumentVersion, attachDocument, documentFile, documentMaxBytes, setDocumentVisibility, type UploadedFile } from './documents.js';
+import { addDocumentVersion, attachDocument, documentFile, documentMaxBytes, setDocumentVisibility, type DocumentOwner, type UploadedFile } from './documents.js';
 
 /** What a multipart upload's body holds once read: the form's fields, and the file by name. */
 const UploadBody = Type.Object(
@@ -15,6 +15,7 @@ const UploadBody = Type.Object(
     title: Type.Optional(Text(300)),
     visibility: Type.Optional(Text(20)),
     documentId: Type.Optional(Text(20)),
+    attachTo: Type.Optional(Text(20)),
     file: Type.Optional(Type.Any()),
   },
   { additionalProperties: false },
@@ -55,6 +56,28 @@ export async function documentRoutes(fastify: FastifyInstance) {
     return file && typeof file.fileName === 'string' && Buffer.isBuffer(file.data) ? { fileName: file.fileName, data: file.data } : undefined;
   };
 
+  /** The order itself (empty), or one of its items ("item-<id>"), as the attach form names them. */
+  async function ownerWithin(orderId: number, attachTo: string): Promise<DocumentOwner | undefined> {
+    if (attachTo === '' || attachTo === 'order') return { type: 'order', id: orderId };
+    const itemId = attachTo.startsWith('item-') ? attachTo.slice('item-'.length) : '';
+    if (!isCanonicalId(itemId)) return undefined;
+    const item = await db.selectFrom('line_items').select('id').where('id', '=', Number(itemId)).where('order_id', '=', orderId).executeTakeFirst();
+    return item && { type: 'line_item', id: item.id };
+  }
+
+  /** The order a document belongs to, its own or through one of its items. */
+  async function orderOfDocument(documentId: number): Promise<number | undefined> {
+    const row = await db
+      .selectFrom('documents')
+      .leftJoin('line_items', (join) => join.onRef('line_items.id', '=', 'documents.owner_id').on('documents.owner_type', '=', 'line_item'))
+      .select(['documents.owner_type as ownerType', 'documents.owner_id as ownerId', 'line_items.order_id as itemOrderId'])
+      .where('documents.id', '=', documentId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return row.ownerType === 'order' ? row.ownerId : (row.itemOrderId ?? undefined);
+  }
+  const documentOfOrder = async (documentId: number, orderId: number) => (await orderOfDocument(documentId)) === orderId;
+
   app.post('/orders/:id/documents', { config: { access: 'documents:attach' }, schema: { params: IdParams, querystring: NoQuery, body: UploadBody } }, async (request, reply) => {
     const orderId = Number(request.params.id);
     const order = await db.selectFrom('orders').select(['id', 'number']).where('id', '=', orderId).executeTakeFirst();
@@ -64,16 +87,17 @@ export async function documentRoutes(fastify: FastifyInstance) {
     // Multipart fields do not pass the form parser, which drops NUL characters: drop them here.
     const field = (value: string | undefined) => (value ?? '').replaceAll('\u0000', '');
     const documentId = body.documentId && isCanonicalId(body.documentId) ? Number(body.documentId) : undefined;
-    const values = { title: field(body.title), visibility: field(body.visibility) || 'internal', documentId: field(body.documentId) };
+    const values = { title: field(body.title), visibility: field(body.visibility) || 'internal', documentId: field(body.documentId), attachTo: field(body.attachTo) };
     try {
       if (documentId !== undefined) {
-        const owned = await db.selectFrom('documents').select('id').where('id', '=', documentId).where('owner_type', '=', 'order').where('owner_id', '=', orderId).executeTakeFirst();
-        if (!owned) throw new HttpError(404, 'There is no such document on this order.');
+        if (!(await documentOfOrder(documentId, orderId))) throw new HttpError(404, 'There is no such document on this order.');
         const version = await addDocumentVersion(db, actorOf(request), documentId, uploadOf(body.file));
         request.session.flash = `Version ${version} attached.`;
       } else {
-        await attachDocument(db, actorOf(request), { type: 'order', id: orderId }, { title: values.title, visibility: values.visibility, file: uploadOf(body.file) });
-        request.session.flash = 'Document attached.';
+        const owner = await ownerWithin(orderId, values.attachTo);
+        if (!owner) throw new ValidationError({ attachTo: 'Choose the order or one of its items.' });
+        await attachDocument(db, actorOf(request), owner, { title: values.title, visibility: values.visibility, file: uploadOf(body.file) });
+        request.session.flash = owner.type === 'order' ? 'Document attached.' : 'Document attached to the item.';
       }
       return reply.seeOther(`/orders/${orderId}#documents`);
     } catch (error) {
@@ -85,16 +109,16 @@ export async function documentRoutes(fastify: FastifyInstance) {
 
   app.post('/documents/:id/visibility', { config: { access: 'documents:attach' }, schema: { params: IdParams, querystring: NoQuery, body: VisibilityForm } }, async (request, reply) => {
     const documentId = Number(request.params.id);
-    const document = await db.selectFrom('documents').select(['owner_type', 'owner_id']).where('id', '=', documentId).executeTakeFirst();
-    if (!document || document.owner_type !== 'order') throw new HttpError(404, 'There is no such document.');
+    const orderId = await orderOfDocument(documentId);
+    if (orderId === undefined) throw new HttpError(404, 'There is no such document.');
     try {
       await setDocumentVisibility(db, actorOf(request), documentId, Number(request.body.version), request.body.visibility ?? '');
       request.session.flash = 'Who may see it is saved.';
-      return reply.seeOther(`/orders/${document.owner_id}#documents`);
+      return reply.seeOther(`/orders/${orderId}#documents`);
     } catch (error) {
       if (error instanceof ValidationError || error instanceof ConflictError) {
         const errors = error instanceof ValidationError ? error.fieldErrors : { form: error.message };
-        return orderPage(app, request, reply, document.owner_id, { documents: { values: { title: '', visibility: 'internal', documentId: String(documentId) }, errors } }, error instanceof ValidationError ? 422 : 409);
+        return orderPage(app, request, reply, orderId, { documents: { values: { title: '', visibility: 'internal', documentId: String(documentId), attachTo: '' }, errors } }, error instanceof ValidationError ? 422 : 409);
       }
       throw error;
     }

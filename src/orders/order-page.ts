@@ -38,7 +38,7 @@ export interface MoveForm {
 
 /** The attach form as the person left it (the file itself cannot be kept: they choose it again). */
 export interface DocumentForm {
-  values: { title: string; visibility: string; documentId: string };
+  values: { title: string; visibility: string; documentId: string; attachTo: string };
   errors: FieldErrors;
 }
 
@@ -126,7 +126,7 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       copiedFrom,
       copies,
       documents,
-      documentForm: state.documents ?? { values: { title: '', visibility: 'internal', documentId: '' }, errors: {} },
+      documentForm: state.documents ?? { values: { title: '', visibility: 'internal', documentId: '', attachTo: '' }, errors: {} },
       visibilityLabels,
       canAttach: can(roles, 'documents:attach'),
       payments,

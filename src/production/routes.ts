@@ -9,6 +9,7 @@ import { can } from '../platform/permissions.js';
 import { parseUrlencoded } from '../platform/input.js';
 import { localPath } from '../platform/redirects.js';
 import { BigIdParams, Form, IdParams, MoveTarget, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
+import { documentsOf } from '../documents/documents.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { lineItemQueues, lineItemWorkflow } from '../line-items/subject.js';
 import { actionChoices, moveTarget, type Workflow } from '../workflow/definition.js';
@@ -268,7 +269,10 @@ export async function productionRoutes(fastify: FastifyInstance) {
 
   async function itemPage(request: FastifyRequest, reply: FastifyReply, itemId: number, form: ItemForm, statusCode = 200) {
     const workflow = await app.workflows.get(lineItemWorkflow);
-    const record = await itemRecord(db, workflow, itemId, { clock: await app.shopClock.get(), history: await app.durations.lookup() });
+    const [record, documents] = await Promise.all([
+      itemRecord(db, workflow, itemId, { clock: await app.shopClock.get(), history: await app.durations.lookup() }),
+      documentsOf(db, [{ type: 'line_item', id: itemId }]),
+    ]);
     if (!record) throw new HttpError(404, 'That item does not exist.');
     const { item } = record;
     const actions = actionChoices(workflow, [item.status], request.user!.roles, item.heldFrom);
@@ -278,7 +282,18 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const back = form.returnTo && form.returnTo !== ownPage ? form.returnTo : queueKey && can(request.user!.roles, 'queues:view') ? `/queues/${queueKey}` : `/orders/${item.orderId}`;
     return reply.page(
       'production/item',
-      { title: `${record.label} ${item.description}`, ...record, actions, form, back, statuses: workflow.statuses, fulfillmentMethods, canMove: can(request.user!.roles, 'items:move') },
+      {
+        title: `${record.label} ${item.description}`,
+        ...record,
+        documents,
+        canAttach: can(request.user!.roles, 'documents:attach'),
+        actions,
+        form,
+        back,
+        statuses: workflow.statuses,
+        fulfillmentMethods,
+        canMove: can(request.user!.roles, 'items:move'),
+      },
       statusCode,
     );
   }

@@ -117,3 +117,35 @@ t.test('a new order from a previous one takes copies of its documents', async (t
   const forOther = await db.selectFrom('orders').innerJoin('documents', 'documents.owner_id', 'orders.id').select('documents.visibility').where('orders.customer_id', '=', otherCustomer.id).where('documents.kind', '=', 'upload').execute();
   t.same(forOther.map((row) => row.visibility), ['internal'], 'copied for another customer, a customer’s document becomes staff-only');
 });
+
+t.test('a document attached to one item: listed on the item and the order, shared per file, versions kept', async (t) => {
+  const { app, db } = await buildTestApp(t);
+  const shop = await seedShop(db);
+  const order = await placeOrder(db, shop, [{ description: 'Lobby sign' }, { description: 'Door decal' }]);
+  const other = await placeOrder(db, shop, [{ description: 'Banner' }]);
+  const { client: sales } = await signedInClient(app, db, ['sales']);
+  const path = `/orders/${order.id}`;
+  const [, decal] = order.items;
+
+  t.match((await sales.get(path)).body, new RegExp(`<option value="item-${decal!.id}">Item \\d+ · 2/2: Door decal</option>`), 'the attach form offers each item');
+  const foreign = await sales.upload(`${path}/documents`, { title: 'Proof', visibility: 'internal', attachTo: `item-${other.items[0]!.id}` }, { name: 'proof.png', data: png });
+  t.equal(foreign.statusCode, 422, 'another order’s item is refused');
+  t.match(foreign.body, /id="field-attachTo-error"[^>]*>Choose the order or one of its items\./);
+  t.equal((await sales.upload(`${path}/documents`, { title: 'Decal proof', visibility: 'internal', attachTo: 'item-x' }, { name: 'proof.png', data: png })).statusCode, 422);
+
+  t.equal((await sales.upload(`${path}/documents`, { title: 'Decal proof', visibility: 'internal', attachTo: `item-${decal!.id}` }, { name: 'proof.png', data: png })).statusCode, 303);
+  const document = await db.selectFrom('documents').select(['id', 'owner_type', 'owner_id', 'version']).where('title', '=', 'Decal proof').executeTakeFirstOrThrow();
+  t.match(document, { owner_type: 'line_item', owner_id: decal!.id });
+  t.match(textOf((await sales.get(`/items/${decal!.id}`)).body), /Documents Decal proof proof\.png · v1/, 'the item page lists it');
+  t.match(textOf((await sales.get(`/items/${order.items[0]!.id}`)).body), /Documents No documents for this item\./);
+  t.match(textOf((await sales.get(path)).body), /Decal proof for item \d+ · 2\/2/, 'the order page says which item');
+
+  t.equal((await sales.upload(`${path}/documents`, { title: '', visibility: 'internal', documentId: String(document.id) }, { name: 'proof-2.pdf', data: pdf('v2') })).statusCode, 303, 'a new version of an item’s document');
+  t.equal((await db.selectFrom('documents').select('latest_version').where('id', '=', document.id).executeTakeFirstOrThrow()).latest_version, 2);
+  t.equal((await sales.upload(`/orders/${other.id}/documents`, { title: '', visibility: 'internal', documentId: String(document.id) }, { name: 'x.pdf', data: pdf('x') })).statusCode, 404, 'not through another order');
+
+  const { version } = await db.selectFrom('documents').select('version').where('id', '=', document.id).executeTakeFirstOrThrow();
+  t.equal((await sales.post(`/documents/${document.id}/visibility`, { version: String(version), visibility: 'customer' })).statusCode, 303, 'an item’s document is shared like the order’s');
+  const { token } = await issueToken(db, { purpose: orderStatusPurpose, subjectType: 'order', subjectId: order.id, lifetimeMs: 3_600_000, createdBy: null });
+  t.match(textOf((await new Client(app).get(`/status/${token}`)).body), /Documents Decal proof proof-2\.pdf/);
+});
