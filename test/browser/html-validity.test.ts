@@ -152,6 +152,13 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   await office.upload(`/orders/${order.id}/documents`, { title: 'Artwork proof', visibility: 'customer' }, { name: 'proof.pdf', data: Buffer.from('%PDF-1.4\n%%EOF\n') });
   await office.post(`/orders/${order.id}/payments`, { amount: '250.00', receivedOn: new Date().toISOString().slice(0, 10), method: 'check', description: 'Deposit', correctsId: '' });
   await pages.add('order', office.get(`/orders/${order.id}`), 200);
+  const firstItem = await db.selectFrom('line_items').select('id').where('order_id', '=', order.id).orderBy('position').limit(1).executeTakeFirstOrThrow();
+  await office.upload(`/orders/${order.id}/documents`, { title: 'Cut file', visibility: 'internal', attachTo: `item-${firstItem.id}` }, { name: 'cut.pdf', data: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  await pages.add('item-with-documents', office.get(`/items/${firstItem.id}`), 200);
+  const invoiced = await db.selectFrom('orders').select('id').where('status', '=', 'in_production').orderBy('id').limit(1).executeTakeFirstOrThrow();
+  await office.post(`/orders/${invoiced.id}/invoice`, {});
+  await pages.add('order-invoiced', office.get(`/orders/${invoiced.id}`), 200);
+  await pages.add('order-invoice-422', office.post(`/orders/${(await db.selectFrom('orders').select('id').where('status', '=', 'draft').orderBy('id').limit(1).executeTakeFirstOrThrow()).id}/invoice`, {}), 422);
   await pages.add('order-payment-422', office.post(`/orders/${order.id}/payments`, { amount: 'lots', receivedOn: '2026-02-30', method: '', description: '', correctsId: '' }), 422);
   await pages.add('order-document-422', office.upload(`/orders/${order.id}/documents`, { title: 'PO', visibility: 'internal' }, { name: 'po.pdf', data: Buffer.from('<html></html>') }), 422);
   await pages.add('order-traveler', office.get(`/orders/${order.id}/traveler`), 200);
