@@ -57,5 +57,25 @@ alter table document_versions add column source_sha256 text;
 
 -- Cancelling an order now cancels its items; reopening it as a draft would leave a draft of
 -- cancelled items. A cancelled order is final: "New order from this one" starts it again.
+-- Orders cancelled before this left their items where they were: they are cancelled now too,
+-- each with an event that says why, so nothing of a cancelled order is still being made.
+create temporary table stranded_items on commit drop as
+select li.id, li.status as from_status
+  from line_items li
+  join orders o on o.id = li.order_id
+  join workflow_statuses os on os.workflow = o.workflow and os.key = o.status and os.kind = 'cancelled'
+  join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status and ws.kind in ('open', 'hold')
+ where exists (select 1 from workflow_statuses c where c.workflow = li.workflow and c.key = 'cancelled' and c.kind = 'cancelled');
+update line_items li
+   set status = 'cancelled', status_entered_at = now(), held_from_status = null, hold_reason = null, version = li.version + 1, updated_at = now()
+  from stranded_items s
+ where li.id = s.id;
+update work_logs w set ended_at = now() from stranded_items s where w.line_item_id = s.id and w.ended_at is null;
+insert into events (actor_via, subject_type, subject_id, action, from_status, to_status, note, particulars)
+select 'Traveler update', 'line_item', s.id, 'status-changed', s.from_status, 'cancelled', 'Its order was cancelled', jsonb_build_object('transition', 'Cancel', 'intent', 'cancel')
+  from stranded_items s;
+update queues q
+   set item_count = (select count(*) from line_items li join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status where ws.queue_key = q.key)
+ where q.workflow = 'production' and exists (select 1 from stranded_items);
 delete from workflow_transitions where workflow = 'order' and from_status = 'cancelled' and to_status = 'draft' and intent = 'reopen';
 update workflows set revision = revision + 1 where key = 'order';

@@ -26,6 +26,8 @@ async function lockLineItem(tx: Tx, id: number) {
       sql<boolean>`exists (select 1 from work_logs w where w.line_item_id = line_items.id and w.ended_at is null)`.as('clockRunning'),
       // Which moves the order could make as its items move (src/orders/approval.ts): most item moves need none.
       sql<string[]>`array(select distinct t.intent from workflow_transitions t where t.workflow = orders.workflow and t.from_status = orders.status and t.intent in ('produce', 'complete', 'reopen'))`.as('orderMoves'),
+      sql<string | null>`(select i.number from invoices i where i.order_id = orders.id)`.as('orderInvoice'),
+      sql<string | null>`(select ws.kind from workflow_statuses ws where ws.workflow = orders.workflow and ws.key = orders.status)`.as('orderStatusKind'),
       holdsWorkflowShape(sql.ref('line_items.workflow')),
     ])
     .where('line_items.id', '=', id)
@@ -42,8 +44,15 @@ const trackingUrlPattern = /^https?:\/\/\S+$/i;
 const methodOf = ({ row, input }: Pick<TransitionContext<LineItemTransitionRow>, 'row' | 'input'>) => input.fulfillmentMethod || row.fulfillmentMethod;
 
 function validate(context: TransitionContext<LineItemTransitionRow>): FieldErrors {
-  const { transition, to, input } = context;
+  const { transition, from, to, input, row } = context;
   const errors: FieldErrors = {};
+  const cancelling = to.kind === 'cancelled', uncancelling = from.kind === 'cancelled' && to.kind !== 'cancelled';
+  // What an order charges is final once invoiced, and a cancelled order's items stay cancelled.
+  if ((cancelling || uncancelling) && row.orderInvoice) {
+    errors.form = `Order ${row.orderNumber} has invoice ${row.orderInvoice}, which is final: its items are no longer cancelled or taken back.`;
+  } else if (uncancelling && row.orderStatusKind === 'cancelled') {
+    errors.form = `Order ${row.orderNumber} is cancelled: its items stay cancelled. Start a new order from it instead.`;
+  }
   if (transition.requires.includes('tracking')) {
     if (!input.carrier?.trim()) errors.carrier = 'Enter the carrier, e.g. UPS.';
     const tracking = input.tracking?.trim() ?? '';
