@@ -101,7 +101,11 @@ export async function storeGeneratedDocument(
   if (existing?.sourceHash === file.sourceHash) return { documentId: existing.id, version: existing.version };
   const data = await file.draw();
   const sha256 = sha256Of(data);
-  if (existing?.sha256 === sha256) return { documentId: existing.id, version: existing.version };
+  if (existing?.sha256 === sha256) {
+    // Drawn from something new that prints the same: remembered, so it is not drawn again next time.
+    await tx.updateTable('document_versions').set({ source_sha256: file.sourceHash }).where('document_id', '=', existing.id).where('version', '=', existing.version).execute();
+    return { documentId: existing.id, version: existing.version };
+  }
   const upload = { fileName: file.fileName, data, contentType: 'application/pdf' };
   let documentId = existing?.id;
   if (documentId === undefined) {
@@ -135,6 +139,11 @@ export async function attachDocument(db: Db, actor: Actor, owner: DocumentOwner,
   const visibility = checkVisibility(input.visibility, errors);
   if (!file || !visibility || Object.keys(errors).length > 0) throw new ValidationError(errors);
   return inTransaction(db, async (tx) => {
+    if (owner.type === 'line_item') {
+      // Held while the document is attached, so an edit of the order cannot remove the item meanwhile.
+      const item = await tx.selectFrom('line_items').select('id').where('id', '=', owner.id).forShare().executeTakeFirst();
+      if (!item) throw new ValidationError({ attachTo: 'That item was removed from the order meanwhile. Choose the order or another item.' });
+    }
     const created = await tx.insertInto('documents').values({ owner_type: owner.type, owner_id: owner.id, title, visibility, created_by: actor.userId }).returning('id').executeTakeFirstOrThrow();
     await storeVersion(tx, actor, created.id, 1, file);
     await recordEvent(tx, actor, { subjectType: owner.type, subjectId: owner.id, action: 'document-attached', particulars: { documentId: created.id, title, fileName: file.fileName, visibility } });
@@ -252,15 +261,18 @@ export async function moveDocumentsToOrder(tx: DbOrTx, itemId: number, orderId: 
 }
 
 /**
- * An order started from a previous one takes copies of its documents (the latest version of
- * each). Shared with the customer only when the new order is for the same customer.
+ * An order started from a previous one takes copies of its documents and its items' (the
+ * latest version of each; an item's goes to the new order, whose items are new). Shared with
+ * the customer only when the new order is for the same customer.
  */
 export async function copyDocuments(tx: DbOrTx, actor: Actor, fromOrderId: number, toOrderId: number): Promise<number> {
   const originals = await sql<{ id: number; title: string; kind: DocumentKind; visibility: DocumentVisibility; version: number }>`
     select d.id, d.title, d.kind, case when same.customer then d.visibility else 'internal' end as visibility, d.latest_version as version
       from documents d
      cross join (select (select customer_id from orders where id = ${fromOrderId}) = (select customer_id from orders where id = ${toOrderId}) as customer) same
-     where d.owner_type = 'order' and d.owner_id = ${fromOrderId} and d.kind = 'upload'
+     where d.kind = 'upload'
+       and ((d.owner_type = 'order' and d.owner_id = ${fromOrderId})
+         or (d.owner_type = 'line_item' and d.owner_id in (select li.id from line_items li where li.order_id = ${fromOrderId})))
      order by d.id`.execute(tx);
   for (const original of originals.rows) {
     const copy = await tx.insertInto('documents').values({ owner_type: 'order', owner_id: toOrderId, title: original.title, kind: original.kind, visibility: original.visibility, created_by: actor.userId }).returning('id').executeTakeFirstOrThrow();

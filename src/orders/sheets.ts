@@ -197,9 +197,24 @@ export async function priceSheetPdf(content: SheetContent): Promise<Buffer> {
   });
 }
 
-const sheets: { kind: Exclude<DocumentKind, 'upload'>; title: string; draw: (content: SheetContent) => Promise<Buffer> }[] = [
-  { kind: 'work-sheet', title: 'Work sheet', draw: workSheetPdf },
-  { kind: 'price-sheet', title: 'Price sheet', draw: priceSheetPdf },
+/** What each sheet prints, and nothing else: a change to anything else draws neither again. */
+function workSheetPrints({ shop, order, items }: SheetContent) {
+  const { id: _id, lastItemNumber: _last, ...printed } = order;
+  return { shopName: shop.shopName, order: printed, items: items.map(({ unitPrice: _price, amount: _amount, ...item }) => item) };
+}
+
+function priceSheetPrints({ shop, order, items }: SheetContent) {
+  const { id: _id, lastItemNumber: _last, notes: _notes, ...printed } = order;
+  return {
+    shop: { shopName: shop.shopName, taxLabel: shop.taxLabel, taxRate: shop.taxRate, paymentTerms: shop.paymentTerms },
+    order: printed,
+    items: items.map((item) => ({ label: item.label, description: item.description, quantity: item.quantity, unitPrice: item.unitPrice, amount: item.amount, cancelled: item.cancelled })),
+  };
+}
+
+const sheets: { kind: Exclude<DocumentKind, 'upload'>; title: string; prints: (content: SheetContent) => unknown; draw: (content: SheetContent) => Promise<Buffer> }[] = [
+  { kind: 'work-sheet', title: 'Work sheet', prints: workSheetPrints, draw: workSheetPdf },
+  { kind: 'price-sheet', title: 'Price sheet', prints: priceSheetPrints, draw: priceSheetPdf },
 ];
 
 /**
@@ -210,12 +225,11 @@ const sheets: { kind: Exclude<DocumentKind, 'upload'>; title: string; draw: (con
  */
 export async function refreshOrderSheets(tx: DbOrTx, actor: Actor, orderId: number): Promise<void> {
   const content = await sheetContent(tx, orderId);
-  const sourceHash = createHash('sha256').update(JSON.stringify(content)).digest('hex');
   for (const sheet of sheets) {
     await storeGeneratedDocument(tx, actor, { type: 'order', id: orderId }, sheet.kind, {
       title: sheet.title,
       fileName: `order-${content.order.number}-${sheet.kind}.pdf`,
-      sourceHash,
+      sourceHash: createHash('sha256').update(JSON.stringify(sheet.prints(content))).digest('hex'),
       draw: () => sheet.draw(content),
     });
   }
@@ -230,6 +244,8 @@ export async function approveOrderSheets(tx: DbOrTx, actor: Actor, orderId: numb
   const drawn = await tx.selectFrom('documents').select('id').where('owner_type', '=', 'order').where('owner_id', '=', orderId).where('kind', 'in', sheets.map((sheet) => sheet.kind)).execute();
   if (drawn.length < sheets.length) await refreshOrderSheets(tx, actor, orderId);
   await freezeGeneratedDocuments(tx, { type: 'order', id: orderId }, sheets.map((sheet) => sheet.kind));
+  // An item cancelled while the order was with its reviewers: a version beside the approved one says so.
+  await refreshOrderSheets(tx, actor, orderId);
 }
 
 /** After an approved order changes (an edit, an item cancelled or reopened): new versions of its sheets, the approved ones kept. */

@@ -21,11 +21,12 @@ export function signedCents(value: string): number | undefined {
   return cents === undefined ? undefined : negative ? -cents : cents;
 }
 
-/** An amount PostgreSQL returned ("-1234567890.50", any number of digits) in cents, exactly. */
+/** An amount PostgreSQL returned ("-1234567890.50") in cents, exactly (up to 90 trillion; numeric(12, 2) holds far less). */
 export function amountToCents(value: string | number): number {
   const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(value).trim());
   if (!match) throw new Error(`Not an amount of money: ${String(value)}`);
   const cents = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  if (!Number.isSafeInteger(cents)) throw new Error(`Too large to count in cents exactly: ${String(value)}`);
   return match[1] ? -cents : cents;
 }
 

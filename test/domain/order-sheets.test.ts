@@ -186,3 +186,36 @@ t.test('an order whose items cannot all be cancelled is not cancelled', async (t
   await t.rejects(moveOrder(db, { userId: shop.admin.id, roles: ['admin'] }, order.id, await orderVersion(db, order.id), { intent: 'cancel' }, 'x'), { message: /cannot be cancelled: one item is in “Pending”, which has no Cancel move/ });
   t.equal((await db.selectFrom('orders').select('status').where('id', '=', order.id).executeTakeFirstOrThrow()).status, 'approved', 'nothing changed');
 });
+
+t.test('a sheet is drawn only when what it prints changed', async (t) => {
+  const { db } = await freshDatabase(t);
+  const shop = await seedShop(db);
+  const order = await placeOrder(db, shop, [{ description: 'Sign A', unitPrice: '10.00' }]);
+  const versions = async () => (await sheets(db, order.id)).map((sheet) => `${sheet.kind} v${sheet.latest}`);
+  const { refreshOrderSheets } = await import('../../src/orders/sheets.js');
+  await db.updateTable('shop_settings').set({ reply_to_email: 'office@shop.test', customer_email_delay_seconds: 5 }).execute();
+  await refreshOrderSheets(db, { userId: shop.admin.id }, order.id);
+  t.same(await versions(), ['price-sheet v1', 'work-sheet v1'], 'settings neither sheet prints');
+  await db.updateTable('shop_settings').set({ tax_rate: '5' }).execute();
+  await refreshOrderSheets(db, { userId: shop.admin.id }, order.id);
+  t.same(await versions(), ['price-sheet v2', 'work-sheet v1'], 'the tax rate is on the price sheet only');
+  const drawnAgain = await db.selectFrom('document_versions').innerJoin('documents', 'documents.id', 'document_versions.document_id').select(['documents.kind', 'document_versions.source_sha256']).where('documents.owner_id', '=', order.id).execute();
+  t.ok(drawnAgain.every((row) => row.source_sha256 !== null), 'each version remembers what it was drawn from');
+});
+
+t.test('an invoiced order’s items are not cancelled, and a cancelled order’s items are not taken back', async (t) => {
+  const { db } = await freshDatabase(t);
+  const shop = await seedShop(db);
+  const admin: TransitionActor = { userId: shop.admin.id, roles: ['admin'] };
+  const invoiced = await placeOrder(db, shop, [{ description: 'Sign A' }, { description: 'Sign B' }]);
+  const { issueInvoice } = await import('../../src/invoices/invoices.js');
+  await issueInvoice(db, admin, invoiced.id);
+  const refused = await transition(db, { type: 'line_item', id: invoiced.items[0]!.id }, admin, { expectedVersion: invoiced.items[0]!.version, to: 'cancelled', input: { reason: 'Not wanted' } }).catch((error: unknown) => error);
+  t.match((refused as ValidationError).fieldErrors, { form: /has invoice INV-1001, which is final/ });
+
+  const cancelled = await placeOrder(db, shop, [{ description: 'Sign C' }]);
+  await moveOrder(db, admin, cancelled.id, await orderVersion(db, cancelled.id), { intent: 'cancel' }, 'Gone');
+  const item = await db.selectFrom('line_items').select(['id', 'version']).where('order_id', '=', cancelled.id).executeTakeFirstOrThrow();
+  const reopened = await transition(db, { type: 'line_item', id: item.id }, admin, { expectedVersion: item.version, to: 'pending', input: { reason: 'Oops' } }).catch((error: unknown) => error);
+  t.match((reopened as ValidationError).fieldErrors, { form: /is cancelled: its items stay cancelled/ });
+});

@@ -3,7 +3,7 @@ import { orderStatusPurpose } from '../../src/notifications/customer-updates.js'
 import { sniffFileType } from '../../src/documents/file-types.js';
 import { issueToken } from '../../src/platform/tokens.js';
 import { buildTestApp, Client, signedInClient, textOf } from '../helpers/app.js';
-import { placeOrder, seedShop } from '../helpers/shop.js';
+import { itemInput, placeOrder, seedShop } from '../helpers/shop.js';
 
 const pdf = (text: string) => Buffer.from(`%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% ${text}\ntrailer << /Root 1 0 R >>\n%%EOF\n`);
 const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4a80000000049454e44ae426082', 'hex');
@@ -148,4 +148,9 @@ t.test('a document attached to one item: listed on the item and the order, share
   t.equal((await sales.post(`/documents/${document.id}/visibility`, { version: String(version), visibility: 'customer' })).statusCode, 303, 'an item’s document is shared like the order’s');
   const { token } = await issueToken(db, { purpose: orderStatusPurpose, subjectType: 'order', subjectId: order.id, lifetimeMs: 3_600_000, createdBy: null });
   t.match(textOf((await new Client(app).get(`/status/${token}`)).body), /Documents Decal proof proof-2\.pdf/);
+
+  const { createOrder } = await import('../../src/orders/orders.js');
+  const copy = await createOrder(db, { userId: shop.sales.id }, { customerId: String(shop.customerId), salespersonId: '', dueDate: '', notes: '', items: [itemInput()], copiedFromId: order.id });
+  const copied = await db.selectFrom('documents').select(['title', 'owner_type', 'visibility']).where('owner_id', '=', copy.id).where('kind', '=', 'upload').execute();
+  t.same(copied, [{ title: 'Decal proof', owner_type: 'order', visibility: 'customer' }], 'a new order from this one takes the item’s document too, on the order');
 });
