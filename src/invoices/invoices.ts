@@ -6,7 +6,7 @@ import { storeGeneratedDocument } from '../documents/documents.js';
 import { renderPdf } from '../documents/pdf.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { isPastApproval } from '../orders/approval.js';
-import { approveOrderSheets, refreshApprovedSheets, sheetContent, taxCents, totalsOf, type SheetContent } from '../orders/sheets.js';
+import { approveOrderSheets, priceColumns, refreshApprovedSheets, sheetContent, taxCents, totalsOf, type SheetContent } from '../orders/sheets.js';
 import { orderWorkflow } from '../orders/subject.js';
 import { loadWorkflow } from '../workflow/definition.js';
 import { HttpError } from '../platform/errors.js';
@@ -158,13 +158,7 @@ async function invoicePdf(content: SheetContent, invoice: InvoiceFigures): Promi
     ]);
     pdf.heading('Lines');
     pdf.table(
-      [
-        { header: 'Item', width: 70 },
-        { header: 'Description', width: 216 },
-        { header: 'Qty', width: 40, align: 'right' },
-        { header: 'Unit price', width: 90, align: 'right' },
-        { header: 'Amount', width: 100, align: 'right' },
-      ],
+      priceColumns,
       invoice.lines.map((line) => [line.label, line.description, String(line.quantity), fmt.money(line.unitPrice), fmt.money(line.amount)]),
     );
     pdf.totals([

@@ -4,7 +4,7 @@ import type { DbOrTx, Tx } from '../db/database.js';
 import type { TransitionEvent } from '../workflow/subjects.js';
 import type { DocumentKind } from '../db/types.js';
 import { freezeGeneratedDocuments, storeGeneratedDocument } from '../documents/documents.js';
-import { renderPdf } from '../documents/pdf.js';
+import { renderPdf, type Column } from '../documents/pdf.js';
 import type { Actor } from '../events/record.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import * as fmt from '../platform/format.js';
@@ -171,6 +171,15 @@ export async function workSheetPdf(content: SheetContent): Promise<Buffer> {
   });
 }
 
+/** The columns of priced lines, on the price sheet and the invoice alike. */
+export const priceColumns: Column[] = [
+  { header: 'Item', width: 70 },
+  { header: 'Description', width: 216 },
+  { header: 'Qty', width: 40, align: 'right' },
+  { header: 'Unit price', width: 90, align: 'right' },
+  { header: 'Amount', width: 100, align: 'right' },
+];
+
 /** The price sheet: for accounting, every line with its price, the totals with tax, and the payment terms. */
 export async function priceSheetPdf(content: SheetContent): Promise<Buffer> {
   const { order, items, shop } = content;
@@ -179,13 +188,7 @@ export async function priceSheetPdf(content: SheetContent): Promise<Buffer> {
     pdf.facts([...customerLines(order), ['Salesperson', order.salesperson ?? ''], ['Due', fmt.date(order.dueDate)]]);
     pdf.heading('Lines');
     pdf.table(
-      [
-        { header: 'Item', width: 70 },
-        { header: 'Description', width: 216 },
-        { header: 'Qty', width: 40, align: 'right' },
-        { header: 'Unit price', width: 90, align: 'right' },
-        { header: 'Amount', width: 100, align: 'right' },
-      ],
+      priceColumns,
       items.map((item) => [item.label, `${item.description}${item.cancelled ? ' (cancelled: not charged)' : ''}`, String(item.quantity), fmt.money(item.unitPrice), item.cancelled ? '—' : fmt.money(item.amount)]),
     );
     pdf.totals([
