@@ -30,7 +30,8 @@ export interface Invoice {
   issuedAt: Date;
 }
 
-export async function invoiceOf(db: DbOrTx, orderId: number): Promise<Invoice | undefined> {
+/** An invoice as pages show it, with who issued it (amounts as text, also inside JSON). */
+export function invoiceRows(db: DbOrTx) {
   return db
     .selectFrom('invoices')
     .leftJoin('users', 'users.id', 'invoices.issued_by')
@@ -39,18 +40,20 @@ export async function invoiceOf(db: DbOrTx, orderId: number): Promise<Invoice | 
       'invoices.number',
       'invoices.issued_on as issuedOn',
       'invoices.lines',
-      'invoices.subtotal',
+      sql<string>`invoices.subtotal::text`.as('subtotal'),
       'invoices.tax_label as taxLabel',
-      'invoices.tax_rate as taxRate',
-      'invoices.tax',
-      'invoices.total',
+      sql<string>`invoices.tax_rate::text`.as('taxRate'),
+      sql<string>`invoices.tax::text`.as('tax'),
+      sql<string>`invoices.total::text`.as('total'),
       'invoices.payment_terms as paymentTerms',
       'invoices.document_id as documentId',
       'users.name as issuedBy',
       'invoices.issued_at as issuedAt',
-    ])
-    .where('invoices.order_id', '=', orderId)
-    .executeTakeFirst();
+    ]);
+}
+
+export async function invoiceOf(db: DbOrTx, orderId: number): Promise<Invoice | undefined> {
+  return invoiceRows(db).where('invoices.order_id', '=', orderId).executeTakeFirst();
 }
 
 /** What the invoice would say if issued now, from the order's lines as loaded and the shop's tax. */

@@ -250,15 +250,17 @@ async function releaseItems(tx: Tx, actor: Actor, orderId: number): Promise<numb
 }
 
 /** The reviews of an order, newest round first, with who decided. */
-export async function orderReviews(db: DbOrTx, orderId: number) {
-  const rows = await db
+export function reviewRows(db: DbOrTx) {
+  return db
     .selectFrom('order_reviews')
     .leftJoin('users', 'users.id', 'order_reviews.decided_by')
     .select(['order_reviews.id', 'order_reviews.round', 'order_reviews.kind', 'order_reviews.decision', 'order_reviews.reason_code as reasonCode', 'order_reviews.comment', 'order_reviews.decided_at as decidedAt', 'users.name as decidedBy', 'order_reviews.snapshot'])
-    .where('order_reviews.order_id', '=', orderId)
     .orderBy('order_reviews.round', 'desc')
-    .orderBy('order_reviews.decided_at', 'desc')
-    .execute();
+    .orderBy('order_reviews.decided_at', 'desc');
+}
+
+export async function orderReviews(db: DbOrTx, orderId: number) {
+  const rows = await reviewRows(db).where('order_reviews.order_id', '=', orderId).execute();
   return rows.map((row) => ({ ...row, snapshot: row.snapshot as OrderSnapshot }));
 }
 

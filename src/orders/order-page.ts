@@ -1,3 +1,7 @@
+import { sql } from 'kysely';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
+import type { DbOrTx } from '../db/database.js';
+import { compiledOnce } from '../db/compiled.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OrderReviewKind } from '../db/types.js';
@@ -9,15 +13,15 @@ import { can } from '../platform/permissions.js';
 import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
 import { getShopSettings } from '../settings/settings.js';
 import { documentsOf, visibilityLabels } from '../documents/documents.js';
-import { balanceOf, methodLabels, methodOptions, paymentForm, paymentsOf, type PaymentValues } from '../payments/payments.js';
+import { balanceOf, methodLabels, methodOptions, paymentForm, paymentRows, type PaymentValues } from '../payments/payments.js';
 import { today } from '../platform/format.js';
-import { invoiceOf, invoicePreview } from '../invoices/invoices.js';
+import { invoicePreview, invoiceRows } from '../invoices/invoices.js';
 import { amountToCents, centsToMoney } from '../platform/money.js';
 import { transitionsFor, type Transition } from '../workflow/definition.js';
-import { decisionOptions, isPastApproval, mayReview, movesMadeElsewhere, orderReviews, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
+import { decisionOptions, isPastApproval, mayReview, movesMadeElsewhere, reviewRows, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
 import { orderEventText, orderHistory } from './history.js';
-import { findOrder, orderItems } from './queries.js';
-import { orderSnapshot, snapshotChanges, type SnapshotChange } from './snapshot.js';
+import { orderDetail, orderItems } from './queries.js';
+import { orderSnapshot, snapshotChanges, type OrderSnapshot, type SnapshotChange } from './snapshot.js';
 import { orderWorkflow, rejectionLabel, rejectionReasons } from './subject.js';
 
 /** The review form as the person left it: their choice, reason and comment, and what was wrong. */
@@ -54,6 +58,34 @@ export interface OrderPageState {
 }
 
 
+/**
+ * The order with its reviews, the orders copied from it, its payments and its invoice, in one
+ * statement: each is usually a row or none, and a statement each was most of the page's cost.
+ */
+const orderWithRecordsRows = compiledOnce((db: DbOrTx, orderId: number) => {
+  const onThisOrder = sql.ref<number>('orders.id');
+  return orderDetail(db)
+    .select([
+      jsonArrayFrom(reviewRows(db).where('order_reviews.order_id', '=', onThisOrder)).as('reviews'),
+      jsonArrayFrom(db.selectFrom('orders as copy').select(['copy.id', 'copy.number']).where('copy.copied_from_id', '=', onThisOrder).orderBy('copy.number', 'desc').limit(sql.lit(20))).as('copies'),
+      jsonArrayFrom(paymentRows(db).where('payments.order_id', '=', onThisOrder)).as('payments'),
+      jsonObjectFrom(invoiceRows(db).where('invoices.order_id', '=', onThisOrder)).as('invoice'),
+    ])
+    .where('orders.id', '=', orderId);
+});
+
+async function orderWithRecords(db: DbOrTx, orderId: number) {
+  const [row] = await orderWithRecordsRows(db, orderId);
+  if (!row) return undefined;
+  // Inside JSON, timestamps arrive as text.
+  return {
+    ...row,
+    reviews: row.reviews.map((review) => ({ ...review, decidedAt: new Date(review.decidedAt as unknown as string), snapshot: review.snapshot as OrderSnapshot })),
+    payments: row.payments.map((payment) => ({ ...payment, recordedAt: new Date(payment.recordedAt) })),
+    invoice: row.invoice && { ...row.invoice, issuedAt: new Date(row.invoice.issuedAt) },
+  };
+}
+
 export function reviewsFor(roles: readonly string[], status: string): OrderReviewKind[] {
   return reviewsWaiting(status).filter((kind) => mayReview(roles, kind));
 }
@@ -62,18 +94,15 @@ export function reviewsFor(roles: readonly string[], status: string): OrderRevie
 export async function orderPage(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, orderId: number, state: OrderPageState = {}, statusCode = 200) {
   const { db } = app;
   const roles = request.user!.roles;
-  const [order, items, production, orders, settings, reviews, copies, payments, invoice] = await Promise.all([
-    findOrder(db, orderId),
+  const [record, items, production, orders, settings] = await Promise.all([
+    orderWithRecords(db, orderId),
     orderItems(db, orderId),
     app.workflows.get(lineItemWorkflow),
     app.workflows.get(orderWorkflow),
     getShopSettings(db),
-    orderReviews(db, orderId),
-    db.selectFrom('orders').select(['id', 'number']).where('copied_from_id', '=', orderId).orderBy('number', 'desc').limit(20).execute(),
-    paymentsOf(db, orderId),
-    invoiceOf(db, orderId),
   ]);
-  if (!order) throw new HttpError(404, 'There is no such order.');
+  if (!record) throw new HttpError(404, 'There is no such order.');
+  const { reviews, copies, payments, invoice, ...order } = record;
   const itemIds = items.map((item) => item.id);
   const [documents, history, worked] = await Promise.all([
     documentsOf(db, [{ type: 'order', id: orderId }, ...itemIds.map((id) => ({ type: 'line_item' as const, id }))]),

@@ -4,6 +4,7 @@ import { isUnfinished, lineItems } from '../line-items/queries.js';
 import { lastChangedBy } from './history.js';
 import { baseOf, type OrderForm } from './order-form.js';
 import { likeLiteral } from '../db/like.js';
+import { compiledOnce } from '../db/compiled.js';
 
 /** An order as pages show it: its own columns and the names of its customer and salesperson. */
 function orders(db: DbOrTx) {
@@ -33,23 +34,24 @@ function orders(db: DbOrTx) {
     ]);
 }
 
-export async function findOrder(db: DbOrTx, orderId: number) {
-  return orders(db)
-    .select([
+/** An order with what its own page shows of its customer and of the order it was copied from. */
+export function orderDetail(db: DbOrTx) {
+  return orders(db).select([
       'customers.email as customerEmail',
       'customers.email_updates as customerWantsEmail',
       'customers.phone as customerPhone',
-      sql<number | null>`(select source.number from orders source where source.id = orders.copied_from_id)`.as('copiedFromNumber'),
-    ])
-    .where('orders.id', '=', orderId)
-    .executeTakeFirst();
+    sql<number | null>`(select source.number from orders source where source.id = orders.copied_from_id)`.as('copiedFromNumber'),
+  ]);
 }
 
+export async function findOrder(db: DbOrTx, orderId: number) {
+  return orderDetail(db).where('orders.id', '=', orderId).executeTakeFirst();
+}
+
+const orderItemRows = compiledOnce((db: DbOrTx, orderId: number) => lineItems(db).where('line_items.order_id', '=', orderId).orderBy('line_items.position'));
+
 export async function orderItems(db: DbOrTx, orderId: number) {
-  return lineItems(db)
-    .where('line_items.order_id', '=', orderId)
-    .orderBy('line_items.position')
-    .execute();
+  return orderItemRows(db, orderId);
 }
 
 export const orderListSize = 50;

@@ -128,12 +128,20 @@ export async function customerBalance(db: DbOrTx, customerId: number): Promise<{
   return { orders: row.orders, total: row.total, paid: row.paid, balance: centsToMoney(amountToCents(row.total) - amountToCents(row.paid)) };
 }
 
-export async function paymentsOf(db: DbOrTx, orderId: number) {
+/** Payments as an order lists them, oldest first, with who received each (amounts as text, also inside JSON). */
+export function paymentRows(db: DbOrTx) {
   return db
     .selectFrom('payments')
     .leftJoin('users', 'users.id', 'payments.received_by')
-    .select(['payments.id', 'payments.amount', 'payments.received_on as receivedOn', 'payments.method', 'payments.description', 'payments.corrects_id as correctsId', 'payments.recorded_at as recordedAt', 'users.name as receivedBy'])
-    .where('payments.order_id', '=', orderId)
-    .orderBy('payments.id')
-    .execute();
+    .select([
+      'payments.id',
+      sql<string>`payments.amount::text`.as('amount'),
+      'payments.received_on as receivedOn',
+      'payments.method',
+      'payments.description',
+      'payments.corrects_id as correctsId',
+      'payments.recorded_at as recordedAt',
+      'users.name as receivedBy',
+    ])
+    .orderBy('payments.id');
 }

@@ -77,7 +77,8 @@ export function settingsValues(settings: ShopSettings): SettingsValues & { versi
 }
 
 export async function getShopSettings(db: DbOrTx): Promise<ShopSettings> {
-  const row = await db.selectFrom('shop_settings').selectAll().executeTakeFirstOrThrow();
+  // The condition is always true; as a parameter it makes this a prepared statement, planned once per connection.
+  const row = await db.selectFrom('shop_settings').selectAll().where('id', '=', true).executeTakeFirstOrThrow();
   return toSettings(row);
 }
 
