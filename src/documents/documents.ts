@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
+import { anyOf } from '../db/any-of.js';
+import { compiledOnce } from '../db/compiled.js';
 import { documentVisibilities, type DocumentKind, type DocumentOwnerType, type DocumentVisibility } from '../db/types.js';
 import { recordEvent, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
@@ -215,10 +217,9 @@ export interface DocumentSummary {
   versions: DocumentVersionSummary[];
 }
 
-/** The documents of these owners, newest first, each with its versions (newest first), without their bytes. */
-export async function documentsOf(db: DbOrTx, owners: readonly DocumentOwner[], visibleTo?: readonly DocumentVisibility[]): Promise<DocumentSummary[]> {
-  if (owners.length === 0) return [];
-  const rows = await db
+/** Documents as lists show them, newest first, each with its versions (newest first), without their bytes. */
+function documentRows(db: DbOrTx) {
+  return db
     .selectFrom('documents')
     .select([
       'documents.id',
@@ -236,12 +237,35 @@ export async function documentsOf(db: DbOrTx, owners: readonly DocumentOwner[], 
           from document_versions v left join users u on u.id = v.uploaded_by
          where v.document_id = documents.id)`.as('versions'),
     ])
+    .orderBy('documents.created_at', 'desc')
+    .orderBy('documents.id', 'desc');
+}
+
+type DocumentRow = Omit<DocumentSummary, 'versions'> & { versions: DocumentVersionSummary[] | null };
+const summaries = (rows: DocumentRow[]): DocumentSummary[] => rows.map((row) => ({ ...row, versions: (row.versions ?? []).map((version) => ({ ...version, uploadedAt: new Date(version.uploadedAt) })) }));
+
+/** The documents of these owners. */
+export async function documentsOf(db: DbOrTx, owners: readonly DocumentOwner[], visibleTo?: readonly DocumentVisibility[]): Promise<DocumentSummary[]> {
+  if (owners.length === 0) return [];
+  const rows = await documentRows(db)
     .where((eb) => eb.or(owners.map((owner) => eb.and([eb('documents.owner_type', '=', owner.type), eb('documents.owner_id', '=', owner.id)]))))
     .$if(visibleTo !== undefined, (q) => q.where('documents.visibility', 'in', [...visibleTo!]))
-    .orderBy('documents.created_at', 'desc')
-    .orderBy('documents.id', 'desc')
     .execute();
-  return rows.map((row) => ({ ...row, versions: (row.versions ?? []).map((version) => ({ ...version, uploadedAt: new Date(version.uploadedAt) })) }));
+  return summaries(rows);
+}
+
+const orderDocumentRows = compiledOnce((db: DbOrTx, orderId: number) =>
+  documentRows(db).where((eb) =>
+    eb.or([
+      eb.and([eb('documents.owner_type', '=', 'order'), eb('documents.owner_id', '=', orderId)]),
+      eb.and([eb('documents.owner_type', '=', 'line_item'), eb('documents.owner_id', '=', anyOf(eb.selectFrom('line_items').select('line_items.id').where('line_items.order_id', '=', orderId)))]),
+    ]),
+  ),
+);
+
+/** The documents of an order and of its items, as the order page lists them. */
+export async function documentsOfOrder(db: DbOrTx, orderId: number): Promise<DocumentSummary[]> {
+  return summaries(await orderDocumentRows(db, orderId));
 }
 
 /** One version's bytes and what to call them, with its document's owner and visibility (for the caller's check). */

@@ -1,29 +1,36 @@
+import { anyOf } from '../db/any-of.js';
+import { compiledOnce } from '../db/compiled.js';
 import type { DbOrTx } from '../db/database.js';
 import { eventsWithActors } from '../events/history.js';
 import * as fmt from '../platform/format.js';
 import type { DocumentVisibility } from '../db/types.js';
 import { visibilityLabels } from '../documents/documents.js';
 
+/** An order's own events and its items', newest first; an item's addition and removal are told by the order's own events. */
+function orderEvents(db: DbOrTx, orderId: number) {
+  return eventsWithActors(db).where((eb) =>
+    eb.or([
+      eb.and([eb('events.subject_type', '=', 'order'), eb('events.subject_id', '=', orderId)]),
+      eb.and([
+        eb('events.subject_type', '=', 'line_item'),
+        eb('events.subject_id', '=', anyOf(eb.selectFrom('line_items').select('line_items.id').where('line_items.order_id', '=', orderId))),
+        eb('events.action', 'not in', ['added', 'removed']),
+      ]),
+    ]),
+  );
+}
+
+const orderHistoryRows = compiledOnce(orderEvents);
+
 /** An order's history: its own events (created, edited, items added or removed) and its items', newest first. */
-export async function orderHistory(db: DbOrTx, orderId: number, itemIds: number[]) {
-  return orderEvents(db, orderId, itemIds).execute();
+export async function orderHistory(db: DbOrTx, orderId: number) {
+  return orderHistoryRows(db, orderId);
 }
 
 /** Who last changed the order or one of its items: the "saved by" of an edit conflict. */
-export async function lastChangedBy(db: DbOrTx, orderId: number, itemIds: number[]): Promise<string | null> {
-  const last = await orderEvents(db, orderId, itemIds).limit(1).executeTakeFirst();
+export async function lastChangedBy(db: DbOrTx, orderId: number): Promise<string | null> {
+  const last = await orderEvents(db, orderId).limit(1).executeTakeFirst();
   return last ? (last.actorName ?? last.actorVia) : null;
-}
-
-function orderEvents(db: DbOrTx, orderId: number, itemIds: number[]) {
-  return eventsWithActors(db)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('events.subject_type', '=', 'order'), eb('events.subject_id', '=', orderId)]),
-        // An item's addition and removal are told by the order's own events.
-        ...(itemIds.length > 0 ? [eb.and([eb('events.subject_type', '=', 'line_item'), eb('events.subject_id', 'in', itemIds), eb('events.action', 'not in', ['added', 'removed'])])] : []),
-      ]),
-    );
 }
 
 export type OrderHistoryEntry = Awaited<ReturnType<typeof orderHistory>>[number];

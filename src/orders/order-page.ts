@@ -10,9 +10,9 @@ import { lineItemWorkflow } from '../line-items/subject.js';
 import { customerEmailsState } from '../notifications/customer-updates.js';
 import { HttpError, type FieldErrors } from '../platform/errors.js';
 import { can } from '../platform/permissions.js';
-import { timeWorkedOn, totalMinutes } from '../production/work-logs.js';
+import { timeWorkedOnOrder, totalMinutes } from '../production/work-logs.js';
 import { getShopSettings } from '../settings/settings.js';
-import { documentsOf, visibilityLabels } from '../documents/documents.js';
+import { documentsOfOrder, visibilityLabels } from '../documents/documents.js';
 import { balanceOf, methodLabels, methodOptions, paymentForm, paymentRows, type PaymentValues } from '../payments/payments.js';
 import { today } from '../platform/format.js';
 import { invoicePreview, invoiceRows } from '../invoices/invoices.js';
@@ -94,21 +94,18 @@ export function reviewsFor(roles: readonly string[], status: string): OrderRevie
 export async function orderPage(app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, orderId: number, state: OrderPageState = {}, statusCode = 200) {
   const { db } = app;
   const roles = request.user!.roles;
-  const [record, items, production, orders, settings] = await Promise.all([
+  const [record, items, production, orders, settings, documents, history, worked] = await Promise.all([
     orderWithRecords(db, orderId),
     orderItems(db, orderId),
     app.workflows.get(lineItemWorkflow),
     app.workflows.get(orderWorkflow),
     getShopSettings(db),
+    documentsOfOrder(db, orderId),
+    orderHistory(db, orderId),
+    timeWorkedOnOrder(db, orderId),
   ]);
   if (!record) throw new HttpError(404, 'There is no such order.');
   const { reviews, copies, payments, invoice, ...order } = record;
-  const itemIds = items.map((item) => item.id);
-  const [documents, history, worked] = await Promise.all([
-    documentsOf(db, [{ type: 'order', id: orderId }, ...itemIds.map((id) => ({ type: 'line_item' as const, id }))]),
-    orderHistory(db, orderId, itemIds),
-    timeWorkedOn(db, itemIds),
-  ]);
   const lines = items.map((item) => ({ amount: centsToMoney(item.quantity * amountToCents(item.unitPrice)), cancelled: production.statuses.get(item.status)?.kind === 'cancelled' }));
   const orderCancelled = orders.statuses.get(order.status)?.kind === 'cancelled';
   const charges = invoicePreview(lines, settings);

@@ -114,7 +114,7 @@ export async function savedOrderForm(db: DbOrTx, orderId: number): Promise<{ for
       .executeTakeFirstOrThrow(),
     db.selectFrom('line_items').selectAll().where('order_id', '=', orderId).orderBy('position').execute(),
   ]);
-  const lastEdit = await lastChangedBy(db, orderId, items.map((item) => item.id));
+  const lastEdit = await lastChangedBy(db, orderId);
   const optional = (id: number | null) => (id === null ? '' : String(id));
   const form: OrderForm = {
     customerId: String(order.customer_id),

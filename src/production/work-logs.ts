@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { anyOf } from '../db/any-of.js';
+import { compiledOnce } from '../db/compiled.js';
 import type { DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { recordEvent, type Actor } from '../events/record.js';
@@ -73,10 +75,8 @@ export interface TimeWorked {
 }
 
 /** Minutes worked on each of these items, per person; a running clock counts up to now. */
-export async function timeWorkedOn(db: DbOrTx, itemIds: number[]): Promise<Map<number, TimeWorked[]>> {
-  const byItem = new Map<number, TimeWorked[]>();
-  if (itemIds.length === 0) return byItem;
-  const rows = await db
+function timeWorkedRows(db: DbOrTx) {
+  return db
     .selectFrom('work_logs')
     .innerJoin('users', 'users.id', 'work_logs.user_id')
     .select([
@@ -86,16 +86,32 @@ export async function timeWorkedOn(db: DbOrTx, itemIds: number[]): Promise<Map<n
       sql<number>`round(sum(extract(epoch from coalesce(work_logs.ended_at, now()) - work_logs.started_at)) / 60)::int`.as('minutes'),
       sql<boolean>`bool_or(work_logs.ended_at is null)`.as('running'),
     ])
-    .where('work_logs.line_item_id', 'in', itemIds)
     .groupBy(['work_logs.line_item_id', 'users.id', 'users.name'])
-    .orderBy('users.name')
-    .execute();
+    .orderBy('users.name');
+}
+
+function byItem(rows: { itemId: number; userId: number; name: string; minutes: number; running: boolean }[]): Map<number, TimeWorked[]> {
+  const byItem = new Map<number, TimeWorked[]>();
   for (const row of rows) {
     const list = byItem.get(row.itemId) ?? [];
     list.push({ userId: row.userId, name: row.name, minutes: row.minutes, running: row.running });
     byItem.set(row.itemId, list);
   }
   return byItem;
+}
+
+export async function timeWorkedOn(db: DbOrTx, itemIds: number[]): Promise<Map<number, TimeWorked[]>> {
+  if (itemIds.length === 0) return new Map();
+  return byItem(await timeWorkedRows(db).where('work_logs.line_item_id', 'in', itemIds).execute());
+}
+
+const orderTimeWorkedRows = compiledOnce((db: DbOrTx, orderId: number) =>
+  timeWorkedRows(db).where((eb) => eb('work_logs.line_item_id', '=', anyOf(eb.selectFrom('line_items').select('line_items.id').where('line_items.order_id', '=', orderId)))),
+);
+
+/** Time worked on each item of an order, by person. */
+export async function timeWorkedOnOrder(db: DbOrTx, orderId: number): Promise<Map<number, TimeWorked[]>> {
+  return byItem(await orderTimeWorkedRows(db, orderId));
 }
 
 export function totalMinutes(times: TimeWorked[] | undefined): number {
