@@ -7,6 +7,7 @@ import { dashboard } from './dashboard/index.js';
 import { documents } from './documents/index.js';
 import { payments } from './payments/index.js';
 import { invoices } from './invoices/index.js';
+import { carriers } from './carriers/index.js';
 import { kiosk } from './kiosk/index.js';
 import { lineItems } from './line-items/index.js';
 import { mail } from './mail/index.js';
@@ -32,7 +33,7 @@ const workflowEngine: TravelerModule = {
 };
 
 /** Every module of Traveler, in the order their navigation links appear (bar first, then the Admin menu). */
-export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, documents, invoices, payments, monitoring, batches, reports, charts, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, mail];
+export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, documents, invoices, payments, monitoring, batches, reports, charts, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, carriers, mail];
 
 /**
  * Registers what the modules add beyond routes and jobs: subject types, the effects hung off

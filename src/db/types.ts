@@ -310,6 +310,15 @@ export interface PaymentsTable {
   request_key: string | null;
 }
 
+export interface CarriersTable {
+  id: Generated<number>;
+  name: string;
+  tracking_url_template: string;
+  active: Generated<boolean>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+}
+
 export interface InvoiceNumberingTable {
   id: Generated<boolean>;
   prefix: Generated<string>;
@@ -588,6 +597,7 @@ export interface Database {
   documents: DocumentsTable;
   payments: PaymentsTable;
   invoices: InvoicesTable;
+  carriers: CarriersTable;
   invoice_numbering: InvoiceNumberingTable;
   document_versions: DocumentVersionsTable;
   shop_holidays: ShopHolidaysTable;

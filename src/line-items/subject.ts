@@ -39,6 +39,8 @@ async function lockLineItem(tx: Tx, id: number) {
 export type LineItemTransitionRow = NonNullable<Awaited<ReturnType<typeof lockLineItem>>>;
 
 const trackingUrlPattern = /^https?:\/\/\S+$/i;
+/** What carriers print as a tracking number; anything else would not make a working link. */
+const trackingNumberPattern = /^[A-Za-z0-9][A-Za-z0-9 -]{2,59}$/;
 
 /** BUILT as ordered unless the person said otherwise. */
 const methodOf = ({ row, input }: Pick<TransitionContext<LineItemTransitionRow>, 'row' | 'input'>) => input.fulfillmentMethod || row.fulfillmentMethod;
@@ -58,6 +60,7 @@ function validate(context: TransitionContext<LineItemTransitionRow>): FieldError
     const tracking = input.tracking?.trim() ?? '';
     if (tracking === '') errors.tracking = 'Enter the tracking number or the tracking link.';
     else if (/^https?:/i.test(tracking) && !trackingUrlPattern.test(tracking)) errors.tracking = 'That tracking link is not a valid web address.';
+    else if (!/^https?:/i.test(tracking) && !trackingNumberPattern.test(tracking)) errors.tracking = 'Enter the tracking number as the carrier gives it (letters, digits, spaces or dashes), or the full tracking link.';
     else if (tracking.length > 500) errors.tracking = 'That tracking reference is too long.';
   }
   if (transition.requires.includes('fulfillment_method')) {

@@ -4,27 +4,13 @@ import { inTransaction } from '../db/transaction.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { issueToken } from '../platform/tokens.js';
 import { itemLabel } from '../platform/format.js';
+import { trackingTemplates, trackingUrl } from '../carriers/carriers.js';
 
 export const orderStatusPurpose = 'order-status';
 const statusLinkDays = 90;
 /** However busy an order is, its customer hears within this many batching windows. */
 const longestWaitInWindows = 5;
 
-
-const carrierTracking: [RegExp, (n: string) => string][] = [
-  [/^ups$/i, (n) => `https://www.ups.com/track?tracknum=${n}`],
-  [/^fedex$/i, (n) => `https://www.fedex.com/fedextrack/?trknbr=${n}`],
-  [/^usps$/i, (n) => `https://tools.usps.com/go/TrackConfirmAction?tLabels=${n}`],
-  [/^dhl/i, (n) => `https://www.dhl.com/en/express/tracking.html?AWB=${n}`],
-];
-
-/** The link the customer can follow: the one given, or the carrier's page for the number. */
-export function trackingUrl(carrier: string | null, tracking: string | null): string | null {
-  if (!tracking) return null;
-  if (/^https?:\/\/\S+$/i.test(tracking)) return tracking;
-  const known = carrierTracking.find(([pattern]) => pattern.test(carrier?.trim() ?? ''));
-  return known ? known[1](encodeURIComponent(tracking.trim())) : null;
-}
 
 /** Orders whose updates have been quiet for the shop's window (or waited too long): one email each. */
 async function dueOrders(db: DbOrTx, delaySeconds: number): Promise<number[]> {
@@ -76,6 +62,7 @@ export async function sendCustomerUpdates(db: Db): Promise<number> {
       // An item moved on and back before the email went out: nothing worth telling about it now.
       const worthTelling = items.filter((item) => item.customer_email !== null);
       if (worthTelling.length === 0) return false;
+      const templates = await trackingTemplates(tx);
       const { token } = await issueToken(tx, { purpose: orderStatusPurpose, subjectType: 'order', subjectId: order.id, lifetimeMs: statusLinkDays * 86_400_000, createdBy: null });
       await enqueueMail(tx, {
         template: 'order-update',
@@ -94,7 +81,7 @@ export async function sendCustomerUpdates(db: Db): Promise<number> {
             fulfillmentMethod: item.fulfillment_method,
             carrier: item.carrier,
             tracking: item.tracking,
-            trackingUrl: trackingUrl(item.carrier, item.tracking),
+            trackingUrl: trackingUrl(templates, item.carrier, item.tracking),
           })),
         },
         idempotencyKey: `order-update:${order.id}:${Math.max(...updates.map((u) => u.id))}`,

@@ -3,7 +3,8 @@ import { orderBalance } from '../payments/payments.js';
 import type { DbOrTx } from '../db/database.js';
 import { findValidToken } from '../platform/tokens.js';
 import { itemLabel } from '../platform/format.js';
-import { orderStatusPurpose, trackingUrl } from './customer-updates.js';
+import { orderStatusPurpose } from './customer-updates.js';
+import { trackingTemplates, trackingUrl } from '../carriers/carriers.js';
 
 /** What a customer's status link shows: their one order, each item's status as they say it. */
 export async function orderStatusForToken(db: DbOrTx, token: string) {
@@ -23,9 +24,10 @@ export async function orderStatusForToken(db: DbOrTx, token: string) {
     .where('line_items.order_id', '=', order.id)
     .orderBy('line_items.position')
     .execute();
-  const [documents, balance] = await Promise.all([
+  const [documents, balance, templates] = await Promise.all([
     documentsOf(db, [{ type: 'order', id: order.id }, ...items.map((item) => ({ type: 'line_item' as const, id: item.id }))], ['customer']),
     orderBalance(db, order.id),
+    trackingTemplates(db),
   ]);
   return {
     // Money shows once there is an invoice or a payment to speak of: a quote-like total before tax would mislead.
@@ -45,7 +47,7 @@ export async function orderStatusForToken(db: DbOrTx, token: string) {
       since: item.status_entered_at,
       carrier: item.carrier,
       tracking: item.tracking,
-      trackingUrl: trackingUrl(item.carrier, item.tracking),
+      trackingUrl: trackingUrl(templates, item.carrier, item.tracking),
     })),
   };
 }

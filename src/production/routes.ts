@@ -10,6 +10,7 @@ import { parseUrlencoded } from '../platform/input.js';
 import { localPath } from '../platform/redirects.js';
 import { BigIdParams, Form, IdParams, MoveTarget, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
 import { documentsOf } from '../documents/documents.js';
+import { listCarriers, templatesOf, trackingUrl } from '../carriers/carriers.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { lineItemQueues, lineItemWorkflow } from '../line-items/subject.js';
 import { actionChoices, moveTarget, type Workflow } from '../workflow/definition.js';
@@ -269,9 +270,10 @@ export async function productionRoutes(fastify: FastifyInstance) {
 
   async function itemPage(request: FastifyRequest, reply: FastifyReply, itemId: number, form: ItemForm, statusCode = 200) {
     const workflow = await app.workflows.get(lineItemWorkflow);
-    const [record, documents] = await Promise.all([
+    const [record, documents, carriers] = await Promise.all([
       itemRecord(db, workflow, itemId, { clock: await app.shopClock.get(), history: await app.durations.lookup() }),
       documentsOf(db, [{ type: 'line_item', id: itemId }]),
+      listCarriers(db),
     ]);
     if (!record) throw new HttpError(404, 'That item does not exist.');
     const { item } = record;
@@ -286,6 +288,8 @@ export async function productionRoutes(fastify: FastifyInstance) {
         title: `${record.label} ${item.description}`,
         ...record,
         documents,
+        carriers: carriers.filter((carrier) => carrier.active).map((carrier) => carrier.name),
+        trackingLink: trackingUrl(templatesOf(carriers), item.carrier, item.tracking),
         canAttach: can(request.user!.roles, 'documents:attach'),
         actions,
         form,

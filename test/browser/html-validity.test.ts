@@ -211,6 +211,8 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   t.equal((await office.post('/admin/users', { name: 'Wilhelmina Featherstonehaugh', email: 'wil@demo.traveler', roles: 'sales', password: '' })).statusCode, 303);
 
   await pages.add('settings', office.get('/admin/settings'), 200);
+  await pages.add('carriers', office.get('/admin/carriers'), 200);
+  await pages.add('carriers-422', office.post('/admin/carriers', { name: '', trackingUrlTemplate: 'http://nope' }), 422);
   await pages.add('settings-422', office.post('/admin/settings', { shopName: '', replyToEmail: 'nope', customerEmailDelaySeconds: '99999', version: '1' }), 422);
   await pages.add('catalog', office.get('/admin/catalog'), 200);
   await pages.add('catalog-422', office.post('/admin/catalog/machines', { name: '' }), 422);

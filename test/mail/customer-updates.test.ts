@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import t from 'tap';
+import { freshDatabase } from '../helpers/database.js';
 import type { Db } from '../../src/db/database.js';
 import { createTransport, deliverDueMail } from '../../src/mail/sender.js';
-import { sendCustomerUpdates, trackingUrl } from '../../src/notifications/customer-updates.js';
+import { sendCustomerUpdates } from '../../src/notifications/customer-updates.js';
+import { trackingTemplates, trackingUrl } from '../../src/carriers/carriers.js';
 import { transition } from '../../src/workflow/engine.js';
 import { buildTestApp, Client } from '../helpers/app.js';
 import { placeOrder, seedShop, type Shop } from '../helpers/shop.js';
@@ -146,12 +148,15 @@ t.test('a bad or expired status link shows a clear page and nothing of the order
   t.equal((await client.get(`/status/${token}`)).statusCode, 404, 'a token for another purpose opens nothing here');
 });
 
-t.test('tracking links for known carriers', async (t) => {
-  t.equal(trackingUrl('UPS', '1Z 999'), 'https://www.ups.com/track?tracknum=1Z%20999');
-  t.equal(trackingUrl('FedEx', '123'), 'https://www.fedex.com/fedextrack/?trknbr=123');
-  t.equal(trackingUrl('Local courier', 'https://courier.example/t/9'), 'https://courier.example/t/9');
-  t.equal(trackingUrl('Local courier', 'ABC'), null, 'unknown carrier and no link: the number alone');
-  t.equal(trackingUrl(null, null), null);
+t.test('tracking links from the carriers’ templates', async (t) => {
+  const { db } = await freshDatabase(t);
+  const templates = await trackingTemplates(db);
+  t.equal(trackingUrl(templates, 'UPS', '1Z 999'), 'https://www.ups.com/track?tracknum=1Z%20999');
+  t.equal(trackingUrl(templates, ' fedex ', '123'), 'https://www.fedex.com/fedextrack/?trknbr=123', 'the carrier as typed, any case');
+  t.equal(trackingUrl(templates, 'Local courier', 'https://courier.example/t/9'), 'https://courier.example/t/9');
+  t.equal(trackingUrl(templates, 'Local courier', 'ABC'), null, 'unknown carrier and no link: the number alone');
+  t.equal(trackingUrl(templates, 'UPS', 'a&b=<c>'), 'https://www.ups.com/track?tracknum=a%26b%3D%3Cc%3E', 'the number cannot add to the link');
+  t.equal(trackingUrl(templates, null, null), null);
 });
 
 t.test('a status an admin added emails the customer in its own words, without the BUILT notes', async (t) => {
