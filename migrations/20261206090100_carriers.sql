@@ -16,3 +16,11 @@ insert into carriers (name, tracking_url_template) values
   ('FedEx', 'https://www.fedex.com/fedextrack/?trknbr={number}'),
   ('USPS', 'https://tools.usps.com/go/TrackConfirmAction?tLabels={number}'),
   ('DHL', 'https://www.dhl.com/en/express/tracking.html?AWB={number}');
+
+-- Before, any carrier whose name began with DHL got DHL's link ("DHL Express", "DHL eCommerce"):
+-- the names items already shipped with are kept as carriers of their own, so their links stay.
+insert into carriers (name, tracking_url_template)
+select distinct on (lower(trim(carrier))) trim(carrier), 'https://www.dhl.com/en/express/tracking.html?AWB={number}'
+  from line_items
+ where carrier ~* '^\s*dhl' and length(trim(carrier)) between 1 and 60
+on conflict (lower(name)) do nothing;

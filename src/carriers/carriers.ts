@@ -14,8 +14,10 @@ export function templateProblem(template: string): string | undefined {
   if (/\s/.test(trimmed)) return 'A link has no spaces in it.';
   if (!trimmed.includes(placeholder)) return `Put ${placeholder} where the tracking number goes.`;
   try {
-    const url = new URL(trimmed.replaceAll(placeholder, '1Z999AA10123456784'));
-    if (url.protocol !== 'https:' || !url.hostname.includes('.')) return 'That is not a web address a customer can open.';
+    // Two different numbers must lead to the same site: {number} belongs in the path or the query, never the address.
+    const [one, two] = ['1Z999AA10123456784', 'ZZ0000000000000000'].map((sample) => new URL(trimmed.replaceAll(placeholder, sample)));
+    if (one!.protocol !== 'https:' || !one!.hostname.includes('.') || /^[\d.]+$/.test(one!.hostname)) return 'That is not a web address a customer can open.';
+    if (one!.origin !== two!.origin) return `Put ${placeholder} after the address, in the path or the query.`;
   } catch {
     return 'That is not a web address a customer can open.';
   }
@@ -91,7 +93,7 @@ export async function updateCarrier(db: Db, actor: Actor, id: number, expectedVe
     if (!updated) {
       const exists = await tx.selectFrom('carriers').select('id').where('id', '=', id).executeTakeFirst();
       if (!exists) throw new HttpError(404, 'There is no such carrier.');
-      throw new ConflictError('Someone else saved this carrier while you were editing. It is shown below as it is now; make your change again.');
+      throw new ConflictError('Someone else saved this carrier while you were editing. What they saved is shown here; your version is in the form. Save again to replace theirs.');
     }
     await recordEvent(tx, actor, { subjectType: 'carrier', subjectId: id, action: 'updated', particulars: { ...columns, active: values.active } });
   });

@@ -39,8 +39,12 @@ async function lockLineItem(tx: Tx, id: number) {
 export type LineItemTransitionRow = NonNullable<Awaited<ReturnType<typeof lockLineItem>>>;
 
 const trackingUrlPattern = /^https?:\/\/\S+$/i;
-/** What carriers print as a tracking number; anything else would not make a working link. */
-const trackingNumberPattern = /^[A-Za-z0-9][A-Za-z0-9 -]{2,59}$/;
+/**
+ * What carriers print as tracking numbers, several parcels or a bill of lading included: letters
+ * and digits with spaces, dashes, slashes, dots, # and commas between. Not quotes, brackets or
+ * other markup, which no carrier uses and which would not survive a link.
+ */
+const trackingNumberPattern = /^[\p{L}\p{N}][\p{L}\p{N}\p{Zs}\-\u2013/.#,]*$/u;
 
 /** BUILT as ordered unless the person said otherwise. */
 const methodOf = ({ row, input }: Pick<TransitionContext<LineItemTransitionRow>, 'row' | 'input'>) => input.fulfillmentMethod || row.fulfillmentMethod;
@@ -60,7 +64,7 @@ function validate(context: TransitionContext<LineItemTransitionRow>): FieldError
     const tracking = input.tracking?.trim() ?? '';
     if (tracking === '') errors.tracking = 'Enter the tracking number or the tracking link.';
     else if (/^https?:/i.test(tracking) && !trackingUrlPattern.test(tracking)) errors.tracking = 'That tracking link is not a valid web address.';
-    else if (!/^https?:/i.test(tracking) && !trackingNumberPattern.test(tracking)) errors.tracking = 'Enter the tracking number as the carrier gives it (letters, digits, spaces or dashes), or the full tracking link.';
+    else if (!/^https?:/i.test(tracking) && !trackingNumberPattern.test(tracking)) errors.tracking = 'Enter the tracking number as the carrier gives it (letters and digits, with spaces, dashes, slashes, dots, # or commas), or the full tracking link.';
     else if (tracking.length > 500) errors.tracking = 'That tracking reference is too long.';
   }
   if (transition.requires.includes('fulfillment_method')) {

@@ -34,3 +34,20 @@ t.test('an order cancelled before cancelling reached its items: upgrading cancel
   const reopen = await db.selectFrom('workflow_transitions').select('id').where('workflow', '=', 'order').where('from_status', '=', 'cancelled').execute();
   t.same(reopen, [], 'a cancelled order has no way back');
 });
+
+t.test('carriers named after DHL before carriers were data keep their tracking links', async (t) => {
+  const { url } = await emptyDatabase(t);
+  const db = createDb(url, 2);
+  t.teardown(() => db.destroy());
+  await new Migrator({ db, provider: new SqlFileMigrationProvider() }).migrateTo('20261206090000_sheets_and_invoices');
+  const customer = await db.insertInto('customers').values({ name: 'Rosa Diaz', updated_at: new Date() }).returning('id').executeTakeFirstOrThrow();
+  const order = await db.insertInto('orders').values({ customer_id: customer.id, status: 'completed', total: '10.00', item_count: 2, last_item_number: 2, updated_at: new Date() }).returning(['id', 'number']).executeTakeFirstOrThrow();
+  for (const [position, carrier] of [[1, ' DHL Express '], [2, 'dhl express']] as const) {
+    await db.insertInto('line_items').values({ order_id: order.id, order_number: order.number, customer_id: customer.id, position, description: 'Sign', quantity: 1, unit_price: '5.00', fulfillment_method: 'shipping', status: 'shipped', carrier, tracking: '123', search_text: '', updated_at: new Date() }).execute();
+  }
+  await migrateToLatest(db);
+  const carriers = (await db.selectFrom('carriers').select('name').orderBy('name').execute()).map((row) => row.name);
+  t.same(carriers, ['DHL', 'DHL Express', 'FedEx', 'UPS', 'USPS'], 'one carrier for the name, however it was typed');
+  const { trackingTemplates, trackingUrl } = await import('../../src/carriers/carriers.js');
+  t.equal(trackingUrl(await trackingTemplates(db), 'DHL Express', '123'), 'https://www.dhl.com/en/express/tracking.html?AWB=123');
+});
