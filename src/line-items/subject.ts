@@ -28,6 +28,9 @@ async function lockLineItem(tx: Tx, id: number) {
       sql<string[]>`array(select distinct t.intent from workflow_transitions t where t.workflow = orders.workflow and t.from_status = orders.status and t.intent in ('produce', 'complete', 'reopen'))`.as('orderMoves'),
       sql<string | null>`(select i.number from invoices i where i.order_id = orders.id)`.as('orderInvoice'),
       sql<string | null>`(select ws.kind from workflow_statuses ws where ws.workflow = orders.workflow and ws.key = orders.status)`.as('orderStatusKind'),
+      // Accounting approved what the order charges, and it is approved now (src/orders/orders.ts, chargesLockedReason).
+      sql<boolean>`(exists (select 1 from order_reviews r where r.order_id = orders.id and r.kind = 'accounting' and r.decision = 'approved')
+        and not exists (select 1 from workflow_transitions t where t.workflow = orders.workflow and t.from_status = orders.status and t.intent in ('submit', 'approve', 'reject')))`.as('orderChargesApproved'),
       holdsWorkflowShape(sql.ref('line_items.workflow')),
     ])
     .where('line_items.id', '=', id)
@@ -50,7 +53,7 @@ const trackingNumberPattern = /^[\p{L}\p{N}][\p{L}\p{N}\p{Zs}\-\u2013/.#,]*$/u;
 const methodOf = ({ row, input }: Pick<TransitionContext<LineItemTransitionRow>, 'row' | 'input'>) => input.fulfillmentMethod || row.fulfillmentMethod;
 
 function validate(context: TransitionContext<LineItemTransitionRow>): FieldErrors {
-  const { transition, from, to, input, row } = context;
+  const { transition, from, to, input, row, roles } = context;
   const errors: FieldErrors = {};
   const cancelling = to.kind === 'cancelled', uncancelling = from.kind === 'cancelled' && to.kind !== 'cancelled';
   // What an order charges is final once invoiced, and a cancelled order's items stay cancelled.
@@ -58,6 +61,8 @@ function validate(context: TransitionContext<LineItemTransitionRow>): FieldError
     errors.form = `Order ${row.orderNumber} has invoice ${row.orderInvoice}, which is final: its items are no longer cancelled or taken back.`;
   } else if (uncancelling && row.orderStatusKind === 'cancelled') {
     errors.form = `Order ${row.orderNumber} is cancelled: its items stay cancelled. Start a new order from it instead.`;
+  } else if ((cancelling || uncancelling) && row.orderChargesApproved && !roles.includes('admin')) {
+    errors.form = `Accounting approved what order ${row.orderNumber} charges: only an admin cancels its items (or takes them back) now.`;
   }
   if (transition.requires.includes('tracking')) {
     if (!input.carrier?.trim()) errors.carrier = 'Enter the carrier, e.g. UPS.';

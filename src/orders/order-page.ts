@@ -164,6 +164,8 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       canRecordPayments: can(roles, 'payments:record'),
       invoice,
       invoicePreview: invoiceable ? charges : undefined,
+      charges,
+      cancelledLines: lines.filter((line) => line.cancelled).length,
       invoiceWhy: invoice || !canInvoice ? undefined : orderCancelled ? 'The order is cancelled: there is nothing to invoice.' : charges.lines === 0 ? 'Every item is cancelled: there is nothing to invoice.' : isPastApproval(orders, order.status) ? undefined : 'The invoice is issued once the order is approved.',
       canInvoice,
       invoiceProblem: state.invoiceProblem,

@@ -143,7 +143,7 @@ export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx
       throw new HttpError(403, `“${chosen.label}” is for ${chosen.roles.filter((r) => r !== 'admin').join(' or ')} staff.`);
     }
     const input = request.input ?? {};
-    const context: TransitionContext<Row> = { row, from: place.from, to, transition: chosen, input };
+    const context: TransitionContext<Row> = { row, from: place.from, to, transition: chosen, input, roles: actor.roles };
     const errors = { ...checkInput(context), ...subject.validate?.(context) };
     if (Object.keys(errors).length > 0) throw new ValidationError(errors);
 

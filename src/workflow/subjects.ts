@@ -45,6 +45,8 @@ export interface TransitionContext<Row extends SubjectRow = SubjectRow> {
   to: Status;
   transition: Transition;
   input: TransitionInput;
+  /** The roles of the person making the move. */
+  roles: readonly string[];
 }
 
 /** One committed transition, as effects see it (in the same transaction). */

@@ -85,7 +85,7 @@ t.test('a repeat order through approval: sent back with a reason, fixed, resubmi
   t.match(await accounting.locator('#documents tr', { hasText: 'Work sheet' }).textContent(), /Approved: v1/, 'it is the approved version');
 
   // Accounting issues the invoice from the approved price sheet.
-  await accounting.getByText('Accounting issues the invoice from the approved price sheet').waitFor();
+  await accounting.getByText('The invoice will charge what the order charges now').waitFor();
   t.match(await accounting.locator('#invoice').textContent(), /Total\s*\$3,312\.45/, '$3,060.00 and 8.25 % tax');
   await accounting.getByRole('button', { name: 'Issue the invoice' }).click();
   await accounting.getByRole('status').getByText('Invoice INV-1001 issued.').waitFor();

@@ -219,3 +219,23 @@ t.test('an invoiced order’s items are not cancelled, and a cancelled order’s
   const reopened = await transition(db, { type: 'line_item', id: item.id }, admin, { expectedVersion: item.version, to: 'pending', input: { reason: 'Oops' } }).catch((error: unknown) => error);
   t.match((reopened as ValidationError).fieldErrors, { form: /is cancelled: its items stay cancelled/ });
 });
+
+t.test('once accounting approved an order, only an admin cancels one of its items', async (t) => {
+  const { db } = await freshDatabase(t);
+  const shop = await seedShop(db);
+  await db.updateTable('shop_settings').set({ order_approval: 'sequence' }).execute();
+  const accounting: TransitionActor = { userId: (await createUser(db, ['accounting'])).id, roles: ['accounting'] };
+  const qa: TransitionActor = { userId: (await createUser(db, ['qa'])).id, roles: ['qa'] };
+  const sales: TransitionActor = { userId: shop.sales.id, roles: ['sales'] };
+  const order = await placeOrder(db, shop, [{ description: 'Sign A' }, { description: 'Sign B' }]);
+  await submitOrder(db, sales, order.id, await orderVersion(db, order.id));
+  const draftItem = await db.selectFrom('line_items').select(['id', 'version']).where('order_id', '=', order.id).orderBy('position').executeTakeFirstOrThrow();
+  await reviewOrder(db, accounting, order.id, await orderVersion(db, order.id), { kind: 'accounting', decision: 'approved', reasonCode: '', comment: '' });
+  await reviewOrder(db, qa, order.id, await orderVersion(db, order.id), { kind: 'qa', decision: 'approved', reasonCode: '', comment: '' });
+  const [first, second] = await db.selectFrom('line_items').select(['id', 'version']).where('order_id', '=', order.id).orderBy('position').execute();
+  t.equal(first!.id, draftItem.id);
+  const refused = await transition(db, { type: 'line_item', id: first!.id }, sales, { expectedVersion: first!.version, to: 'cancelled', input: { reason: 'Smaller order' } }).catch((error: unknown) => error);
+  t.match((refused as ValidationError).fieldErrors, { form: /Accounting approved what order \d+ charges: only an admin cancels its items/ }, 'sales cannot lower the charge by cancelling a line');
+  await transition(db, { type: 'line_item', id: second!.id }, { userId: shop.admin.id, roles: ['admin'] }, { expectedVersion: second!.version, to: 'cancelled', input: { reason: 'Smaller order' } });
+  t.equal((await db.selectFrom('line_items').select('status').where('id', '=', second!.id).executeTakeFirstOrThrow()).status, 'cancelled', 'an admin may');
+});

@@ -22,7 +22,8 @@ t.test('accounting issues the invoice from the approved price sheet; it is final
   const path = `/orders/${order.id}`;
 
   let text = textOf((await accounting.get(path)).body);
-  t.match(text, /Invoice Accounting issues the invoice from the approved price sheet: Lines 2, subtotal \$2,045\.00 State tax 7\.5 %: \$153\.38 Total \$2,198\.38 Issue the invoice/, 'accounting sees what it would say');
+  t.match(text, /Total \$2,045\.00 before tax; 1 cancelled line not counted/, 'the order’s total leaves the cancelled line out');
+  t.match(text, /Invoice The invoice will charge what the order charges now \(the approved price sheet, with any line cancelled since\), at the tax rate in Admin → Settings: Lines 2, subtotal \$2,045\.00 State tax 7\.5 %: \$153\.38 Total \$2,198\.38 Issue the invoice/, 'accounting sees what it would say');
   t.match(textOf((await sales.get(path)).body), /Invoice No invoice yet: accounting issues it once the order is approved\./);
   t.equal((await sales.post(`${path}/invoice`, {})).statusCode, 403, 'sales do not issue invoices');
   t.equal((await accounting.post(`${path}/invoice`, {}, { csrf: false })).statusCode, 403, 'no CSRF token, no invoice');
