@@ -201,13 +201,14 @@ export async function priceSheetPdf(content: SheetContent): Promise<Buffer> {
 }
 
 /** What each sheet prints, and nothing else: a change to anything else draws neither again. */
+// The order's creation date is only the PDF's metadata (see renderPdf): not what a sheet prints.
 function workSheetPrints({ shop, order, items }: SheetContent) {
-  const { id: _id, lastItemNumber: _last, ...printed } = order;
+  const { id: _id, lastItemNumber: _last, createdAt: _created, ...printed } = order;
   return { shopName: shop.shopName, order: printed, items: items.map(({ unitPrice: _price, amount: _amount, ...item }) => item) };
 }
 
 function priceSheetPrints({ shop, order, items }: SheetContent) {
-  const { id: _id, lastItemNumber: _last, notes: _notes, ...printed } = order;
+  const { id: _id, lastItemNumber: _last, createdAt: _created, notes: _notes, ...printed } = order;
   return {
     shop: { shopName: shop.shopName, taxLabel: shop.taxLabel, taxRate: shop.taxRate, paymentTerms: shop.paymentTerms },
     order: printed,

@@ -239,3 +239,13 @@ t.test('once accounting approved an order, only an admin cancels one of its item
   await transition(db, { type: 'line_item', id: second!.id }, { userId: shop.admin.id, roles: ['admin'] }, { expectedVersion: second!.version, to: 'cancelled', input: { reason: 'Smaller order' } });
   t.equal((await db.selectFrom('line_items').select('status').where('id', '=', second!.id).executeTakeFirstOrThrow()).status, 'cancelled', 'an admin may');
 });
+
+t.test('an order backdated after its sheets were drawn (as the demo shop does) keeps them: nothing printed changed', async (t) => {
+  const { db } = await freshDatabase(t);
+  const shop = await seedShop(db);
+  const order = await placeOrder(db, shop, [{ description: 'Sign A' }]);
+  await db.updateTable('orders').set({ created_at: new Date('2026-01-05T10:00:00Z') }).where('id', '=', order.id).execute();
+  const { refreshOrderSheets } = await import('../../src/orders/sheets.js');
+  await refreshOrderSheets(db, { userId: shop.admin.id }, order.id);
+  t.match(await sheets(db, order.id), [{ latest: 1, frozen: 1 }, { latest: 1, frozen: 1 }]);
+});
