@@ -244,7 +244,7 @@ t.test('an order backdated after its sheets were drawn (as the demo shop does) k
   const { db } = await freshDatabase(t);
   const shop = await seedShop(db);
   const order = await placeOrder(db, shop, [{ description: 'Sign A' }]);
-  await db.updateTable('orders').set({ created_at: new Date('2026-01-05T10:00:00Z') }).where('id', '=', order.id).execute();
+  await sql`update orders set created_at = '2026-01-05T10:00:00Z' where id = ${order.id}`.execute(db);
   const { refreshOrderSheets } = await import('../../src/orders/sheets.js');
   await refreshOrderSheets(db, { userId: shop.admin.id }, order.id);
   t.match(await sheets(db, order.id), [{ latest: 1, frozen: 1 }, { latest: 1, frozen: 1 }]);
