@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { NavLink } from './platform/views.js';
-import type { SubjectRow, SubjectType, TransitionEffect } from './workflow/subjects.js';
+import type { SubjectRow, SubjectType, TransitionEffect, TransitionGate } from './workflow/subjects.js';
 
 /** Work on a schedule; safe with several app instances running (each job says how). */
 export interface ScheduledJob {
@@ -23,4 +23,6 @@ export interface TravelerModule {
   navigation?: NavLink[];
   subjectTypes?: SubjectType<SubjectRow>[];
   effects?: TransitionEffect[];
+  /** Requirements of its subjects' transitions that it checks against its own records. */
+  gates?: TransitionGate[];
 }

@@ -2,6 +2,7 @@ import { accounts } from './accounts/index.js';
 import { batches } from './batches/index.js';
 import { catalog } from './catalog/index.js';
 import { charts } from './charts/index.js';
+import { checklists } from './checklists/index.js';
 import { customers } from './customers/index.js';
 import { dashboard } from './dashboard/index.js';
 import { documents } from './documents/index.js';
@@ -23,7 +24,7 @@ import { setup } from './setup/index.js';
 import { setNavigation } from './platform/views.js';
 import { workflowEditor } from './workflow-editor/index.js';
 import { foldQueueChanges } from './workflow/queue-changes.js';
-import { registerEffect, registerSubjectType } from './workflow/subjects.js';
+import { registerEffect, registerGate, registerSubjectType } from './workflow/subjects.js';
 
 /** The engine that moves every subject (src/workflow/, a library to the modules): its queue bookkeeping. */
 const workflowEngine: TravelerModule = {
@@ -33,7 +34,7 @@ const workflowEngine: TravelerModule = {
 };
 
 /** Every module of Traveler, in the order their navigation links appear (bar first, then the Admin menu). */
-export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, documents, invoices, payments, monitoring, batches, reports, charts, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, carriers, mail];
+export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, documents, invoices, payments, monitoring, batches, reports, charts, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, carriers, checklists, mail];
 
 /**
  * Registers what the modules add beyond routes and jobs: subject types, the effects hung off
@@ -44,6 +45,7 @@ export function installModules(): void {
   for (const module of modules) {
     for (const subject of module.subjectTypes ?? []) registerSubjectType(subject);
     for (const effect of module.effects ?? []) registerEffect(effect);
+    for (const gate of module.gates ?? []) registerGate(gate);
   }
   setNavigation(modules.flatMap((module) => module.navigation ?? []));
 }

@@ -191,7 +191,7 @@ export type MaterialsTable = MachinesTable;
 
 export type StatusKind = 'open' | 'hold' | 'completed' | 'cancelled';
 export type FulfillmentMethod = 'pickup' | 'installation' | 'delivery' | 'shipping';
-export type TransitionRequirement = 'fulfillment_method' | 'tracking' | 'reason' | 'previous_status' | 'reason_code';
+export type TransitionRequirement = 'fulfillment_method' | 'tracking' | 'reason' | 'previous_status' | 'reason_code' | 'checklist';
 export const transitionIntents = ['start', 'advance', 'built', 'complete', 'hold', 'resume', 'cancel', 'reopen', 'back', 'approve', 'reject', 'submit', 'release', 'plan', 'produce', 'archive'] as const;
 export type TransitionIntent = (typeof transitionIntents)[number];
 export type WaitsOn = 'shop' | 'customer' | 'vendor';
@@ -317,6 +317,55 @@ export interface CarriersTable {
   active: Generated<boolean>;
   version: Generated<number>;
   created_at: CreatedAt;
+}
+
+export type ChecklistStage = 'fabrication' | 'post_processing' | 'inspection';
+export type ChecklistStepKind = 'check' | 'pass_fail' | 'measurement' | 'photo';
+export type CheckOutcome = 'done' | 'passed' | 'failed' | 'waived';
+
+export interface ChecklistTemplatesTable {
+  id: Generated<number>;
+  name: string;
+  machine_id: number | null;
+  material_id: number | null;
+  description_contains: Generated<string>;
+  active: Generated<boolean>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+}
+
+/** numeric(14, 4): pg hands it over as text, kept exact. */
+type Decimal = ColumnType<string | null, string | null | undefined, string | null>;
+
+export interface ChecklistStepsTable {
+  id: Generated<number>;
+  template_id: number;
+  position: number;
+  stage: ChecklistStage;
+  kind: ChecklistStepKind;
+  label: string;
+  instructions: Generated<string>;
+  required: Generated<boolean>;
+  unit: Generated<string>;
+  lower_limit: Decimal;
+  upper_limit: Decimal;
+  active: Generated<boolean>;
+  version: Generated<number>;
+}
+
+export interface ItemChecksTable {
+  line_item_id: number;
+  step_id: number;
+  outcome: CheckOutcome;
+  measured: Decimal;
+  lower_limit: Decimal;
+  upper_limit: Decimal;
+  photo_id: number | null;
+  note: Generated<string>;
+  recorded_by: number;
+  kiosk_id: number | null;
+  version: Generated<number>;
+  recorded_at: Timestamp;
 }
 
 export interface InvoiceNumberingTable {
@@ -598,6 +647,9 @@ export interface Database {
   payments: PaymentsTable;
   invoices: InvoicesTable;
   carriers: CarriersTable;
+  checklist_templates: ChecklistTemplatesTable;
+  checklist_steps: ChecklistStepsTable;
+  item_checks: ItemChecksTable;
   invoice_numbering: InvoiceNumberingTable;
   document_versions: DocumentVersionsTable;
   shop_holidays: ShopHolidaysTable;

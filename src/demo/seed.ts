@@ -10,6 +10,8 @@ import { recordPayment } from '../payments/payments.js';
 import * as fmt from '../platform/format.js';
 import type { Role } from '../platform/permissions.js';
 import { transition } from '../workflow/engine.js';
+import { addStep, createTemplate, type StepValues } from '../checklists/templates.js';
+import { recordCheck } from '../checklists/item-checklist.js';
 import { batchItems } from '../batches/batches.js';
 import { addStatus, addTransition, blankStatusInput, readWorkflow } from '../workflow-editor/editor.js';
 import type { Actor } from '../events/record.js';
@@ -229,6 +231,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
     }
   }
   await demoMonitoring(db, actor, options.timeZone ?? 'UTC', machineIds);
+  await demoChecklists(db, actor, userIds.get('tom@demo.traveler')!, machineIds);
   const waitingForApproval = await demoApprovals(db, userIds, customerIds, pick);
   await demoPayments(db, { userId: userIds.get('ruth@demo.traveler')!.id, via: 'demo data' });
   // The demo's history is not news: nobody should find 300 "new" emails and alerts waiting.
@@ -385,4 +388,44 @@ function demoHolidays(year: number): string[] {
     lines.push(`${observed(new Date(Date.UTC(y, 11, 25)))} Christmas Day`);
   }
   return lines;
+}
+
+/**
+ * Two inspection and test plans, made once the demo's items have moved (they gate BUILT from
+ * here on): channel letters, and everything off the large-format printer. One channel-letter
+ * item in work is part-way through its checklist, with a failed measurement to redo.
+ */
+async function demoChecklists(db: Db, actor: Actor, builder: { id: number; roles: Role[] }, machineIds: Map<string, number>): Promise<void> {
+  const step = (stage: string, kind: string, label: string, extra: Partial<StepValues> = {}): StepValues => ({
+    label, stage, kind, required: true, lowerLimit: '', upperLimit: '', unit: '', instructions: '', position: '1', ...extra,
+  });
+  const letters = await createTemplate(db, actor, { name: 'Channel letters: inspection and test plan', machineId: '', materialId: '', descriptionContains: 'channel letter' });
+  const letterSteps = [
+    step('fabrication', 'check', 'Returns bent and seams welded', { position: '1' }),
+    step('fabrication', 'check', 'LED modules placed and wired', { position: '2' }),
+    step('post_processing', 'check', 'Returns painted and cured', { position: '1' }),
+    step('inspection', 'measurement', 'Tallest letter height', { position: '1', lowerLimit: '23.75', upperLimit: '24.25', unit: 'in', instructions: 'Measure the tallest letter face, top to bottom, with the tape square to the face.' }),
+    step('inspection', 'pass_fail', 'Lit test: every letter lights evenly, no hot spots', { position: '2' }),
+    step('inspection', 'photo', 'Photo of the finished set, lit', { position: '3' }),
+  ];
+  const stepIds: number[] = [];
+  for (const values of letterSteps) stepIds.push(await addStep(db, actor, letters, values));
+  const printer = machineIds.get('Large-format printer');
+  const prints = await createTemplate(db, actor, { name: 'Large-format print check', machineId: printer === undefined ? '' : String(printer), materialId: '', descriptionContains: '' });
+  await addStep(db, actor, prints, step('inspection', 'pass_fail', 'Colours match the approved proof', { position: '1', instructions: 'Hold the print beside the proof under the daylight lamp.' }));
+  await addStep(db, actor, prints, step('post_processing', 'check', 'Edges trimmed square', { position: '1', required: false }));
+
+  const inWork = await db
+    .selectFrom('line_items')
+    .select('id')
+    .where('description', 'like', '%channel letters%')
+    .where('status', '=', 'in_progress')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  if (!inWork) return;
+  const atKiosk = { userId: builder.id, kioskId: null, roles: builder.roles, via: 'demo data' };
+  await recordCheck(db, atKiosk, inWork.id, stepIds[0]!, 0, { action: 'done' });
+  await recordCheck(db, atKiosk, inWork.id, stepIds[1]!, 0, { action: 'done' });
+  await recordCheck(db, atKiosk, inWork.id, stepIds[3]!, 0, { action: 'measure', value: '24.5' });
 }

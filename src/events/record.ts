@@ -6,6 +6,12 @@ export interface Actor {
   via?: string;
 }
 
+/** A person acting, at their desk or at a kiosk (`kioskId`). */
+export interface PersonActor extends Actor {
+  userId: number;
+  kioskId: number | null;
+}
+
 export interface EventInput {
   subjectType: string;
   subjectId: number;

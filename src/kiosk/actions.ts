@@ -3,13 +3,14 @@ import { inTransaction } from '../db/transaction.js';
 import type { TransitionIntent } from '../db/types.js';
 import type { LineItemTransitionRow } from '../line-items/subject.js';
 import { ValidationError } from '../platform/errors.js';
-import { startWork, type WorkActor } from '../production/work-logs.js';
+import type { PersonActor } from '../events/record.js';
+import { startWork } from '../production/work-logs.js';
 import { transitionsFor, transitionsWithIntent, type Transition, type Workflow } from '../workflow/definition.js';
 import { transition, type TransitionOutcome } from '../workflow/engine.js';
 import type { TransitionInput } from '../workflow/subjects.js';
 import type { KioskContext, KioskOperator } from './devices.js';
 
-type KioskActor = WorkActor & { roles: string[] };
+type KioskActor = PersonActor & { roles: string[] };
 type Outcome = TransitionOutcome<LineItemTransitionRow>;
 
 export function kioskActor(kiosk: KioskContext, operator: KioskOperator): KioskActor {
@@ -72,11 +73,10 @@ export async function resumeItem(db: DbOrTx, actor: KioskActor, itemId: number, 
   return move(db, actor, itemId, version, 'resume');
 }
 
-/** The BUILT queues this item can go to from its status (empty when it is not in work). */
 /** The BUILT buttons: a status per fulfillment method, each named by its move (an admin may rename "Mark BUILT"). */
 export function builtChoices(workflow: Workflow, status: string) {
   return transitionsWithIntent(workflow, status, 'built')
-    .map((t) => ({ ...workflow.statuses.get(t.to)!, moveLabel: t.label }))
+    .map((t) => ({ ...workflow.statuses.get(t.to)!, moveLabel: t.label, needsChecklist: t.requires.includes('checklist') }))
     .filter((s) => s.fulfillmentMethod !== null);
 }
 

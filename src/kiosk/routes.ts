@@ -4,14 +4,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TProperties } from 'typebox';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formText, isHtmx } from '../platform/forms.js';
-import { BigIdParams, Form, IdParams, isCanonicalId, NoQuery, Query, Text, TokenParams, Version, WorkflowKey } from '../platform/schemas.js';
+import { BigIdParams, Form, IdParams, isCanonicalId, isVersion, NoQuery, Query, Text, TokenParams, Version, WorkflowKey } from '../platform/schemas.js';
 import * as fmt from '../platform/format.js';
 import { renderHtml } from '../platform/views.js';
+import { CheckFields, checkRecordOf, checklistPageData } from '../checklists/present.js';
+import { recordCheck, recordedMessage, recordPhotoCheck } from '../checklists/item-checklist.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { addItemNote, noteMaxLength } from '../production/item-notes.js';
-import { attachPhoto, photoMaxBytes, sendPhoto } from '../production/item-photos.js';
-import { itemExists, itemRecord } from '../production/items.js';
+import { attachPhoto, photoMaxBytes, sendPhoto } from '../line-items/photos.js';
+import { itemExists } from '../line-items/queries.js';
+import { itemRecord } from '../production/items.js';
 import { stopWork } from '../production/work-logs.js';
 import { builtChoices, canHold, canResume, canStartWork, holdItem, kioskActor, markItemBuilt, moveItem, otherMoves, resumeItem, startItemWork } from './actions.js';
 import {
@@ -44,6 +47,8 @@ interface ActionAnswer {
   message?: string;
   noteDraft?: string;
   fieldErrors?: FieldErrors;
+  /** The checklist step the refused form was for, and what was typed in it. */
+  check?: { stepId: number; values: Record<string, string> };
 }
 /** The reasons a worker taps; a quality problem goes to the workflow's quality hold, if it has one. */
 const holdReasons = [
@@ -124,9 +129,12 @@ export async function kioskRoutes(fastify: FastifyInstance) {
     const record = await itemRecord(db, workflow, itemId, { clock: await app.shopClock.get(), history: await app.durations.lookup() });
     if (!record) return { missing: true as const, ...extra };
     const { item, worked } = record;
+    const checklistData = await checklistPageData(db, kiosk.operator?.roles ?? [], itemId);
+    const checklist = checklistData && { ...checklistData, kiosk: true, shown: extra.check ? { stepId: extra.check.stepId, values: extra.check.values, errors: extra.fieldErrors ?? {} } : {} };
     return {
       missing: false as const,
       ...record,
+      checklist,
       working: kiosk.operator !== null && worked.some((w) => w.userId === kiosk.operator!.id && w.running),
       canStart: canStartWork(workflow, item.status),
       built: builtChoices(workflow, item.status),
@@ -243,11 +251,19 @@ export async function kioskRoutes(fastify: FastifyInstance) {
         if (message === undefined) throw error;
         const status = error instanceof ConflictError ? 409 : 422;
         const fieldErrors = error instanceof ValidationError ? error.fieldErrors : undefined;
-        return afterAction(reply, kiosk, itemId, { error: message, noteDraft: noteDraftOf(request), fieldErrors }, status);
+        return afterAction(reply, kiosk, itemId, { error: message, noteDraft: noteDraftOf(request), fieldErrors, check: checkOf(request) }, status);
       }
     });
   }
 
+  /** Which checklist step a form was for (a photo's is read from its multipart fields as it arrives). */
+  const photoStep = new WeakMap<FastifyRequest, number>();
+  const checkOf = (request: FastifyRequest) => {
+    const step = request.isMultipart() ? photoStep.get(request) : isCanonicalId(formText(request.body, 'step')) ? Number(formText(request.body, 'step')) : undefined;
+    if (step === undefined) return undefined;
+    const values: Record<string, string> = request.isMultipart() ? {} : { value: formText(request.body, 'value'), note: formText(request.body, 'note'), reason: formText(request.body, 'reason') };
+    return { stepId: step, values };
+  };
   const noteDraftOf = (request: FastifyRequest) => (request.isMultipart() ? undefined : formText(request.body, 'note') || undefined);
   const versionOf = (request: FastifyRequest) => Number(formText(request.body, 'version'));
   const statusOf = (request: FastifyRequest) => formText(request.body, 'status');
@@ -297,6 +313,20 @@ export async function kioskRoutes(fastify: FastifyInstance) {
     const upload = await uploadedPhoto(request);
     await attachPhoto(db, actorOf(kiosk), itemId, upload);
     return 'Photo attached.';
+  });
+
+  itemAction('checks', KioskForm(CheckFields), async (request, kiosk, itemId) => {
+    const body = request.body as Record<string, string>;
+    const outcome = await recordCheck(db, actorOf(kiosk), itemId, Number(body.step), Number(body.checkVersion), checkRecordOf(body));
+    return recordedMessage(outcome);
+  });
+  itemAction('checks/photo', Type.Any({ description: 'multipart/form-data: step, checkVersion and one photo file' }), async (request, kiosk, itemId) => {
+    if (!request.isMultipart()) throw new ValidationError({ photo: 'Take or choose a photo first.' });
+    const { upload, fields } = await uploadedPhotoWithFields(request);
+    const step = fields.step ?? '', version = fields.checkVersion ?? '';
+    if (!isCanonicalId(step) || !isVersion(version)) throw new ValidationError({ photo: 'That photo did not say which step it is for. Close the item, open it again and retake the photo.' });
+    photoStep.set(request, Number(step));
+    return recordedMessage(await recordPhotoCheck(db, actorOf(kiosk), itemId, Number(step), Number(version), upload));
   });
 
   app.get('/kiosk/photos/:id', photoPage, async (request, reply) => sendPhoto(db, reply, Number(request.params.id), 'image'));
@@ -351,12 +381,22 @@ export async function kioskRoutes(fastify: FastifyInstance) {
  * boundary) is a problem with what arrived, answered beside the photo button, not a server error.
  */
 async function uploadedPhoto(request: FastifyRequest): Promise<Buffer> {
+  return (await uploadedPhotoWithFields(request)).upload;
+}
+
+/** The photo and the plain fields sent before it (a checklist step's id and version). */
+async function uploadedPhotoWithFields(request: FastifyRequest): Promise<{ upload: Buffer; fields: Record<string, string> }> {
   const tooLarge = () => new ValidationError({ photo: `That photo is over ${photoMaxBytes / 1024 / 1024} MB. Take it again at a lower resolution.` });
   const damaged = () => new ValidationError({ photo: 'The photo did not arrive whole. Take it again.' });
   try {
     const file = await request.file();
     if (!file) throw new ValidationError({ photo: 'Take or choose a photo first.' });
-    return await file.toBuffer();
+    const fields: Record<string, string> = {};
+    for (const [name, field] of Object.entries(file.fields)) {
+      const value = Array.isArray(field) ? undefined : (field as { type?: string; value?: unknown } | undefined);
+      if (value?.type === 'field' && typeof value.value === 'string') fields[name] = value.value;
+    }
+    return { upload: await file.toBuffer(), fields };
   } catch (error) {
     if (error instanceof ValidationError) throw error;
     const code = (error as { code?: string }).code;

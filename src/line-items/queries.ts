@@ -64,3 +64,7 @@ export async function lineItemLabel(db: DbOrTx, itemId: number): Promise<string 
     .executeTakeFirst();
   return row && itemLabel(row.number, row.position, row.last_item_number);
 }
+
+export async function itemExists(db: DbOrTx, itemId: number): Promise<boolean> {
+  return (await db.selectFrom('line_items').select('id').where('id', '=', itemId).executeTakeFirst()) !== undefined;
+}

@@ -91,6 +91,7 @@ export const lineItemSubject: SubjectType<LineItemTransitionRow> = {
     { key: 'previous_status', label: 'Back to where it was before the hold' },
     { key: 'fulfillment_method', label: 'How the customer gets it (pickup, installation, delivery, shipping)' },
     { key: 'tracking', label: 'Carrier and tracking number' },
+    { key: 'checklist', label: 'Every required checklist step done (or waived by QA)' },
   ],
   validate,
   /** BUILT goes to one of four queues: the fulfillment method says which. */

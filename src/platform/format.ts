@@ -84,7 +84,21 @@ const eventWords: Record<string, (particulars: Record<string, unknown>) => strin
   'work-stopped': (p) => `stopped ${String(p.worker ?? 'someone')}'s clock (${minutes(Number(p.minutes ?? 0))})`,
   'note-added': () => 'added a note',
   'photo-attached': () => 'attached a photo',
+  'check-recorded': (p) => `checklist: ${String(p.step ?? 'a step')} ${checkWords(p)}`,
+  'check-waived': (p) => `waived the checklist step ${String(p.step ?? '')}`,
 };
+
+function checkWords(p: Record<string, unknown>): string {
+  const measured = p.measured === undefined || p.measured === null ? '' : ` (${String(p.measured)}${p.unit ? ` ${String(p.unit)}` : ''})`;
+  switch (p.outcome) {
+    case 'passed':
+      return `passed${measured}`;
+    case 'failed':
+      return `failed${measured}`;
+    default:
+      return p.photo ? 'done, with a photo' : 'done';
+  }
+}
 
 /** What a non-status event in an item's history says, in words. */
 export function eventText(action: string, particulars: Record<string, unknown> = {}): string {

@@ -24,6 +24,9 @@ export const permissions = {
   'settings:manage': ['admin'],
   'mailbox:read': ['admin'],
   'kiosks:manage': ['admin'],
+  'checklists:record': ['admin', 'production', 'fulfillment', 'qa'],
+  'checklists:waive': ['admin', 'qa'],
+  'checklists:manage': ['admin', 'qa'],
   'workflows:manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

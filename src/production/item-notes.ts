@@ -2,11 +2,11 @@ import type { DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { recordEvent } from '../events/record.js';
 import { ValidationError } from '../platform/errors.js';
-import type { WorkActor } from './work-logs.js';
+import type { PersonActor } from '../events/record.js';
 
 export const noteMaxLength = 2000;
 
-export async function addItemNote(db: DbOrTx, actor: WorkActor, itemId: number, text: string): Promise<void> {
+export async function addItemNote(db: DbOrTx, actor: PersonActor, itemId: number, text: string): Promise<void> {
   const body = text.trim();
   if (body === '') throw new ValidationError({ note: 'Write the note first.' });
   if (body.length > noteMaxLength) throw new ValidationError({ note: `Keep the note under ${noteMaxLength} characters (it has ${body.length}).` });

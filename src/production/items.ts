@@ -8,12 +8,8 @@ import { forecastOf } from '../monitoring/eta.js';
 import { staysOf, timePerStatus } from '../monitoring/time-in-status.js';
 import type { Workflow } from '../workflow/definition.js';
 import { itemNotes } from './item-notes.js';
-import { itemPhotos } from './item-photos.js';
+import { itemPhotos } from '../line-items/photos.js';
 import { timeWorkedOn, totalMinutes } from './work-logs.js';
-
-export async function itemExists(db: DbOrTx, itemId: number): Promise<boolean> {
-  return (await db.selectFrom('line_items').select('id').where('id', '=', itemId).executeTakeFirst()) !== undefined;
-}
 
 /** One line item with its order, customer, references and full history, newest first. */
 export async function itemDetail(db: DbOrTx, itemId: number) {

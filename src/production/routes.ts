@@ -9,6 +9,7 @@ import { can } from '../platform/permissions.js';
 import { parseUrlencoded } from '../platform/input.js';
 import { localPath } from '../platform/redirects.js';
 import { BigIdParams, Form, IdParams, MoveTarget, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
+import { checklistPageData } from '../checklists/present.js';
 import { documentsOf } from '../documents/documents.js';
 import { listCarriers, templatesOf, trackingUrl } from '../carriers/carriers.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
@@ -22,7 +23,7 @@ import { loadNavigation, queueNavigation, recordQueueVisit, visitIsStale } from 
 import { queueRowsHtml } from './queue-rows-html.js';
 import { deleteSavedView, normalisedViewQuery, saveView } from './saved-views.js';
 import { queueFilterChoices } from './filter-choices.js';
-import { sendPhoto } from './item-photos.js';
+import { sendPhoto } from '../line-items/photos.js';
 
 /** What an open queue page polls with: its rows change with the queue's change number, their buttons with the workflow. */
 function changeKey(workflow: Workflow, changeSeq: number): string {
@@ -270,10 +271,11 @@ export async function productionRoutes(fastify: FastifyInstance) {
 
   async function itemPage(request: FastifyRequest, reply: FastifyReply, itemId: number, form: ItemForm, statusCode = 200) {
     const workflow = await app.workflows.get(lineItemWorkflow);
-    const [record, documents, carriers] = await Promise.all([
+    const [record, documents, carriers, checklist] = await Promise.all([
       itemRecord(db, workflow, itemId, { clock: await app.shopClock.get(), history: await app.durations.lookup() }),
       documentsOf(db, [{ type: 'line_item', id: itemId }]),
       listCarriers(db),
+      checklistPageData(db, request.user!.roles, itemId),
     ]);
     if (!record) throw new HttpError(404, 'That item does not exist.');
     const { item } = record;
@@ -288,6 +290,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
         title: `${record.label} ${item.description}`,
         ...record,
         documents,
+        checklist: checklist && { ...checklist, base: ownPage, kiosk: false, shown: {} },
         carriers: carriers.filter((carrier) => carrier.active).map((carrier) => carrier.name),
         trackingLink: trackingUrl(templatesOf(carriers), item.carrier, item.tracking),
         canAttach: can(request.user!.roles, 'documents:attach'),

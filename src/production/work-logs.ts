@@ -3,14 +3,9 @@ import { anyOf } from '../db/any-of.js';
 import { compiledOnce } from '../db/compiled.js';
 import type { DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import { recordEvent, type Actor } from '../events/record.js';
+import { recordEvent, type Actor, type PersonActor } from '../events/record.js';
 import { ValidationError } from '../platform/errors.js';
 import { touchQueueOfSubject } from '../workflow/queue-changes.js';
-
-export interface WorkActor extends Actor {
-  userId: number;
-  kioskId: number | null;
-}
 
 /** Tells every open page of the item's queue that something it shows changed (who works on it, its photos). */
 export function touchQueueOf(db: DbOrTx, itemId: number): Promise<void> {
@@ -18,7 +13,7 @@ export function touchQueueOf(db: DbOrTx, itemId: number): Promise<void> {
 }
 
 /** Starts this person's clock on the item; several people may work on one item at once. */
-export async function startWork(db: DbOrTx, actor: WorkActor, itemId: number): Promise<void> {
+export async function startWork(db: DbOrTx, actor: PersonActor, itemId: number): Promise<void> {
   await inTransaction(db, async (tx) => {
     const started = await tx
       .insertInto('work_logs')
@@ -33,7 +28,7 @@ export async function startWork(db: DbOrTx, actor: WorkActor, itemId: number): P
 }
 
 /** Stops this person's clock: a pause (they will be back) or a finish (their part is done). */
-export async function stopWork(db: DbOrTx, actor: WorkActor, itemId: number, how: 'paused' | 'finished'): Promise<number> {
+export async function stopWork(db: DbOrTx, actor: PersonActor, itemId: number, how: 'paused' | 'finished'): Promise<number> {
   return inTransaction(db, async (tx) => {
     const stopped = await tx
       .updateTable('work_logs')

@@ -7,7 +7,7 @@ import { eventInsert, type Actor } from '../events/record.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { statusFromRow, transitionFromRow, type Status, type Transition } from './definition.js';
 import { queueDeltas } from './queue-changes.js';
-import { effectsOf, holdWorkflowShape, subjectType, type EffectResult, type SubjectRow, type TransitionContext, type TransitionInput } from './subjects.js';
+import { effectsOf, gatesOf, holdWorkflowShape, subjectType, type EffectResult, type SubjectRow, type TransitionContext, type TransitionInput } from './subjects.js';
 
 export interface TransitionActor extends Actor {
   userId: number;
@@ -145,6 +145,9 @@ export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx
     const input = request.input ?? {};
     const context: TransitionContext<Row> = { row, from: place.from, to, transition: chosen, input, roles: actor.roles };
     const errors = { ...checkInput(context), ...subject.validate?.(context) };
+    for (const gate of gatesOf(type)) {
+      if (chosen.requires.includes(gate.requirement)) Object.assign(errors, await gate.check(tx, context as never));
+    }
     if (Object.keys(errors).length > 0) throw new ValidationError(errors);
 
     const reason = input.reason?.trim() || null;

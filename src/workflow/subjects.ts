@@ -71,6 +71,17 @@ export interface TransitionEffect {
 }
 
 /**
+ * A requirement checked against other records (an item's checklist), registered by the module
+ * that owns them: the engine asks it, in the transition's transaction after the subject is
+ * locked, only for transitions that carry the requirement.
+ */
+export interface TransitionGate {
+  subjectType: string;
+  requirement: TransitionRequirement;
+  check(tx: Tx, context: TransitionContext): Promise<FieldErrors>;
+}
+
+/**
  * A kind of row that moves through a workflow. Its table has the columns of `SubjectRow`
  * (`id`, `workflow`, `status`, `status_entered_at`, `version`, `held_from_status`,
  * `hold_reason`, `updated_at`) and holds one workflow's rows (a CHECK on `workflow`), so queue
@@ -108,6 +119,7 @@ export interface SubjectType<Row extends SubjectRow = SubjectRow> {
 
 const subjectTypes = new Map<string, SubjectType<SubjectRow>>();
 const effects = new Map<string, TransitionEffect[]>();
+const gates = new Map<string, TransitionGate[]>();
 
 export function registerSubjectType<Row extends SubjectRow>(subject: SubjectType<Row>): void {
   subjectTypes.set(subject.type, subject as unknown as SubjectType<SubjectRow>);
@@ -117,6 +129,16 @@ export function registerEffect(effect: TransitionEffect): void {
   const list = effects.get(effect.subjectType) ?? [];
   if (!list.some((known) => known.name === effect.name)) list.push(effect);
   effects.set(effect.subjectType, list);
+}
+
+export function registerGate(gate: TransitionGate): void {
+  const list = gates.get(gate.subjectType) ?? [];
+  if (!list.some((known) => known.requirement === gate.requirement)) list.push(gate);
+  gates.set(gate.subjectType, list);
+}
+
+export function gatesOf(type: string): readonly TransitionGate[] {
+  return gates.get(type) ?? [];
 }
 
 export function subjectType(type: string): SubjectType<SubjectRow> {

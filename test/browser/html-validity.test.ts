@@ -17,7 +17,7 @@ import { startEnrolment } from '../../src/kiosk/devices.js';
 import { orderStatusPurpose } from '../../src/notifications/customer-updates.js';
 import { issueToken } from '../../src/platform/tokens.js';
 import { addItemNote } from '../../src/production/item-notes.js';
-import { attachPhoto } from '../../src/production/item-photos.js';
+import { attachPhoto } from '../../src/line-items/photos.js';
 import { startWork } from '../../src/production/work-logs.js';
 import { sweepAlerts } from '../../src/alerts/sweep.js';
 import { tellOwnersOfNewAlerts } from '../../src/notifications/alerts.js';

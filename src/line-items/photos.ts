@@ -1,10 +1,10 @@
 import type { FastifyReply } from 'fastify';
 import sharp from 'sharp';
-import type { DbOrTx } from '../db/database.js';
+import type { DbOrTx, Tx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import { recordEvent } from '../events/record.js';
+import { recordEvent, type PersonActor } from '../events/record.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
-import { touchQueueOf, type WorkActor } from './work-logs.js';
+import { touchQueueOfSubject } from '../workflow/queue-changes.js';
 
 export const photoMaxBytes = 15 * 1024 * 1024;
 const acceptedFormats = new Set(['jpeg', 'png', 'webp', 'heif']);
@@ -21,7 +21,7 @@ export interface ProcessedPhoto {
  * it out afresh as JPEG: nothing of the original file but its pixels is kept, so neither a
  * disguised file nor the camera's location data gets stored.
  */
-async function processPhoto(upload: Buffer): Promise<ProcessedPhoto> {
+export async function processPhoto(upload: Buffer): Promise<ProcessedPhoto> {
   const unreadable = new ValidationError({ photo: 'That file is not a photo Traveler can read. Use a JPEG, PNG or WebP picture.' });
   let format: string | undefined;
   try {
@@ -44,18 +44,24 @@ async function processPhoto(upload: Buffer): Promise<ProcessedPhoto> {
   }
 }
 
-export async function attachPhoto(db: DbOrTx, actor: WorkActor, itemId: number, upload: Buffer): Promise<number> {
+/** Stores a processed photo with the item's photos (the caller records why it was taken). */
+export async function storePhoto(tx: Tx, actor: PersonActor, itemId: number, photo: ProcessedPhoto): Promise<number> {
+  const row = await tx
+    .insertInto('item_photos')
+    .values({ line_item_id: itemId, uploaded_by: actor.userId, kiosk_id: actor.kioskId, ...photo })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await touchQueueOfSubject(tx, 'line_items', itemId);
+  return row.id;
+}
+
+export async function attachPhoto(db: DbOrTx, actor: PersonActor, itemId: number, upload: Buffer): Promise<number> {
   if (upload.length === 0) throw new ValidationError({ photo: 'Take or choose a photo first.' });
   const photo = await processPhoto(upload);
   return inTransaction(db, async (tx) => {
-    const row = await tx
-      .insertInto('item_photos')
-      .values({ line_item_id: itemId, uploaded_by: actor.userId, kiosk_id: actor.kioskId, ...photo })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: itemId, action: 'photo-attached', particulars: { photoId: row.id } });
-    await touchQueueOf(tx, itemId);
-    return row.id;
+    const photoId = await storePhoto(tx, actor, itemId, photo);
+    await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: itemId, action: 'photo-attached', particulars: { photoId } });
+    return photoId;
   });
 }
 
