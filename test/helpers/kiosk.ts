@@ -35,15 +35,25 @@ export class KioskTablet {
 
   /** Posts a photo the way the kiosk's file input does (multipart/form-data). */
   async postPhoto(itemId: number, bytes: Buffer, filename = 'photo.jpg', contentType = 'image/jpeg') {
+    return this.postMultipart(`/kiosk/items/${itemId}/photos`, {}, bytes, filename, contentType);
+  }
+
+  /** A checklist step's photo: its step and version go first, as the form's hidden fields do. */
+  async postStepPhoto(itemId: number, fields: Record<string, string>, bytes: Buffer) {
+    return this.postMultipart(`/kiosk/items/${itemId}/checks/photo`, fields, bytes, 'photo.jpg', 'image/jpeg');
+  }
+
+  private async postMultipart(url: string, fields: Record<string, string>, bytes: Buffer, filename: string, contentType: string) {
     const boundary = '----traveler-test-boundary';
     const payload = Buffer.concat([
+      ...Object.entries(fields).map(([name, value]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)),
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photo"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`),
       bytes,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
     return this.client.app.inject({
       method: 'POST',
-      url: `/kiosk/items/${itemId}/photos`,
+      url,
       headers: { cookie: this.client.cookieHeader, 'content-type': `multipart/form-data; boundary=${boundary}`, 'hx-request': 'true', 'x-kiosk-csrf': this.csrf },
       payload,
     });
