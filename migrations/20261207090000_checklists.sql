@@ -62,4 +62,3 @@ alter table workflow_transitions add constraint workflow_transitions_requires_ch
 update workflow_transitions
    set requires = requires || array['checklist']
  where workflow = 'production' and intent = 'built' and not ('checklist' = any(requires));
-update workflows set revision = revision + 1 where key = 'production';

@@ -213,6 +213,15 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   await pages.add('settings', office.get('/admin/settings'), 200);
   await pages.add('carriers', office.get('/admin/carriers'), 200);
   await pages.add('carriers-422', office.post('/admin/carriers', { name: '', trackingUrlTemplate: 'http://nope' }), 422);
+  // Checklists: the plans, one plan's page and its refusals, and an item part-way through its checklist.
+  const plan = await db.selectFrom('checklist_templates').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow();
+  await pages.add('checklists', office.get('/admin/checklists'), 200);
+  await pages.add('checklist', office.get(`/admin/checklists/${plan.id}`), 200);
+  await pages.add('checklist-step-422', office.post(`/admin/checklists/${plan.id}/steps`, { label: '', stage: 'inspection', kind: 'measurement', lowerLimit: '5', upperLimit: '4', position: 'x' }), 422);
+  const checked = await db.selectFrom('item_checks').innerJoin('checklist_steps', 'checklist_steps.id', 'item_checks.step_id').select(['item_checks.line_item_id as itemId', 'item_checks.step_id as stepId', 'item_checks.version']).where('item_checks.outcome', '=', 'failed').orderBy('item_checks.line_item_id').limit(1).executeTakeFirstOrThrow();
+  await pages.add('item-checklist', office.get(`/items/${checked.itemId}`), 200);
+  await pages.add('item-checklist-422', office.post(`/items/${checked.itemId}/checks`, { step: String(checked.stepId), checkVersion: String(checked.version), action: 'measure', value: 'about 24' }), 422);
+  await pages.add('item-built-checklist-422', office.post(`/items/${checked.itemId}/transitions`, { version: '2', from: 'in_progress', to: 'intent:built', fulfillmentMethod: 'pickup' }), 422);
   await pages.add('settings-422', office.post('/admin/settings', { shopName: '', replyToEmail: 'nope', customerEmailDelaySeconds: '99999', version: '1' }), 422);
   await pages.add('catalog', office.get('/admin/catalog'), 200);
   await pages.add('catalog-422', office.post('/admin/catalog/machines', { name: '' }), 422);
@@ -298,6 +307,8 @@ t.test('every page passes the W3C Nu HTML checker, apart from htmx attributes', 
   await pages.add('kiosk-signed-in', tablet.signIn(builder.id, demoPin, String(working.id)), 200, { fragment: true });
   await pages.add('kiosk-item', tablet.get(`/kiosk/items/${working.id}`), 200, { fragment: true });
   await pages.add('kiosk-item-held', tablet.get(`/kiosk/items/${held.id}`), 200, { fragment: true });
+  await pages.add('kiosk-item-checklist', tablet.get(`/kiosk/items/${checked.itemId}`), 200, { fragment: true });
+  await pages.add('kiosk-check-422', tablet.post(`/kiosk/items/${checked.itemId}/checks`, { step: String(checked.stepId), checkVersion: String(checked.version), action: 'measure', value: 'x' }), 422, { fragment: true });
   const noteRefused = await pages.add('kiosk-note-422', tablet.post(`/kiosk/items/${working.id}/notes`, { note: 'n'.repeat(2001) }), 422, { fragment: true });
   await pages.add('kiosk-find-unknown', tablet.get('/kiosk/find?code=999999'), 200, { fragment: true });
   const orderNumber = (await db.selectFrom('orders').select('number').where('id', '=', working.order_id).executeTakeFirstOrThrow()).number;
