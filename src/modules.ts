@@ -7,6 +7,7 @@ import { customers } from './customers/index.js';
 import { dashboard } from './dashboard/index.js';
 import { documents } from './documents/index.js';
 import { payments } from './payments/index.js';
+import { planning } from './planning/index.js';
 import { invoices } from './invoices/index.js';
 import { carriers } from './carriers/index.js';
 import { kiosk } from './kiosk/index.js';
@@ -34,7 +35,7 @@ const workflowEngine: TravelerModule = {
 };
 
 /** Every module of Traveler, in the order their navigation links appear (bar first, then the Admin menu). */
-export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, documents, invoices, payments, monitoring, batches, reports, charts, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, carriers, checklists, mail];
+export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, planning, documents, invoices, payments, monitoring, batches, reports, charts, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, carriers, checklists, mail];
 
 /**
  * Registers what the modules add beyond routes and jobs: subject types, the effects hung off

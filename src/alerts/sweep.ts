@@ -105,7 +105,7 @@ async function reconcileForecasts(tx: Tx, context: SweepContext): Promise<Raised
       ? []
       : await tx
           .selectFrom('line_items')
-          .select(['id', 'status', 'status_entered_at as enteredAt', 'machine_id as machineId', 'material_id as materialId', 'fulfillment_method as fulfillmentMethod', 'due_date as dueDate', 'order_id as orderId', 'customer_id as customerId'])
+          .select(['id', 'status', 'status_entered_at as enteredAt', 'machine_id as machineId', 'material_id as materialId', 'fulfillment_method as fulfillmentMethod', 'due_date as dueDate', 'planned_end as plannedEnd', 'order_id as orderId', 'customer_id as customerId'])
           .where('status', 'in', open)
           .where('due_date', 'is not', null)
           .where('due_date', '<=', horizon)

@@ -175,7 +175,7 @@ export async function batchLineItems(db: DbOrTx, batchId: number) {
   const rows = await lineItemRows(db)
     .innerJoin('batch_items', 'batch_items.line_item_id', 'line_items.id')
     .innerJoin('orders', 'orders.id', 'line_items.order_id')
-    .select(['orders.last_item_number as lastItemNumber', 'line_items.machine_id as machineId', 'line_items.material_id as materialId'])
+    .select(['orders.last_item_number as lastItemNumber', 'line_items.machine_id as machineId', 'line_items.material_id as materialId', 'line_items.planned_end as plannedEnd'])
     .where('batch_items.batch_id', '=', batchId)
     .orderBy('line_items.order_number')
     .orderBy('line_items.position')

@@ -10,10 +10,40 @@ export const catalogEntryForm = formSpec({
 
 export type CatalogKind = 'machines' | 'materials';
 
+const hoursPattern = /^\d{1,2}(?:[.,]\d{1,2})?$/;
+/** A machine's working hours a day, for planning: what the board weighs its planned work against. */
+export const capacityForm = formSpec({
+  hours: {
+    kind: 'text',
+    label: 'Hours a day',
+    max: 5,
+    required: 'Enter the hours it can work a day, like 7.5.',
+    valid: (value) => hoursPattern.test(value) && Number(value.replace(',', '.')) <= 24,
+    invalid: 'Enter the hours it can work a day, from 0 to 24, like 7.5.',
+    inputmode: 'decimal',
+  },
+});
+
 export interface CatalogEntry {
   id: number;
   name: string;
   active: boolean;
+}
+
+/** Each machine's capacity in working minutes a day. */
+export async function machineCapacities(db: DbOrTx): Promise<Map<number, number>> {
+  const rows = await db.selectFrom('machines').select(['id', 'capacity_minutes as minutes']).execute();
+  return new Map(rows.map((row) => [row.id, row.minutes]));
+}
+
+export async function setMachineCapacity(db: DbOrTx, actor: Actor, id: number, hours: string): Promise<void> {
+  const trimmed = hours.trim();
+  const errors = capacityForm.validate({ hours: trimmed });
+  if (errors.hours) throw new ValidationError(errors);
+  const minutes = Math.round(Number(trimmed.replace(',', '.')) * 60);
+  const updated = await db.updateTable('machines').set({ capacity_minutes: minutes }).where('id', '=', id).executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) throw new HttpError(404, 'There is no such machine.');
+  await recordEvent(db, actor, { subjectType: 'machine', subjectId: id, action: 'capacity-set', particulars: { minutes } });
 }
 
 export async function listCatalog(db: DbOrTx, kind: CatalogKind, options: { activeOnly?: boolean } = {}): Promise<CatalogEntry[]> {

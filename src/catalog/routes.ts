@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { ValidationError } from '../platform/errors.js';
 import { formText } from '../platform/forms.js';
 import { Form, Id, NoQuery, Text } from '../platform/schemas.js';
-import { addCatalogEntry, catalogEntryForm, listCatalog, setCatalogEntryActive } from './catalog.js';
+import { addCatalogEntry, capacityForm, catalogEntryForm, listCatalog, machineCapacities, setCatalogEntryActive, setMachineCapacity } from './catalog.js';
 
 const Kind = Type.Union([Type.Literal('machines'), Type.Literal('materials')]);
 
@@ -15,6 +15,7 @@ export async function catalogRoutes(fastify: FastifyInstance) {
   const page = async (errors: Record<string, string> = {}, values: Record<string, string> = {}) => ({
     title: 'Machines and materials',
     machines: await listCatalog(app.db, 'machines'),
+    capacities: await machineCapacities(app.db),
     materials: await listCatalog(app.db, 'materials'),
     errors,
     values,
@@ -34,6 +35,19 @@ export async function catalogRoutes(fastify: FastifyInstance) {
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return reply.page('admin/catalog', await page({ [kind]: error.fieldErrors.name ?? error.message }, { [kind]: name }), 422);
+    }
+  });
+
+  app.post('/admin/catalog/machines/:id/capacity', { config: manage, schema: { params: Type.Object({ id: Id }), querystring: NoQuery, body: capacityForm.schema() } }, async (request, reply) => {
+    const id = Number(request.params.id);
+    const { hours } = capacityForm.read(request.body);
+    try {
+      await setMachineCapacity(app.db, { userId: request.user!.id }, id, hours);
+      request.session.flash = `Capacity saved: ${hours.trim()} h a working day.`;
+      return reply.seeOther('/admin/catalog');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return reply.page('admin/catalog', await page({ [`capacity-${id}`]: error.fieldErrors.hours! }, { [`capacity-${id}`]: hours }), 422);
     }
   });
 

@@ -180,14 +180,17 @@ export interface CustomersTable {
   updated_at: Timestamp;
 }
 
-export interface MachinesTable {
+export interface MaterialsTable {
   id: Generated<number>;
   name: string;
   active: Generated<boolean>;
   created_at: CreatedAt;
 }
 
-export type MaterialsTable = MachinesTable;
+export interface MachinesTable extends MaterialsTable {
+  /** Working minutes a day the machine can give planned work. */
+  capacity_minutes: Generated<number>;
+}
 
 export type StatusKind = 'open' | 'hold' | 'completed' | 'cancelled';
 export type FulfillmentMethod = 'pickup' | 'installation' | 'delivery' | 'shipping';
@@ -456,6 +459,9 @@ export interface LineItemsTable {
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  planned_start: string | null;
+  planned_end: string | null;
+  plan_version: Generated<number>;
 }
 
 export interface CustomerUpdatesTable {

@@ -4,6 +4,7 @@ import type { Status, Workflow } from '../workflow/definition.js';
 import type { BusinessClock } from './business-time.js';
 import type { DurationLookup, DurationScope } from './durations.js';
 import { expectedWorkingMs } from './time-in-status.js';
+import { shopDay } from './working-calendar.js';
 
 /** Moves that carry work forward, the way an item normally goes. */
 const forwardIntents: readonly TransitionIntent[] = ['start', 'advance', 'built', 'complete', 'approve'];
@@ -45,12 +46,16 @@ export interface Forecast {
   basis: 'history' | 'expected' | 'both';
   /** The likely date is after the end of the due date (null without a due date). */
   missesDue: boolean | null;
+  /** Its planned end (src/planning) holds it back: it is not BUILT before the plan says. */
+  planned: boolean;
 }
 
 export interface ForecastItem extends DurationScope {
   status: string;
   fulfillmentMethod: string | null;
   dueDate: string | null;
+  /** The last day the plan gives it to be made (BUILT), if it is planned. */
+  plannedEnd?: string | null;
 }
 
 /** When the due date ends in the shop's time zone. */
@@ -79,8 +84,9 @@ export function forecaster(workflow: Workflow, clock: BusinessClock, now: Date, 
     const wayKey = `${item.status}|${item.fulfillmentMethod ?? ''}`;
     let way = ways.get(wayKey);
     if (!way) ways.set(wayKey, (way = [current, ...statusesAhead(workflow, item.status, item.fulfillmentMethod)]));
-    let likelyMs = 0;
-    let latestMs = 0;
+    // Until BUILT (the first status with a fulfillment method) and after it: a plan holds back the first part.
+    const builtAt = way.findIndex((status) => status.fulfillmentMethod !== null);
+    const parts = { before: { likely: 0, latest: 0 }, after: { likely: 0, latest: 0 } };
     const bases = new Set<'history' | 'expected'>();
     for (const [index, status] of way.entries()) {
       const measured = history(status.key, item);
@@ -89,16 +95,25 @@ export function forecaster(workflow: Workflow, clock: BusinessClock, now: Date, 
       if (measured) bases.add('history');
       else if (expected !== null) bases.add('expected');
       const spent = index === 0 ? workingMsInCurrent : 0;
-      likelyMs += Math.max(0, likely - spent);
-      latestMs += Math.max(0, latest - spent);
+      const part = builtAt > 0 && index < builtAt ? parts.before : parts.after;
+      part.likely += Math.max(0, likely - spent);
+      part.latest += Math.max(0, latest - spent);
     }
-    if (bases.size === 0) return undefined;
-    const likely = clock.add(now, likelyMs);
+    const planEnd = item.plannedEnd && builtAt > 0 ? shopDay(clock, item.plannedEnd) : undefined;
+    if (bases.size === 0 && !planEnd) return undefined;
+    const built = (ms: number) => {
+      const byPace = clock.add(now, ms).getTime();
+      return planEnd && planEnd.closes > byPace ? planEnd.closes : byPace;
+    };
+    const likelyBuilt = built(parts.before.likely);
+    const likely = clock.add(likelyBuilt, parts.after.likely);
+    const latest = clock.add(built(Math.max(parts.before.latest, parts.before.likely)), Math.max(parts.after.latest, parts.after.likely));
     return {
       likely,
-      latest: clock.add(now, Math.max(latestMs, likelyMs)),
+      latest: latest < likely ? likely : latest,
       basis: bases.size === 2 ? 'both' : bases.has('history') ? 'history' : 'expected',
       missesDue: item.dueDate ? likely > endOfDue(item.dueDate) : null,
+      planned: planEnd !== undefined && likelyBuilt === planEnd.closes,
     };
   };
 }

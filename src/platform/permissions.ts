@@ -27,6 +27,8 @@ export const permissions = {
   'checklists:record': ['admin', 'production', 'fulfillment', 'qa'],
   'checklists:waive': ['admin', 'qa'],
   'checklists:manage': ['admin', 'qa'],
+  'planning:view': ['admin', 'sales', 'production', 'fulfillment', 'qa'],
+  'planning:manage': ['admin', 'production'],
   'workflows:manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -25,6 +25,8 @@ export async function itemDetail(db: DbOrTx, itemId: number) {
       'line_items.created_at as createdAt',
       'line_items.machine_id as machineId',
       'line_items.material_id as materialId',
+      'line_items.planned_start as plannedStart',
+      'line_items.planned_end as plannedEnd',
     ])
     .where('line_items.id', '=', itemId)
     .executeTakeFirst();

@@ -300,6 +300,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
         statuses: workflow.statuses,
         fulfillmentMethods,
         canMove: can(request.user!.roles, 'items:move'),
+        canViewPlanning: can(request.user!.roles, 'planning:view'),
       },
       statusCode,
     );
