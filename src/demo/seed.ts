@@ -12,6 +12,8 @@ import type { Role } from '../platform/permissions.js';
 import { transition } from '../workflow/engine.js';
 import { addStep, createTemplate, type StepValues } from '../checklists/templates.js';
 import { recordCheck } from '../checklists/item-checklist.js';
+import { planItem } from '../planning/plan.js';
+import { addDays } from '../monitoring/working-calendar.js';
 import { batchItems } from '../batches/batches.js';
 import { addStatus, addTransition, blankStatusInput, readWorkflow } from '../workflow-editor/editor.js';
 import type { Actor } from '../events/record.js';
@@ -232,6 +234,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
   }
   await demoMonitoring(db, actor, options.timeZone ?? 'UTC', machineIds);
   await demoChecklists(db, actor, userIds.get('tom@demo.traveler')!, machineIds);
+  await demoPlanning(db, actor, options.timeZone ?? 'UTC');
   const waitingForApproval = await demoApprovals(db, userIds, customerIds, pick);
   await demoPayments(db, { userId: userIds.get('ruth@demo.traveler')!.id, via: 'demo data' });
   // The demo's history is not news: nobody should find 300 "new" emails and alerts waiting.
@@ -428,4 +431,43 @@ async function demoChecklists(db: Db, actor: Actor, builder: { id: number; roles
   await recordCheck(db, atKiosk, inWork.id, stepIds[0]!, 0, { action: 'done' });
   await recordCheck(db, atKiosk, inWork.id, stepIds[1]!, 0, { action: 'done' });
   await recordCheck(db, atKiosk, inWork.id, stepIds[3]!, 0, { action: 'measure', value: '24.5' });
+}
+
+/**
+ * Machine capacities, and plans from the next working day: the items in work and the first
+ * waiting ones, each on its machine for as many working days as its expected hours need at 6 h
+ * a day. Every third item is stacked on the day before it, so some days go over capacity.
+ */
+async function demoPlanning(db: Db, actor: Actor, timeZone: string): Promise<void> {
+  const calendar = shopCalendarOf(await getStoredCalendar(db), timeZone);
+  const nextWorkingDay = (day: string) => {
+    let next = day;
+    while (!calendar.workDays.includes(new Date(`${next}T00:00:00Z`).getUTCDay() || 7)) next = addDays(next, 1);
+    return next;
+  };
+  const first = nextWorkingDay(fmt.today());
+  for (const [name, hours] of [['CNC router', 6], ['Large-format printer', 8], ['Laser engraver', 4], ['Vinyl cutter', 7.5]] as const) {
+    await db.updateTable('machines').set({ capacity_minutes: hours * 60 }).where('name', '=', name).execute();
+  }
+  const candidates = await db
+    .selectFrom('line_items')
+    .select(['id', 'machine_id as machineId', 'expected_work_minutes as minutes', 'status'])
+    .where('status', 'in', ['in_progress', 'pending'])
+    .where('machine_id', 'is not', null)
+    .orderBy('status', 'asc')
+    .orderBy('due_date')
+    .orderBy('id')
+    .limit(40)
+    .execute();
+  const nextFree = new Map<number, string>();
+  for (const [index, item] of candidates.entries()) {
+    const machineId = item.machineId!;
+    const from = nextWorkingDay(nextFree.get(machineId) ?? first);
+    const days = Math.max(1, Math.ceil((item.minutes ?? 240) / 360));
+    let end = from;
+    for (let left = days - 1; left > 0; left -= 1) end = nextWorkingDay(addDays(end, 1));
+    await planItem(db, actor, calendar, item.id, 0, { machineId: String(machineId), start: from, end });
+    // Every third item starts the same day as the one before: some days carry more than a machine can do.
+    if (index % 3 !== 2) nextFree.set(machineId, addDays(end, 1));
+  }
 }

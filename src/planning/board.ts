@@ -15,6 +15,8 @@ export interface PlanBar {
   id: number;
   machineId: number | null;
   label: string;
+  /** "1042-2", as scanned off the job traveler: short enough for a one-day bar. */
+  code: string;
   description: string;
   start: string;
   end: string;
@@ -48,7 +50,7 @@ async function planBars(db: DbOrTx, from: string, to: string, machineId: number 
     select * from (
       select li.id, li.machine_id as "machineId",
              li.order_number || ' · ' || li.position || '/' || o.last_item_number as label,
-             li.description, li.planned_start::text as start, li.planned_end::text as "end", li.plan_version as "planVersion",
+             li.order_number || '-' || li.position as code, li.description, li.planned_start::text as start, li.planned_end::text as "end", li.plan_version as "planVersion",
              li.expected_work_minutes as "expectedWorkMinutes", li.due_date::text as "dueDate", ws.label as "statusLabel", ws.kind,
              row_number() over (partition by li.machine_id order by li.planned_start, li.planned_end, li.id) as place,
              count(*) over (partition by li.machine_id)::int as total
