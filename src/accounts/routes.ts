@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, ValidationError } from '../platform/errors.js';
 import { formText } from '../platform/forms.js';
 import { localPath } from '../platform/redirects.js';
-import { EmptyForm, NoQuery, Query, ReturnPath, TokenParams } from '../platform/schemas.js';
+import { EmptyForm, Form, NoQuery, Query, ReturnPath, Text, TokenParams } from '../platform/schemas.js';
+import { roleLabels, type Role } from '../platform/permissions.js';
 import { changePasswordForm, forgotPasswordForm, newPasswordForm, ownPinForm, signInForm } from './forms.js';
 import { verifySecret } from './passwords.js';
 import { setPin } from './pins.js';
@@ -89,6 +90,18 @@ export async function accountRoutes(fastify: FastifyInstance) {
     const person = await db.selectFrom('users').select(sql<boolean>`pin_hash is not null`.as('hasPin')).where('id', '=', userId).executeTakeFirstOrThrow();
     return reply.page('accounts/account', { title: 'My account', errors, changePasswordForm, ownPinForm, hasPin: person.hasPin }, statusCode);
   };
+
+  // A person with several roles acts in one of them (or all): navigation, the dashboard and what
+  // they may do follow it, and everything they do records it.
+  app.post('/account/acting-role', { config: { access: 'signed-in' }, schema: { querystring: NoQuery, body: Form({ role: Text(40) }) } }, async (request, reply) => {
+    const user = request.user!;
+    const role = formText(request.body, 'role');
+    const held = user.allRoles ?? user.roles;
+    if (role !== '' && !held.includes(role)) throw new HttpError(422, 'You do not hold that role. Ask an admin if you need it.');
+    request.session.actingRole = role === '' ? undefined : role;
+    request.session.flash = role === '' ? 'You act in all your roles.' : `You act as ${roleLabels[role as Role] ?? role}: the menus and the dashboard show that role’s work, and what you do is recorded as it.`;
+    return reply.seeOther('/');
+  });
 
   app.get('/account', { config: { access: 'signed-in' }, schema: { querystring: NoQuery } }, async (request, reply) => {
     return accountPage(reply, request.user!.id, {});

@@ -107,6 +107,7 @@ export interface EventsTable {
   occurred_at: CreatedAt;
   actor_user_id: number | null;
   actor_via: string | null;
+  actor_role: Generated<string | null>;
   subject_type: string;
   subject_id: number;
   action: string;

@@ -12,6 +12,7 @@ export function eventsWithActors(db: DbOrTx) {
       'events.occurred_at as occurredAt',
       'users.name as actorName',
       'events.actor_via as actorVia',
+      'events.actor_role as actorRole',
       'events.action',
       'events.from_status as fromStatus',
       'events.to_status as toStatus',

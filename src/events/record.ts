@@ -1,9 +1,12 @@
 import type { DbOrTx } from '../db/database.js';
+import { actingRole } from '../platform/acting.js';
 
 export interface Actor {
   userId: number | null;
   /** How the actor acted when not at their own desk, e.g. "via kiosk Router bay". */
   via?: string;
+  /** The role they acted in; by default the request's (src/platform/acting.ts). */
+  role?: string | null;
 }
 
 /** A person acting, at their desk or at a kiosk (`kioskId`). */
@@ -34,6 +37,7 @@ export function eventInsert(db: DbOrTx, actor: Actor, event: EventInput) {
     .values({
       actor_user_id: actor.userId,
       actor_via: actor.via ?? null,
+      actor_role: actor.role === undefined ? actingRole() : actor.role,
       subject_type: event.subjectType,
       subject_id: event.subjectId,
       action: event.action,

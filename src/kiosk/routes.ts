@@ -7,6 +7,8 @@ import { formText, isHtmx } from '../platform/forms.js';
 import { BigIdParams, Form, IdParams, isCanonicalId, isVersion, NoQuery, Query, Text, TokenParams, Version, WorkflowKey } from '../platform/schemas.js';
 import * as fmt from '../platform/format.js';
 import { renderHtml } from '../platform/views.js';
+import { roleUsed, runActing } from '../platform/acting.js';
+import { can } from '../platform/permissions.js';
 import { CheckFields, checkRecordOf, checklistPageData } from '../checklists/present.js';
 import { recordCheck, recordedMessage, recordPhotoCheck } from '../checklists/item-checklist.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
@@ -101,6 +103,13 @@ export async function kioskRoutes(fastify: FastifyInstance) {
     const given = request.headers['x-kiosk-csrf'];
     const token = typeof given === 'string' ? given : formText(request.body, '_kiosk_csrf');
     if (!sameToken(request.kiosk!.csrfToken, token)) throw new HttpError(403, 'This page is out of date. Reload it and try again.');
+  });
+
+  // What a worker does at a kiosk is done in their shop-floor role.
+  app.addHook('preHandler', (request, _reply, done) => {
+    const operator = request.kiosk?.operator;
+    if (request.routeOptions.config.access !== 'kiosk' || !operator) return done();
+    runActing(roleUsed(operator.roles, (role) => can([role], 'items:move')), done);
   });
 
   const kioskOf = (request: FastifyRequest) => request.kiosk!;

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { can, type RouteAccess } from './permissions.js';
+import { roleForRoute, runActing } from './acting.js';
 import { HttpError } from './errors.js';
 import { isHtmx } from './forms.js';
 import { localPath } from './redirects.js';
@@ -12,7 +13,19 @@ export interface CurrentUser {
   id: number;
   name: string;
   email: string;
+  /** The roles this request acts with: the one chosen to act in, or all of them. */
   roles: string[];
+  /** Every role the person holds, whichever they act in. */
+  allRoles?: string[];
+  /** The role they chose to act in (it narrows `roles`), or null for all of them. */
+  actingRole?: string | null;
+}
+
+/** A person acting in one of their roles: permissions, navigation and the dashboard follow it. */
+export function actingAs(user: CurrentUser, chosen: string | undefined): CurrentUser {
+  const allRoles = user.allRoles ?? user.roles;
+  const actingRole = chosen !== undefined && allRoles.includes(chosen) ? chosen : null;
+  return { ...user, allRoles, actingRole, roles: actingRole ? [actingRole] : allRoles };
 }
 
 declare module 'fastify' {
@@ -78,6 +91,8 @@ export async function anyUserExists(db: Db): Promise<boolean> {
 declare module 'fastify' {
   interface Session {
     activeHour?: number;
+    /** The role the person chose to act in (Account menu); unset: all their roles. */
+    actingRole?: string;
   }
 }
 
@@ -151,7 +166,7 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
       const loaded = sessions.takeUser(request.session.sessionId);
       const user = loaded !== undefined ? (loaded?.id === userId ? loaded : undefined) : await findActiveUser(db, userId);
       if (user) {
-        request.user = user;
+        request.user = actingAs(user, request.session.actingRole);
         keepSessionAlive(request);
       } else {
         request.session.userId = undefined;
@@ -163,5 +178,12 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
     if (!request.user) return sendToLogin(request, reply);
     if (access === 'signed-in') return;
     if (!can(request.user.roles, access)) throw new HttpError(403);
+  });
+
+  // Everything the handler records is in the role the person acted in (src/platform/acting.ts).
+  app.addHook('preHandler', (request, _reply, done) => {
+    const user = request.user;
+    const role = user ? (user.actingRole ?? roleForRoute(user.roles, request.routeOptions.config.access)) : null;
+    runActing(role, done);
   });
 });

@@ -1,3 +1,5 @@
+import { isRole, roleLabels } from './permissions.js';
+
 let displayTimezone = 'UTC';
 
 export function setDisplayTimezone(timeZone: string): void {
@@ -169,4 +171,9 @@ export function fileSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** "QA", "Production": a role as people call it. */
+export function roleLabel(role: string): string {
+  return isRole(role) ? roleLabels[role] : role;
 }

@@ -3,6 +3,18 @@ export type Role = (typeof roles)[number];
 
 const everyone = roles;
 
+/** What people call each role (the roles table holds the same, with descriptions). */
+export const roleLabels: Record<Role, string> = {
+  admin: 'Admin',
+  sales: 'Sales',
+  production: 'Production',
+  fulfillment: 'Fulfillment',
+  installer: 'Installer',
+  service: 'Service',
+  accounting: 'Accounting',
+  qa: 'QA',
+};
+
 /**
  * The one table that decides what each role may do. Every route names one of these
  * permissions (or 'public' / 'signed-in') in its config; the app refuses to start otherwise.

@@ -4,6 +4,7 @@ import { inTransaction } from '../db/transaction.js';
 import type { TransitionIntent } from '../db/types.js';
 import { lastActor } from '../events/history.js';
 import { eventInsert, type Actor } from '../events/record.js';
+import { roleUsed } from '../platform/acting.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { statusFromRow, transitionFromRow, type Status, type Transition } from './definition.js';
 import { queueDeltas } from './queue-changes.js';
@@ -161,7 +162,8 @@ export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx
     };
     const assignments = sql.join(Object.entries(columns).map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
     const deltas = queueDeltas(row.workflow, place.from.queueKey, to.queueKey);
-    const event = eventInsert(tx, actor, {
+    // The role that allowed this move: the one the person acts in, else the most specific of theirs the move is for.
+    const event = eventInsert(tx, { ...actor, role: roleUsed(actor.roles, (role) => chosen.roles.includes(role)) }, {
       subjectType: type,
       subjectId: row.id,
       action: 'status-changed',

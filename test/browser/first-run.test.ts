@@ -43,7 +43,7 @@ t.test('first run in Chromium: set up the shop, see the dashboard, sign out, sig
   t.match(await page.locator('h1').textContent(), /Hello, Ada Admin/, 'the dashboard greets the new admin');
   t.match(await page.locator('.alert-success').textContent(), /Your shop is ready/);
   const navigation = await page.locator('nav[aria-label="Main"] .nav-links a').allTextContents();
-  t.same(navigation, ['Orders', 'Monitoring', 'Reports', 'Customers', 'Users', 'Machines & materials', 'Kiosks', 'Workflows', 'Settings', 'Carriers', 'Checklists', 'Mailbox'], 'an admin sees the admin navigation');
+  t.same(navigation, ['Orders', 'Planning', 'Monitoring', 'Reports', 'Customers', 'Users', 'Machines & materials', 'Kiosks', 'Workflows', 'Settings', 'Carriers', 'Checklists', 'Mailbox'], 'an admin sees the admin navigation');
   t.equal(await page.locator('nav[aria-label="Main"] details.dropdown summary').textContent(), 'Admin', 'admin pages sit under one menu');
   t.ok(await page.evaluate(() => typeof (globalThis as { htmx?: unknown }).htmx === 'object'), 'htmx loaded under the CSP');
 
