@@ -24,6 +24,7 @@ import { settings } from './settings/index.js';
 import { setup } from './setup/index.js';
 import { setNavigation } from './platform/views.js';
 import { workflowEditor } from './workflow-editor/index.js';
+import { visibility } from './visibility/index.js';
 import { foldQueueChanges } from './workflow/queue-changes.js';
 import { registerEffect, registerGate, registerSubjectType } from './workflow/subjects.js';
 
@@ -35,7 +36,7 @@ const workflowEngine: TravelerModule = {
 };
 
 /** Every module of Traveler, in the order their navigation links appear (bar first, then the Admin menu). */
-export const modules: readonly TravelerModule[] = [operations, setup, dashboard, orders, planning, documents, invoices, payments, monitoring, batches, reports, charts, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, carriers, checklists, mail];
+export const modules: readonly TravelerModule[] = [visibility, operations, setup, dashboard, orders, planning, documents, invoices, payments, monitoring, batches, reports, charts, customers, production, lineItems, notifications, accounts, catalog, kiosk, workflowEngine, workflowEditor, settings, carriers, checklists, mail];
 
 /**
  * Registers what the modules add beyond routes and jobs: subject types, the effects hung off

@@ -1,13 +1,13 @@
 import { customerBalance } from '../payments/payments.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formText } from '../platform/forms.js';
 import { IdParams, NoQuery, Query, Text, Version } from '../platform/schemas.js';
 import { customerBlockers } from '../alerts/center.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import * as fmt from '../platform/format.js';
-import { createCustomer, customerForm, findCustomer, listCustomers, updateCustomer, type CustomerInput } from './customers.js';
+import { createCustomer, customerForm, findCustomer, listCustomers, salespeople, updateCustomer, type CustomerInput } from './customers.js';
 
 const NewCustomerForm = customerForm.schema();
 const EditCustomerForm = customerForm.schema({ version: Version });
@@ -17,6 +17,9 @@ export async function customerRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { db } = app;
   const manage = { access: 'customers:manage' } as const;
+
+  /** A salesperson kept to their own customers keeps the customers they add and edit. */
+  const ownedBy = (request: FastifyRequest, values: CustomerInput): CustomerInput => (request.scope ? { ...values, salespersonId: String(request.scope.salespersonId) } : values);
 
   const formPage = async (reply: FastifyReply, values: CustomerInput & { version?: number }, errors: FieldErrors, options: { id?: number; statusCode?: number; current?: CustomerInput } = {}) => {
     const blockers = options.id ? await customerBlockers(db, options.id) : [];
@@ -28,21 +31,30 @@ export async function customerRoutes(fastify: FastifyInstance) {
       age: fmt.clockDuration(now.getTime() - blocker.since.getTime()),
     }));
     const balance = options.id ? await customerBalance(db, options.id) : undefined;
-    return reply.page('customers/form', { title: options.id ? `Edit ${values.name || 'customer'}` : 'New customer', values, errors, customerId: options.id, current: options.current, spec: customerForm, waiting, balance }, options.statusCode ?? 200);
+    const people = await salespeople(db, values.salespersonId || undefined);
+    const choices = { salespersonId: people.map((person) => ({ value: String(person.id), label: person.name })) };
+    const scoped = reply.request.scope !== null;
+    return reply.page(
+      'customers/form',
+      { title: options.id ? `Edit ${values.name || 'customer'}` : 'New customer', values, errors, customerId: options.id, current: options.current, spec: customerForm, choices, scoped, waiting, balance },
+      options.statusCode ?? 200,
+    );
   };
 
   app.get('/customers', { config: manage, schema: { querystring: Query({ q: Text(1000) }) } }, async (request, reply) => {
     const text = (request.query.q ?? '').trim().slice(0, 100);
-    const customers = await listCustomers(db, text);
+    const customers = await listCustomers(db, text, request.scope);
     return reply.page('customers/list', { title: 'Customers', customers, text });
   });
 
-  app.get('/customers/new', { config: manage, schema: { querystring: NoQuery } }, async (_request, reply) => {
-    return formPage(reply, customerForm.blank({ emailUpdates: true }), {});
+  app.get('/customers/new', { config: manage, schema: { querystring: NoQuery } }, async (request, reply) => {
+    // Sales staff add customers as their own.
+    const mine = request.user!.roles.includes('sales') ? String(request.user!.id) : '';
+    return formPage(reply, customerForm.blank({ emailUpdates: true, salespersonId: mine }), {});
   });
 
   app.post('/customers', { config: manage, schema: { querystring: NoQuery, body: NewCustomerForm } }, async (request, reply) => {
-    const values = readCustomer(request.body);
+    const values = ownedBy(request, readCustomer(request.body));
     try {
       const id = await createCustomer(db, { userId: request.user!.id }, values);
       request.session.flash = `${values.name} was added.`;
@@ -62,7 +74,7 @@ export async function customerRoutes(fastify: FastifyInstance) {
 
   app.post('/customers/:id', { config: manage, schema: { params: IdParams, querystring: NoQuery, body: EditCustomerForm } }, async (request, reply) => {
     const id = Number(request.params.id);
-    const values = { ...readCustomer(request.body), version: Number(formText(request.body, 'version')) };
+    const values = { ...ownedBy(request, readCustomer(request.body)), version: Number(formText(request.body, 'version')) };
     try {
       await updateCustomer(db, { userId: request.user!.id }, id, values);
       request.session.flash = `Saved ${values.name}.`;

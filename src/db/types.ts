@@ -59,6 +59,7 @@ export interface ShopSettingsTable {
   tax_rate: ColumnType<string, string | undefined, string>;
   tax_label: Generated<string>;
   payment_terms: Generated<string>;
+  sales_see_all_customers: Generated<boolean>;
 }
 
 /** Whether orders need accounting and QA approval before production, and how the two reviews run. */
@@ -179,6 +180,7 @@ export interface CustomersTable {
   version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  salesperson_id: number | null;
 }
 
 export interface MaterialsTable {

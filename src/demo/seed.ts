@@ -148,6 +148,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
         phone: `555-01${String(index).padStart(2, '0')}`,
         address: `${100 + index * 7} Commerce Way`,
         emailUpdates: index % 5 !== 0,
+        salespersonId: String(salespeople[index % salespeople.length]!.id),
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
+import { ownCustomer, type RecordScope } from '../visibility/scope.js';
 import { isUnfinished, lineItems } from '../line-items/queries.js';
 import { lastChangedBy } from './history.js';
 import { baseOf, type OrderForm } from './order-form.js';
@@ -57,7 +58,7 @@ export async function orderItems(db: DbOrTx, orderId: number) {
 export const orderListSize = 50;
 
 /** Newest orders first, searched by number or customer, keyset-paginated on the number. */
-export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumber?: number; statuses?: readonly string[] }) {
+export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumber?: number; statuses?: readonly string[] }, scope: RecordScope = null) {
   const text = filter.text === undefined ? undefined : likeLiteral(filter.text);
   const rows = await orders(db)
     .select((eb) => [
@@ -79,6 +80,7 @@ export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumb
     )
     .$if(filter.statuses !== undefined, (q) => q.where('orders.status', 'in', filter.statuses!.length > 0 ? [...filter.statuses!] : ['']))
     .$if(filter.beforeNumber !== undefined, (q) => q.where('orders.number', '<', filter.beforeNumber!))
+    .$if(scope !== null, (q) => q.where((eb) => ownCustomer(eb.ref('orders.customer_id'), scope!)))
     .orderBy('orders.number', 'desc')
     // A literal, not a parameter: with an unknown LIMIT the prepared statement's generic plan
     // looked dearer than a fresh one, so PostgreSQL planned the query again on every page (2.4 ms of it).
@@ -89,9 +91,14 @@ export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumb
 }
 
 /** What the order form offers to choose from. */
-export async function orderFormChoices(db: DbOrTx) {
+export async function orderFormChoices(db: DbOrTx, scope: RecordScope = null) {
   const [customers, people, machines, materials] = await Promise.all([
-    db.selectFrom('customers').select(['id', 'name', 'company']).orderBy('name').execute(),
+    db
+      .selectFrom('customers')
+      .select(['id', 'name', 'company'])
+      .$if(scope !== null, (q) => q.where('salesperson_id', '=', scope!.salespersonId))
+      .orderBy('name')
+      .execute(),
     db
       .selectFrom('users')
       .select(['users.id', 'users.name', (eb) => eb.exists(eb.selectFrom('user_roles').select('role').whereRef('user_roles.user_id', '=', 'users.id').where('role', '=', 'sales')).as('isSales')])

@@ -11,6 +11,7 @@ import { orderWorkflow } from './subject.js';
 import { queueCounts } from '../workflow/queue-changes.js';
 import { blankItemRow, filledRows, formFromPrevious, itemPrefix, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
 import { chargesLockedReason, createOrder, maxItemsPerOrder, OrderConflictError, orderForm, orderItemForm, updateOrder } from './orders.js';
+import { visible } from '../visibility/scope.js';
 import { findOrder, listOrders, orderFormChoices, orderItems, savedOrderForm } from './queries.js';
 import { jobTravelers } from './traveler.js';
 
@@ -53,7 +54,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
     form: OrderForm,
     options: FormTarget & { errors?: FieldErrors; statusCode?: number; theirs?: Awaited<ReturnType<typeof savedOrderForm>>; merged?: ConflictMerge; notice?: string },
   ) {
-    const choices = await orderFormChoices(db);
+    const choices = await orderFormChoices(db, request.scope);
     const chargesLocked = options.orderId === undefined ? undefined : await chargesLockedReason(db, options.orderId, request.user!.roles);
     const data = {
       title: options.orderNumber ? `Edit order ${options.orderNumber}` : 'New order',
@@ -101,6 +102,10 @@ export async function orderRoutes(fastify: FastifyInstance) {
     const rows = filledRows(form);
     const saving = { ...form, items: rows.length > 0 ? rows : form.items.slice(0, 1) };
     try {
+      // A salesperson kept to their own customers orders only for them.
+      if (request.scope && isCanonicalId(form.customerId) && !(await visible.customer(db, request.scope, Number(form.customerId)))) {
+        throw new ValidationError({ customerId: 'Choose one of your customers from the list.' });
+      }
       const { id: orderId, flash } = await save(form, rows);
       request.session.flash = flash;
       if (isHtmx(request)) return reply.htmxRedirect(`/orders/${orderId}`);
@@ -123,7 +128,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
     const workflow = await app.workflows.get(orderWorkflow);
     const queue = queueKey ? workflow.queues.find((candidate) => candidate.key === queueKey) : undefined;
     if (queueKey && !queue) throw new HttpError(404, 'There is no such list of orders.');
-    const page = await listOrders(db, { text, beforeNumber, statuses: queue?.statuses });
+    const page = await listOrders(db, { text, beforeNumber, statuses: queue?.statuses }, request.scope);
     const counts = await queueCounts(db, orderWorkflow);
     return reply.page('orders/list', {
       title: queue ? `Orders: ${queue.label}` : 'Orders',

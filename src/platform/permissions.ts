@@ -39,7 +39,9 @@ export const permissions = {
   'checklists:record': ['admin', 'production', 'fulfillment', 'qa'],
   'checklists:waive': ['admin', 'qa'],
   'checklists:manage': ['admin', 'qa'],
-  'planning:view': ['admin', 'sales', 'production', 'fulfillment', 'qa'],
+  /** Prices, totals, payments, invoices and price sheets: hidden from the shop floor and installers. */
+  'money:view': ['admin', 'sales', 'accounting'],
+  'planning:view': ['admin', 'production', 'fulfillment', 'qa'],
   'planning:manage': ['admin', 'production'],
   'workflows:manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

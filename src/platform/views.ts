@@ -94,6 +94,7 @@ export function layoutData(request: FastifyRequest, reply: FastifyReply) {
     nav: user ? navigationFor(user.roles) : [],
     currentPath: request.url.split('?')[0],
     csrfToken: reply.generateCsrf(),
+    seesMoney: user ? can(user.roles, 'money:view') : false,
     flash,
     shopName: request.server.shopName(),
     queueNav: [],
@@ -120,6 +121,7 @@ export async function pageReply(this: FastifyReply, view: string, data: PageData
 }
 
 export function fragmentReply(this: FastifyReply, view: string, data: object, statusCode = 200): FastifyReply {
-  const html = renderHtml(view, { csrfToken: this.generateCsrf(), user: this.request.user, ...data });
+  const user = this.request.user;
+  const html = renderHtml(view, { csrfToken: this.generateCsrf(), user, seesMoney: user ? can(user.roles, 'money:view') : false, ...data });
   return this.code(statusCode).type('text/html; charset=utf-8').send(html);
 }

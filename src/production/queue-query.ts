@@ -5,6 +5,7 @@ import { lineItems } from '../line-items/queries.js';
 import type { FieldErrors } from '../platform/errors.js';
 import { isCalendarDate, isCanonicalId, Text } from '../platform/schemas.js';
 import { likeLiteral } from '../db/like.js';
+import { ownCustomer } from '../visibility/scope.js';
 
 export const queuePageSize = 50;
 export const queueSorts = ['due', 'order', 'age'] as const;
@@ -34,6 +35,8 @@ export interface QueueFilter {
   text?: string;
   sort: QueueSort;
   after?: string;
+  /** Only the customers this salesperson owns (src/visibility): set by the server, never by the link. */
+  salespersonId?: number;
 }
 
 function idParam(value: unknown): number | undefined | null {
@@ -148,6 +151,7 @@ export function itemsMatching(db: DbOrTx, statuses: readonly string[], filter: Q
     .$if(filter.machineId !== undefined, (q) => q.where('line_items.machine_id', '=', filter.machineId!))
     .$if(filter.materialId !== undefined, (q) => q.where('line_items.material_id', '=', filter.materialId!))
     .$if(filter.customerId !== undefined, (q) => q.where('line_items.customer_id', '=', filter.customerId!))
+    .$if(filter.salespersonId !== undefined, (q) => q.where((eb) => ownCustomer(eb.ref('line_items.customer_id'), { salespersonId: filter.salespersonId! })))
     .$if(filter.assigneeId !== undefined, (q) => q.where('line_items.assignee_id', '=', filter.assigneeId!))
     .$if(filter.dueFrom !== undefined, (q) => q.where('line_items.due_date', '>=', filter.dueFrom!))
     .$if(filter.dueTo !== undefined, (q) => q.where('line_items.due_date', '<=', filter.dueTo!))

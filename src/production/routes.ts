@@ -10,6 +10,7 @@ import { parseUrlencoded } from '../platform/input.js';
 import { localPath } from '../platform/redirects.js';
 import { BigIdParams, Form, IdParams, MoveTarget, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
 import { checklistPageData } from '../checklists/present.js';
+import { ownCustomer } from '../visibility/scope.js';
 import { documentsOf } from '../documents/documents.js';
 import { listCarriers, templatesOf, trackingUrl } from '../carriers/carriers.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
@@ -124,6 +125,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
   async function queuePageReply(request: FastifyRequest, reply: FastifyReply, key: string, query: Record<string, unknown>, saveView?: { name: string; errors: FieldErrors }) {
     const { workflow, queue } = await findQueue(key);
     const { filter, errors } = parseQueueFilter(query);
+    if (request.scope) filter.salespersonId = request.scope.salespersonId;
     const { queueNav, unreadAlerts, savedViews } = await loadNavigation(db, lineItemQueues, request.user!, true, key);
     const here = queueNav.find((q) => q.key === key)!;
     const [table, choices] = await Promise.all([
@@ -172,6 +174,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
     if (query.seq === changeKey(workflow, current)) return reply.code(204).send();
     await findQueue(key);
     const { filter } = parseQueueFilter(query);
+    if (request.scope) filter.salespersonId = request.scope.salespersonId;
     const queueNav = await queueNavigation(db, lineItemQueues, request.user!);
     const table = await queueTableData(request.user!, workflow, key, filter, queueNav.find((q) => q.key === key)!.changeSeq);
     return reply.fragment('production/queue-refresh', { ...table, queueNav, currentQueue: key });
@@ -214,7 +217,14 @@ export async function productionRoutes(fastify: FastifyInstance) {
     const { workflow } = await findQueue(key);
     const body = request.body;
     const returnTo = localPath(formText(body, 'returnTo'), `/queues/${key}`);
-    const selected = formList(body, 'item');
+    let selected = formList(body, 'item');
+    if (request.scope && selected.length > 0) {
+      // A salesperson kept to their own customers moves only their items; others are as if not there.
+      const ids = selected.map((entry) => Number(entry.split(':')[0])).filter((id) => Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647);
+      const theirs = ids.length === 0 ? [] : await db.selectFrom('line_items').select('id').where('id', 'in', ids).where((eb) => ownCustomer(eb.ref('line_items.customer_id'), request.scope!)).execute();
+      const visibleIds = new Set(theirs.map((row) => String(row.id)));
+      selected = selected.filter((entry) => visibleIds.has(entry.split(':')[0]!));
+    }
     const batching = formText(body, 'action') === 'batch';
     if (batching && selected.length > 0) {
       // Batching is a page of its own (name the batch, or choose one): the selection goes along in the link.
@@ -237,6 +247,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
       return reply.seeOther(returnTo);
     }
     const { filter } = parseQueueFilter(Object.fromEntries(new URL(returnTo, 'http://x').searchParams));
+    if (request.scope) filter.salespersonId = request.scope.salespersonId;
     const queueNav = await queueNavigation(db, lineItemQueues, request.user!);
     const table = await queueTableData(request.user!, workflow, key, filter, queueNav.find((q) => q.key === key)!.changeSeq);
     return reply.fragment('production/bulk-result', { ...table, queueNav, currentQueue: key, results, problem });

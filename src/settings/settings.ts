@@ -17,6 +17,8 @@ export interface ShopSettings {
   taxRate: string;
   taxLabel: string;
   paymentTerms: string;
+  /** Off: sales staff see only their own customers, and those customers' orders. */
+  salesSeeAllCustomers: boolean;
   version: number;
 }
 
@@ -58,6 +60,12 @@ export const settingsForm = formSpec({
     hint: 'Added to the lines of price sheets and invoices. Invoices already issued keep their rate.',
   },
   paymentTerms: { kind: 'textarea', label: 'Payment terms', max: 500, tooLong: 'Keep the payment terms under 500 characters.', hint: 'Printed on price sheets and invoices.' },
+  salesSeeAllCustomers: {
+    kind: 'checkbox',
+    switch: true,
+    label: 'Sales staff see every customer',
+    hint: 'Off: each salesperson sees only their own customers (Customers → Salesperson) and those customers’ orders, items and documents. Admins, accounting, QA and the shop floor always see all.',
+  },
 });
 
 function taxRateProblem(value: string): string | undefined {
@@ -91,6 +99,7 @@ function toSettings(row: {
   tax_rate: string;
   tax_label: string;
   payment_terms: string;
+  sales_see_all_customers: boolean;
   version: number;
 }): ShopSettings {
   return {
@@ -102,6 +111,7 @@ function toSettings(row: {
     taxRate: row.tax_rate,
     taxLabel: row.tax_label,
     paymentTerms: row.payment_terms,
+    salesSeeAllCustomers: row.sales_see_all_customers,
     version: row.version,
   };
 }
@@ -131,6 +141,7 @@ export async function updateShopSettings(
         tax_rate: input.taxRate.trim(),
         tax_label: input.taxLabel.trim(),
         payment_terms: input.paymentTerms.trim(),
+        sales_see_all_customers: input.salesSeeAllCustomers,
         updated_at: sql<Date>`now()`,
         version: sql<number>`version + 1`,
       })
@@ -142,7 +153,7 @@ export async function updateShopSettings(
       subjectType: 'shop_settings',
       subjectId: 1,
       action: 'updated',
-      particulars: { shopName: updated.shop_name, replyToEmail: updated.reply_to_email, customerEmailsEnabled: updated.customer_emails_enabled, customerEmailDelaySeconds: updated.customer_email_delay_seconds, orderApproval: updated.order_approval, taxRate: plainRate(updated.tax_rate), taxLabel: updated.tax_label, paymentTerms: updated.payment_terms },
+      particulars: { shopName: updated.shop_name, replyToEmail: updated.reply_to_email, customerEmailsEnabled: updated.customer_emails_enabled, customerEmailDelaySeconds: updated.customer_email_delay_seconds, orderApproval: updated.order_approval, taxRate: plainRate(updated.tax_rate), taxLabel: updated.tax_label, paymentTerms: updated.payment_terms, salesSeeAllCustomers: updated.sales_see_all_customers },
     });
     return toSettings(updated);
   });

@@ -9,7 +9,7 @@ const today = '2026-11-22';
 t.test('queue pages: every filter, each sort, keyset pagination without gaps or repeats', async (t) => {
   const { db } = await freshDatabase(t);
   const shop = await seedShop(db);
-  const otherCustomer = await createCustomer(db, { userId: shop.admin.id }, { name: 'Northwind Realty', company: '', email: '', phone: '', address: '', emailUpdates: true });
+  const otherCustomer = await createCustomer(db, { userId: shop.admin.id }, { name: 'Northwind Realty', company: '', email: '', phone: '', address: '', emailUpdates: true, salespersonId: '' });
   // 130 pending items over 26 orders: machines, materials, assignees and due dates vary by position.
   const dueDates = ['2026-11-01', '2026-11-20', '2026-11-22', '2026-12-05', ''];
   for (let order = 0; order < 26; order++) {

@@ -31,6 +31,7 @@ export async function seedShop(db: Db): Promise<Shop> {
     phone: '555-0100',
     address: '12 Main St',
     emailUpdates: true,
+    salespersonId: String(sales.id),
   });
   return {
     admin: { id: admin.id, roles: ['admin'] },

@@ -12,17 +12,19 @@ t.test('the planning board: who sees it, who plans, refusals with the input kept
   const [sign, banner] = order.items.map((item) => item.id) as [number, number];
   const { client: planner } = await signedInClient(app, db, ['production']);
   const { client: sales } = await signedInClient(app, db, ['sales']);
+  const { client: qa } = await signedInClient(app, db, ['qa']);
   const { client: installer } = await signedInClient(app, db, ['installer']);
   const { client: admin } = await signedInClient(app, db, ['admin']);
 
   t.equal((await installer.get('/planning')).statusCode, 403, 'installers do not see the board');
-  const board = await sales.get('/planning?from=2027-03-08&days=7');
-  t.equal(board.statusCode, 200, 'sales see it');
+  t.equal((await sales.get('/planning')).statusCode, 403, 'nor sales: they see an item’s plan on its page');
+  const board = await qa.get('/planning?from=2027-03-08&days=7');
+  t.equal(board.statusCode, 200, 'QA sees it');
   t.match(board.body, /id="planning-board"/);
   t.match(textOf(board.body), /To plan/);
   t.match(board.body, /Banner &lt;script&gt;/, 'descriptions are escaped');
-  t.notMatch(board.body, /draggable="true"/, 'sales cannot move bars');
-  t.equal((await sales.post(`/planning/items/${sign}`, { version: '0', machineId: String(shop.machines.router), start: '2027-03-08', end: '2027-03-08' })).statusCode, 403, 'nor plan');
+  t.notMatch(board.body, /draggable="true"/, 'QA cannot move bars');
+  t.equal((await qa.post(`/planning/items/${sign}`, { version: '0', machineId: String(shop.machines.router), start: '2027-03-08', end: '2027-03-08' })).statusCode, 403, 'nor plan');
 
   for (const query of ['from=2027-02-30', 'days=9', 'from=yesterday', 'days=14&days=28']) {
     t.equal((await planner.get(`/planning?${query}`)).statusCode, 400, `a malformed board address (${query}) is a 400, not a 500`);
