@@ -39,7 +39,7 @@ export type OrderHistoryEntry = Awaited<ReturnType<typeof orderHistory>>[number]
 export function orderEventText(action: string, particulars: Record<string, unknown>): string {
   switch (action) {
     case 'created':
-      return `created the order (${String(particulars.items)} ${particulars.items === 1 ? 'item' : 'items'}, ${fmt.money(String(particulars.total ?? 0))})${particulars.copiedFromId ? ' from a previous order' : ''}`;
+      return `created the order (${String(particulars.items)} ${particulars.items === 1 ? 'item' : 'items'}${particulars.total === undefined ? '' : `, ${fmt.money(String(particulars.total))}`})${particulars.copiedFromId ? ' from a previous order' : ''}`;
     case 'updated': {
       const listed = fmt.changeList(particulars.changes);
       return listed ? `edited the order: ${listed}` : 'saved the order';
@@ -64,3 +64,4 @@ export function orderEventText(action: string, particulars: Record<string, unkno
       return action.replaceAll('-', ' ');
   }
 }
+

@@ -20,6 +20,8 @@ import { amountToCents, centsToMoney } from '../platform/money.js';
 import { transitionsFor, type Transition } from '../workflow/definition.js';
 import { decisionOptions, isPastApproval, mayReview, movesMadeElsewhere, reviewRows, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
 import { orderEventText, orderHistory } from './history.js';
+import { historyWithoutMoney, isMoneyField } from '../visibility/money.js';
+import { seesMoney } from '../visibility/scope.js';
 import { orderDetail, orderItems } from './queries.js';
 import { orderSnapshot, snapshotChanges, type OrderSnapshot, type SnapshotChange } from './snapshot.js';
 import { orderWorkflow, rejectionLabel, rejectionReasons } from './subject.js';
@@ -124,7 +126,7 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
     const now = await orderSnapshot(db, orderId);
     for (const kind of myReviews) {
       const last = reviews.find((review) => review.kind === kind && review.round < order.reviewRound);
-      if (last) changesSince.push({ kind, label: reviewKindLabels[kind], round: last.round, changes: snapshotChanges(last.snapshot, now) });
+      if (last) changesSince.push({ kind, label: reviewKindLabels[kind], round: last.round, changes: snapshotChanges(last.snapshot, now).filter((change) => seesMoney(roles) || !isMoneyField(change.field)) });
     }
   }
   const moves: Transition[] = transitionsFor(orders, order.status, roles).filter((move) => !movesMadeElsewhere.has(move.intent));
@@ -137,7 +139,7 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       title: `Order ${order.number}`,
       order,
       items,
-      history,
+      history: seesMoney(roles) ? history : historyWithoutMoney(history),
       orderEventText,
       worked,
       workedByPerson: [...workedByPerson.entries()].sort((a, b) => a[0].localeCompare(b[0])),

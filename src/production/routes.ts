@@ -10,7 +10,8 @@ import { parseUrlencoded } from '../platform/input.js';
 import { localPath } from '../platform/redirects.js';
 import { BigIdParams, Form, IdParams, MoveTarget, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
 import { checklistPageData } from '../checklists/present.js';
-import { ownCustomer } from '../visibility/scope.js';
+import { ownCustomer, seesMoney } from '../visibility/scope.js';
+import { historyWithoutMoney } from '../visibility/money.js';
 import { documentsOf } from '../documents/documents.js';
 import { listCarriers, templatesOf, trackingUrl } from '../carriers/carriers.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
@@ -300,6 +301,7 @@ export async function productionRoutes(fastify: FastifyInstance) {
       {
         title: `${record.label} ${item.description}`,
         ...record,
+        history: seesMoney(request.user!.roles) ? record.history : historyWithoutMoney(record.history),
         documents,
         checklist: checklist && { ...checklist, base: ownPage, kiosk: false, shown: {} },
         carriers: carriers.filter((carrier) => carrier.active).map((carrier) => carrier.name),
