@@ -1,4 +1,5 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
+import { ownCustomer, type RecordScope } from '../visibility/scope.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import type { Database, ShopAlertKind } from '../db/types.js';
 import { ConflictError, HttpError, ValidationError } from '../platform/errors.js';
@@ -22,6 +23,8 @@ export const alertViews: readonly AlertView[] = ['open', 'acknowledged', 'snooze
 export interface Viewer {
   id: number;
   roles: string[];
+  /** A salesperson kept to their own customers sees their customers' alerts only (src/visibility). */
+  scope?: RecordScope;
 }
 
 export interface AlertFilter {
@@ -67,6 +70,7 @@ function scoped(query: AlertQuery, viewer: Viewer, filter: Pick<AlertFilter, 'ki
   if (filter.mine) {
     scopedQuery = scopedQuery.where((eb) => eb.or([eb('shop_alerts.queue_key', 'in', ownedQueueKeys(viewer)), eb('shop_alerts.kind', 'in', [...errorKinds])]));
   }
+  if (viewer.scope) scopedQuery = scopedQuery.where((eb) => ownCustomer(eb.ref('shop_alerts.customer_id'), viewer.scope!));
   return scopedQuery;
 }
 

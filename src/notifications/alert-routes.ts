@@ -27,7 +27,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
   const signedIn = { access: 'signed-in' } as const;
 
   async function alertsPage(request: FastifyRequest, reply: FastifyReply, filter: AlertFilter, answer?: AnswerState, statusCode = 200) {
-    const user = request.user!;
+    const user = { ...request.user!, scope: request.scope };
     const kinds = visibleKinds(user);
     const now = new Date();
     const [messages, shop, workflow, clock] = await Promise.all([
@@ -79,7 +79,7 @@ export async function alertRoutes(fastify: FastifyInstance) {
     const filter = filterOf({ view: formText(body, 'view'), kind: formText(body, 'kind'), mine: formText(body, 'mine') });
     const reason = formText(body, 'reason');
     const until = formText(body, 'until');
-    const user = request.user!;
+    const user = { ...request.user!, scope: request.scope };
     // An alert of a kind this person cannot see is a 404 before anything else is said about it.
     await findShopAlert(app.db, user, id);
     const now = new Date();
