@@ -60,6 +60,7 @@ export interface ShopSettingsTable {
   tax_label: Generated<string>;
   payment_terms: Generated<string>;
   sales_see_all_customers: Generated<boolean>;
+  archive_after_days: Generated<number>;
 }
 
 /** Whether orders need accounting and QA approval before production, and how the two reviews run. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { refuseIfOwnerArchived } from '../archive/archived.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { anyOf } from '../db/any-of.js';
@@ -141,6 +142,7 @@ export async function attachDocument(db: Db, actor: Actor, owner: DocumentOwner,
   const visibility = checkVisibility(input.visibility, errors);
   if (!file || !visibility || Object.keys(errors).length > 0) throw new ValidationError(errors);
   return inTransaction(db, async (tx) => {
+    await refuseIfOwnerArchived(tx, owner);
     if (owner.type === 'line_item') {
       // Held while the document is attached, so an edit of the order cannot remove the item meanwhile.
       const item = await tx.selectFrom('line_items').select('id').where('id', '=', owner.id).forShare().executeTakeFirst();
@@ -173,6 +175,7 @@ export async function addDocumentVersion(db: Db, actor: Actor, documentId: numbe
   if (!file) throw new ValidationError(errors);
   return inTransaction(db, async (tx) => {
     const document = await lockDocument(tx, documentId);
+    await refuseIfOwnerArchived(tx, { type: document.owner_type, id: document.owner_id });
     if (document.kind !== 'upload') throw new ValidationError({ file: `Traveler draws “${document.title}” itself from the order; attach your file as a new document instead.` });
     const version = document.latest_version + 1;
     await storeVersion(tx, actor, documentId, version, file);
@@ -188,6 +191,7 @@ export async function setDocumentVisibility(db: Db, actor: Actor, documentId: nu
   if (!visibility) throw new ValidationError(errors);
   await inTransaction(db, async (tx) => {
     const document = await lockDocument(tx, documentId, expectedVersion);
+    await refuseIfOwnerArchived(tx, { type: document.owner_type, id: document.owner_id });
     if (document.visibility === visibility) return;
     await tx.updateTable('documents').set({ visibility, version: sql<number>`version + 1` }).where('id', '=', documentId).execute();
     await recordEvent(tx, actor, { subjectType: document.owner_type, subjectId: document.owner_id, action: 'document-visibility', particulars: { documentId, title: document.title, from: document.visibility, to: visibility } });

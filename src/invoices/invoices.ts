@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { refuseIfArchived } from '../archive/archived.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { InvoiceLine } from '../db/types.js';
@@ -91,6 +92,7 @@ export async function issueInvoice(db: Db, actor: Actor, orderId: number): Promi
       .executeTakeFirst();
     if (!order) throw new HttpError(404, 'There is no such order.');
     const existing = await invoiceOf(tx, orderId);
+    if (!existing) await refuseIfArchived(tx, orderId);
     if (existing) return { invoice: existing, created: false };
     if (order.kind === 'cancelled') throw new HttpError(422, `Order ${order.number} is cancelled: there is nothing to invoice.`);
     if (!isPastApproval(await loadWorkflow(tx, orderWorkflow), order.status)) throw new HttpError(422, `Order ${order.number} is “${order.label}”: it is invoiced once it is approved.`);

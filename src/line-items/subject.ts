@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { archivedMessage, orderArchived } from '../archive/archived.js';
 import type { Tx } from '../db/database.js';
 import type { FieldErrors } from '../platform/errors.js';
 import { ValidationError } from '../platform/errors.js';
@@ -31,6 +32,7 @@ async function lockLineItem(tx: Tx, id: number) {
       // Accounting approved what the order charges, and it is approved now (src/orders/orders.ts, chargesLockedReason).
       sql<boolean>`(exists (select 1 from order_reviews r where r.order_id = orders.id and r.kind = 'accounting' and r.decision = 'approved')
         and not exists (select 1 from workflow_transitions t where t.workflow = orders.workflow and t.from_status = orders.status and t.intent in ('submit', 'approve', 'reject')))`.as('orderChargesApproved'),
+      sql<boolean>`${orderArchived(sql.ref('orders.id'))}`.as('orderArchived'),
       holdsWorkflowShape(sql.ref('line_items.workflow')),
     ])
     .where('line_items.id', '=', id)
@@ -57,7 +59,9 @@ function validate(context: TransitionContext<LineItemTransitionRow>): FieldError
   const errors: FieldErrors = {};
   const cancelling = to.kind === 'cancelled', uncancelling = from.kind === 'cancelled' && to.kind !== 'cancelled';
   // What an order charges is final once invoiced, and a cancelled order's items stay cancelled.
-  if ((cancelling || uncancelling) && row.orderInvoice) {
+  if (row.orderArchived) {
+    errors.form = archivedMessage(row.orderNumber);
+  } else if ((cancelling || uncancelling) && row.orderInvoice) {
     errors.form = `Order ${row.orderNumber} has invoice ${row.orderInvoice}, which is final: its items are no longer cancelled or taken back.`;
   } else if (uncancelling && row.orderStatusKind === 'cancelled') {
     errors.form = `Order ${row.orderNumber} is cancelled: its items stay cancelled. Start a new order from it instead.`;

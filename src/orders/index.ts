@@ -1,5 +1,6 @@
 import type { TravelerModule } from '../module.js';
 import { orderFollowsItem } from './approval.js';
+import { archiveCompletedOrders } from './archive.js';
 import { orderApprovalRoutes } from './approval-routes.js';
 import { orderRoutes } from './routes.js';
 import { sheetsFollowCancellations } from './sheets.js';
@@ -11,6 +12,8 @@ export const orders: TravelerModule = {
   routes: [orderRoutes, orderApprovalRoutes],
   navigation: [{ href: '/orders', label: 'Orders', permission: 'orders:view' }],
   subjectTypes: [orderSubject],
+  // Each batch claims its orders with SKIP LOCKED: instances never archive the same order twice.
+  jobs: [{ name: 'archive-completed-orders', cron: '23 * * * *', run: (app) => archiveCompletedOrders(app.db) }],
   effects: [
     { subjectType: 'line_item', name: 'order-follows-items', run: orderFollowsItem },
     { subjectType: 'line_item', name: 'sheets-follow-cancellations', run: sheetsFollowCancellations },

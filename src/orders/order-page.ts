@@ -20,6 +20,7 @@ import { amountToCents, centsToMoney } from '../platform/money.js';
 import { transitionsFor, type Transition } from '../workflow/definition.js';
 import { decisionOptions, isPastApproval, mayReview, movesMadeElsewhere, reviewRows, reviewForm, reviewKindLabels, reviewsWaiting } from './approval.js';
 import { orderEventText, orderHistory } from './history.js';
+import { archivedStatusesOf } from './archive.js';
 import { historyWithoutMoney, isMoneyField } from '../visibility/money.js';
 import { seesMoney } from '../visibility/scope.js';
 import { orderDetail, orderItems } from './queries.js';
@@ -119,6 +120,7 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
   for (const times of worked.values()) for (const time of times) workedByPerson.set(time.name, (workedByPerson.get(time.name) ?? 0) + time.minutes);
 
   const status = orders.statuses.get(order.status)!;
+  const archived = archivedStatusesOf(orders).includes(order.status);
   const myReviews = reviewsFor(roles, order.status);
   // What changed since each of this person's kinds of review last looked, when it did in an earlier round.
   const changesSince: { kind: OrderReviewKind; label: string; round: number; changes: SnapshotChange[] }[] = [];
@@ -148,7 +150,9 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       orderStatuses: orders.statuses,
       queues: new Map(production.queues.map((queue) => [queue.key, queue.label])),
       fulfillmentMethods,
-      canManage: can(roles, 'orders:manage'),
+      archived,
+      canManage: can(roles, 'orders:manage') && !archived,
+      canCopy: can(roles, 'orders:manage'),
       canBatch: can(roles, 'batches:manage'),
       customerEmails: customerEmailsState(order, settings.customerEmailsEnabled),
       copiedFrom,
@@ -156,14 +160,14 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       documents,
       documentForm: state.documents ?? { values: { title: '', visibility: 'internal', documentId: '', attachTo: '' }, errors: {} },
       visibilityLabels,
-      canAttach: can(roles, 'documents:attach'),
+      canAttach: can(roles, 'documents:attach') && !archived,
       payments,
       balance,
       methodLabels,
       paymentForm,
       paymentOptions: { method: methodOptions, correctsId: payments.map((payment) => ({ value: String(payment.id), label: `#${payment.id}: ${payment.amount} on ${payment.receivedOn}` })) },
       payment: { values: paymentForm.blank({ receivedOn: today() }), errors: {}, ...state.payment, requestKey: state.payment?.requestKey || randomUUID() },
-      canRecordPayments: can(roles, 'payments:record'),
+      canRecordPayments: can(roles, 'payments:record') && !archived,
       invoice,
       invoicePreview: invoiceable ? charges : undefined,
       charges,

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { refuseIfArchived } from '../archive/archived.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { FulfillmentMethod } from '../db/types.js';
@@ -298,6 +299,7 @@ export async function updateOrder(db: Db, actor: Actor & { roles: readonly strin
     if (current.version !== input.version) throw new OrderConflictError(current.number);
     const statusKind = await tx.selectFrom('workflow_statuses').select('kind').where('workflow', '=', orderWorkflow).where('key', '=', current.status).executeTakeFirst();
     if (statusKind?.kind === 'cancelled') throw new ValidationError({ form: `Order ${current.number} is cancelled: it can no longer be changed. Start a new order from it instead.` });
+    await refuseIfArchived(tx, orderId);
     if (reviewsWaiting(current.status).length > 0) {
       throw new ValidationError({ form: `Order ${current.number} is with its reviewers: it can be changed once they approve it or send it back.` });
     }

@@ -58,7 +58,7 @@ export async function orderItems(db: DbOrTx, orderId: number) {
 export const orderListSize = 50;
 
 /** Newest orders first, searched by number or customer, keyset-paginated on the number. */
-export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumber?: number; statuses?: readonly string[] }, scope: RecordScope = null) {
+export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumber?: number; statuses?: readonly string[]; leaveOut?: readonly string[] }, scope: RecordScope = null) {
   const text = filter.text === undefined ? undefined : likeLiteral(filter.text);
   const rows = await orders(db)
     .select((eb) => [
@@ -79,6 +79,7 @@ export async function listOrders(db: DbOrTx, filter: { text?: string; beforeNumb
       ),
     )
     .$if(filter.statuses !== undefined, (q) => q.where('orders.status', 'in', filter.statuses!.length > 0 ? [...filter.statuses!] : ['']))
+    .$if(filter.leaveOut !== undefined && filter.leaveOut.length > 0, (q) => q.where('orders.status', 'not in', [...filter.leaveOut!]))
     .$if(filter.beforeNumber !== undefined, (q) => q.where('orders.number', '<', filter.beforeNumber!))
     .$if(scope !== null, (q) => q.where((eb) => ownCustomer(eb.ref('orders.customer_id'), scope!)))
     .orderBy('orders.number', 'desc')

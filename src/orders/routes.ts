@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { formText, isHtmx } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
-import { IdParams, isCanonicalId, NoQuery, Query, Repeated, Text } from '../platform/schemas.js';
+import { IdParams, isCanonicalId, NoQuery, Query, Repeated, Text, OneOf } from '../platform/schemas.js';
 import { renderHtml } from '../platform/views.js';
 import { fulfillmentMethods } from '../line-items/fulfillment.js';
 import { orderPage } from './order-page.js';
@@ -12,6 +12,7 @@ import { queueCounts } from '../workflow/queue-changes.js';
 import { blankItemRow, filledRows, formFromPrevious, itemPrefix, mergeAfterConflict, readOrderForm, type ConflictMerge, type ItemRow, type OrderForm } from './order-form.js';
 import { chargesLockedReason, createOrder, maxItemsPerOrder, OrderConflictError, orderForm, orderItemForm, updateOrder } from './orders.js';
 import { visible } from '../visibility/scope.js';
+import { archivedStatusesOf } from './archive.js';
 import { findOrder, listOrders, orderFormChoices, orderItems, savedOrderForm } from './queries.js';
 import { jobTravelers } from './traveler.js';
 
@@ -121,17 +122,24 @@ export async function orderRoutes(fastify: FastifyInstance) {
     }
   }
 
-  app.get('/orders', { config: viewOrders, schema: { querystring: Query({ q: Text(1000), before: Text(30), queue: Text(40) }) } }, async (request, reply) => {
+  app.get('/orders', { config: viewOrders, schema: { querystring: Query({ q: Text(1000), before: Text(30), queue: Text(40), archived: OneOf(['1']) }) } }, async (request, reply) => {
     const { q, before, queue: queueKey } = request.query;
     const text = q !== undefined && q.trim() !== '' ? q.trim().slice(0, 100) : undefined;
     const beforeNumber = before !== undefined && isCanonicalId(before) ? Number(before) : undefined;
     const workflow = await app.workflows.get(orderWorkflow);
     const queue = queueKey ? workflow.queues.find((candidate) => candidate.key === queueKey) : undefined;
     if (queueKey && !queue) throw new HttpError(404, 'There is no such list of orders.');
-    const page = await listOrders(db, { text, beforeNumber, statuses: queue?.statuses }, request.scope);
+    // Archived orders leave the everyday list; a search finds them, and admins list them on their own.
+    const archivedStatuses = archivedStatusesOf(workflow);
+    const canListArchive = can(request.user!.roles, 'users:manage');
+    const showArchive = request.query.archived === '1' && canListArchive;
+    const statuses = showArchive ? archivedStatuses : queue?.statuses;
+    const page = await listOrders(db, { text, beforeNumber, statuses, leaveOut: showArchive || text !== undefined || queue ? undefined : archivedStatuses }, request.scope);
     const counts = await queueCounts(db, orderWorkflow);
     return reply.page('orders/list', {
-      title: queue ? `Orders: ${queue.label}` : 'Orders',
+      title: showArchive ? 'Orders: archived' : queue ? `Orders: ${queue.label}` : 'Orders',
+      archived: showArchive,
+      canListArchive,
       ...page,
       text: text ?? '',
       queue: queue?.key ?? '',

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { refuseIfArchived } from '../archive/archived.js';
 import type { Db, DbOrTx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import { paymentMethods, type PaymentMethod } from '../db/types.js';
@@ -36,6 +37,7 @@ export async function recordPayment(db: Db, actor: Actor, orderId: number, value
   return inTransaction(db, async (tx) => {
     const order = await tx.selectFrom('orders').select(['id', 'number']).where('id', '=', orderId).forUpdate().executeTakeFirst();
     if (!order) throw new HttpError(404, 'There is no such order.');
+    await refuseIfArchived(tx, orderId);
     // The same form sent again (a double click, a retried request) waited on the order's lock above and finds its payment.
     if (requestKey) {
       const same = await tx.selectFrom('payments').select(['id', 'order_id']).where('request_key', '=', requestKey).executeTakeFirst();

@@ -19,6 +19,8 @@ export interface ShopSettings {
   paymentTerms: string;
   /** Off: sales staff see only their own customers, and those customers' orders. */
   salesSeeAllCustomers: boolean;
+  /** Completed orders are archived this many days after completion; 0: never. */
+  archiveAfterDays: number;
   version: number;
 }
 
@@ -60,6 +62,14 @@ export const settingsForm = formSpec({
     hint: 'Added to the lines of price sheets and invoices. Invoices already issued keep their rate.',
   },
   paymentTerms: { kind: 'textarea', label: 'Payment terms', max: 500, tooLong: 'Keep the payment terms under 500 characters.', hint: 'Printed on price sheets and invoices.' },
+  archiveAfterDays: {
+    kind: 'integer',
+    label: 'Archive completed orders after (days)',
+    min: 0,
+    max: 3650,
+    message: 'Enter a number of days from 0 to 3650 (0: never archive).',
+    hint: 'Archived orders are read-only and leave the everyday order list; search still finds them, and admins can list them. 0 keeps every order active.',
+  },
   salesSeeAllCustomers: {
     kind: 'checkbox',
     switch: true,
@@ -81,7 +91,7 @@ export type SettingsValues = FormValues<typeof settingsForm.fields>;
 
 /** The settings as the form shows them. */
 export function settingsValues(settings: ShopSettings): SettingsValues & { version: number } {
-  return { ...settings, customerEmailDelaySeconds: String(settings.customerEmailDelaySeconds), orderApproval: settings.orderApproval, taxRate: plainRate(settings.taxRate) };
+  return { ...settings, customerEmailDelaySeconds: String(settings.customerEmailDelaySeconds), archiveAfterDays: String(settings.archiveAfterDays), orderApproval: settings.orderApproval, taxRate: plainRate(settings.taxRate) };
 }
 
 export async function getShopSettings(db: DbOrTx): Promise<ShopSettings> {
@@ -100,6 +110,7 @@ function toSettings(row: {
   tax_label: string;
   payment_terms: string;
   sales_see_all_customers: boolean;
+  archive_after_days: number;
   version: number;
 }): ShopSettings {
   return {
@@ -112,6 +123,7 @@ function toSettings(row: {
     taxLabel: row.tax_label,
     paymentTerms: row.payment_terms,
     salesSeeAllCustomers: row.sales_see_all_customers,
+    archiveAfterDays: row.archive_after_days,
     version: row.version,
   };
 }
@@ -142,6 +154,7 @@ export async function updateShopSettings(
         tax_label: input.taxLabel.trim(),
         payment_terms: input.paymentTerms.trim(),
         sales_see_all_customers: input.salesSeeAllCustomers,
+        archive_after_days: wholeNumber(input.archiveAfterDays),
         updated_at: sql<Date>`now()`,
         version: sql<number>`version + 1`,
       })
@@ -153,7 +166,7 @@ export async function updateShopSettings(
       subjectType: 'shop_settings',
       subjectId: 1,
       action: 'updated',
-      particulars: { shopName: updated.shop_name, replyToEmail: updated.reply_to_email, customerEmailsEnabled: updated.customer_emails_enabled, customerEmailDelaySeconds: updated.customer_email_delay_seconds, orderApproval: updated.order_approval, taxRate: plainRate(updated.tax_rate), taxLabel: updated.tax_label, paymentTerms: updated.payment_terms, salesSeeAllCustomers: updated.sales_see_all_customers },
+      particulars: { shopName: updated.shop_name, replyToEmail: updated.reply_to_email, customerEmailsEnabled: updated.customer_emails_enabled, customerEmailDelaySeconds: updated.customer_email_delay_seconds, orderApproval: updated.order_approval, taxRate: plainRate(updated.tax_rate), taxLabel: updated.tax_label, paymentTerms: updated.payment_terms, salesSeeAllCustomers: updated.sales_see_all_customers, archiveAfterDays: updated.archive_after_days },
     });
     return toSettings(updated);
   });

@@ -11,7 +11,8 @@ import { queueDeltas } from './queue-changes.js';
 import { effectsOf, gatesOf, holdWorkflowShape, subjectType, type EffectResult, type SubjectRow, type TransitionContext, type TransitionInput } from './subjects.js';
 
 export interface TransitionActor extends Actor {
-  userId: number;
+  /** Null for Traveler's own moves (an order archived on schedule): the event says how, in `via`. */
+  userId: number | null;
   roles: readonly string[];
 }
 
