@@ -13,6 +13,7 @@ import { transition } from '../workflow/engine.js';
 import { addStep, createTemplate, type StepValues } from '../checklists/templates.js';
 import { recordCheck } from '../checklists/item-checklist.js';
 import { planItem } from '../planning/plan.js';
+import { archiveCompletedOrders } from '../orders/archive.js';
 import { addDays } from '../monitoring/working-calendar.js';
 import { batchItems } from '../batches/batches.js';
 import { addStatus, addTransition, blankStatusInput, readWorkflow } from '../workflow-editor/editor.js';
@@ -238,6 +239,7 @@ export async function seedDemoShop(db: Db, options: { orders?: number; timeZone?
   await demoPlanning(db, actor, options.timeZone ?? 'UTC');
   const waitingForApproval = await demoApprovals(db, userIds, customerIds, pick);
   await demoPayments(db, { userId: userIds.get('ruth@demo.traveler')!.id, via: 'demo data' });
+  await demoArchive(db);
   // The demo's history is not news: nobody should find 300 "new" emails and alerts waiting.
   await db.deleteFrom('customer_updates').execute();
   await db.deleteFrom('outbox').where('template', '=', 'sales-alert').execute();
@@ -471,4 +473,12 @@ async function demoPlanning(db: Db, actor: Actor, timeZone: string): Promise<voi
     // Every third item starts the same day as the one before: some days carry more than a machine can do.
     if (index % 3 !== 2) nextFree.set(machineId, addDays(end, 1));
   }
+}
+
+/** The oldest completed orders finished over a month ago, so the archive (Admin: Orders → Archived) has some. */
+async function demoArchive(db: Db): Promise<void> {
+  const oldest = await db.selectFrom('orders').select('id').where('status', '=', 'completed').orderBy('id').limit(8).execute();
+  if (oldest.length === 0) return;
+  await sql`update orders set status_entered_at = now() - interval '45 days' where id = any(${oldest.map((order) => order.id)}::int[])`.execute(db);
+  await archiveCompletedOrders(db);
 }
