@@ -48,7 +48,8 @@ t.test('a planner drags three items onto one day on the board and sees it go ove
     const box = (await thursday.boundingBox())!;
     const rowBox = (await row.boundingBox())!;
     await bar.dragTo(row, { targetPosition: { x: box.x - rowBox.x + box.width / 2, y: 10 } });
-    await page.getByText(`is planned ${new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${addDays(monday, 3)}T00:00:00Z`))}`).waitFor();
+    // This move's own message (the one before stays until the board is swapped).
+    await page.locator('#planning-board .alert-success', { hasText: `${order.number} · ${index + 1}/3 is planned ${new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${addDays(monday, 3)}T00:00:00Z`))}` }).waitFor();
     if (index < 2) t.equal(await page.locator(`#plan-row-${shop.machines.router} .board-load.over`).count(), 0, `after ${index + 1} moves Thursday is within capacity`);
   }
   await page.locator('.alert-success', { hasText: 'Over capacity on the CNC router' }).waitFor();

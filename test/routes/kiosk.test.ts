@@ -322,7 +322,7 @@ t.test('every kiosk action is recorded as the employee, via the kiosk', async (t
   const itemPage = await office.get(`/items/${first!.id}`);
   t.match(itemPage.body, /Time worked/);
   t.match(itemPage.body, /Pete Production/);
-  t.match(itemPage.body, /\(kiosk Router bay\)/, 'the office history says which kiosk');
+  t.match(itemPage.body, /\(as Production, kiosk Router bay\)/, 'the office history says which kiosk, and in which role');
   t.match(itemPage.body, /Edge chipped/);
   t.match(itemPage.body, /\/photos\/\d+\/thumbnail/);
   const orderPage = await office.get(`/orders/${order.id}`);

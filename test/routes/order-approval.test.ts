@@ -11,10 +11,10 @@ t.test('an admin turns approval on; a draft is submitted, sent back with a reaso
   const settings = await admin.get('/admin/settings');
   t.match(settings.body, /Approval of new orders/);
   const version = settings.body.match(/name="version" value="(\d+)"/)![1]!;
-  const bad = await admin.post('/admin/settings', { shopName: 'Our shop', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'always', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', version });
+  const bad = await admin.post('/admin/settings', { shopName: 'Our shop', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'always', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', archiveAfterDays: '30', salesSeeAllCustomers: '1', version });
   t.equal(bad.statusCode, 422, 'an approval way that does not exist');
   t.match(textOf(bad.body), /Choose one of the ways offered/);
-  t.equal((await admin.post('/admin/settings', { shopName: 'Our shop', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'parallel', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', version })).statusCode, 303);
+  t.equal((await admin.post('/admin/settings', { shopName: 'Our shop', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'parallel', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', archiveAfterDays: '30', salesSeeAllCustomers: '1', version })).statusCode, 303);
 
   const order = await placeOrder(db, shop, [{ description: 'Menu board', unitPrice: '300.00' }]);
   const { client: sales } = await signedInClient(app, db, ['sales']);

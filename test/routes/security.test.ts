@@ -10,26 +10,26 @@ t.test('state changes without a valid CSRF token are refused and change nothing'
   const settingsPage = await client.get('/admin/settings');
   const version = settingsPage.body.match(/name="version" value="(\d+)"/)![1]!;
 
-  const missing = await client.post('/admin/settings', { shopName: 'Hijacked', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', version }, { csrf: false });
+  const missing = await client.post('/admin/settings', { shopName: 'Hijacked', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', archiveAfterDays: '30', salesSeeAllCustomers: '1', version }, { csrf: false });
   t.equal(missing.statusCode, 403, 'no token: 403');
   t.match(missing.body, /This form has expired or was sent from somewhere else/);
 
-  const forged = await client.post('/admin/settings', { shopName: 'Hijacked', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', version }, { csrf: 'forged-token' });
+  const forged = await client.post('/admin/settings', { shopName: 'Hijacked', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', archiveAfterDays: '30', salesSeeAllCustomers: '1', version }, { csrf: 'forged-token' });
   t.equal(forged.statusCode, 403, 'wrong token: 403');
 
   const otherSession = new Client(app);
   await otherSession.get('/login');
-  const stolen = await client.post('/admin/settings', { shopName: 'Hijacked', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', version }, { csrf: otherSession.csrfToken! });
+  const stolen = await client.post('/admin/settings', { shopName: 'Hijacked', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', archiveAfterDays: '30', salesSeeAllCustomers: '1', version }, { csrf: otherSession.csrfToken! });
   t.equal(stolen.statusCode, 403, "another session's token: 403");
 
-  const htmx = await client.post('/admin/settings', { shopName: 'Hijacked', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', version }, { csrf: 'forged', htmx: true });
+  const htmx = await client.post('/admin/settings', { shopName: 'Hijacked', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', archiveAfterDays: '30', salesSeeAllCustomers: '1', version }, { csrf: 'forged', htmx: true });
   t.equal(htmx.statusCode, 403, 'htmx request with a bad header token: 403');
   t.equal(htmx.headers['hx-retarget'], '#alerts', 'htmx errors land in the alerts region');
 
   const settings = await db.selectFrom('shop_settings').select('shop_name').executeTakeFirstOrThrow();
   t.not(settings.shop_name, 'Hijacked', 'nothing was changed');
 
-  const viaHeader = await client.post('/admin/settings', { shopName: 'Acme Signs', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', version }, { htmx: true });
+  const viaHeader = await client.post('/admin/settings', { shopName: 'Acme Signs', replyToEmail: '', customerEmailsEnabled: '1', customerEmailDelaySeconds: '120', orderApproval: 'none', taxLabel: 'Sales tax', taxRate: '0', paymentTerms: '', archiveAfterDays: '30', salesSeeAllCustomers: '1', version }, { htmx: true });
   t.equal(viaHeader.statusCode, 303, 'the token in the x-csrf-token header (as htmx sends it) is accepted');
   const changed = await db.selectFrom('shop_settings').select('shop_name').executeTakeFirstOrThrow();
   t.equal(changed.shop_name, 'Acme Signs');
