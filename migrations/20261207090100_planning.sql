@@ -12,4 +12,11 @@ alter table line_items add constraint line_items_plan_check
 alter table line_items validate constraint line_items_plan_check;
 
 -- The board reads the few planned items overlapping a fortnight; most items are never planned.
-create index line_items_planned_idx on line_items (planned_start, planned_end) include (machine_id) where planned_start is not null;
+create index line_items_planned_idx on line_items (planned_start, planned_end) include (id, machine_id, expected_work_minutes, status) where planned_start is not null;
+
+-- Bumped by every plan change: an app instance reuses a board it read while this stays the same.
+create table planning_changes (
+  id boolean primary key default true check (id),
+  seq bigint not null default 0
+);
+insert into planning_changes default values;

@@ -19,7 +19,7 @@
     dragged = bar;
     bar.classList.add('dragging');
     event.dataTransfer.effectAllowed = 'move';
-    event.dataTransfer.setData('text/plain', bar.dataset.item);
+    event.dataTransfer.setData('text/plain', bar.getAttribute('href'));
   });
 
   document.addEventListener('dragend', function () {
@@ -44,7 +44,7 @@
     const bar = dragged;
     const row = days.closest('.board-row');
     const board = document.getElementById('planning-board');
-    window.htmx.ajax('POST', '/planning/items/' + bar.dataset.item, {
+    window.htmx.ajax('POST', bar.getAttribute('href').split('?')[0], {
       source: bar,
       target: '#planning-board',
       swap: 'outerHTML',

@@ -375,6 +375,11 @@ export interface ItemChecksTable {
   recorded_at: Timestamp;
 }
 
+export interface PlanningChangesTable {
+  id: Generated<boolean>;
+  seq: Generated<number>;
+}
+
 export interface InvoiceNumberingTable {
   id: Generated<boolean>;
   prefix: Generated<string>;
@@ -657,6 +662,7 @@ export interface Database {
   payments: PaymentsTable;
   invoices: InvoicesTable;
   carriers: CarriersTable;
+  planning_changes: PlanningChangesTable;
   checklist_templates: ChecklistTemplatesTable;
   checklist_steps: ChecklistStepsTable;
   item_checks: ItemChecksTable;

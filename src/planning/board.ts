@@ -3,11 +3,10 @@ import type { DbOrTx } from '../db/database.js';
 import type { ShopCalendar } from '../monitoring/business-time.js';
 import { addDays } from '../monitoring/working-calendar.js';
 import type { Workflow } from '../workflow/definition.js';
-import { transitionsWithIntent } from '../workflow/definition.js';
-import { datesFrom, dayLoadsOf, plannedLoads, worksOn, type DayLoad } from './load.js';
+import { datesFrom, dayLoadsOf, plannableStatuses, plannedLoads, plannedRows, planningStatuses, worksOn, type DayLoad, type PlannedRow } from './load.js';
 
 /** Bars drawn per machine; the rest are counted, and listed on the machine's own view. */
-export const barsPerMachine = 12;
+export const barsPerMachine = 10;
 export const boardLengths = [7, 14, 28] as const;
 const unplannedShown = 25;
 
@@ -44,29 +43,60 @@ export interface BoardRow {
   more: number;
 }
 
-async function planBars(db: DbOrTx, from: string, to: string, machineId: number | null | undefined, limit: number) {
-  const machineFilter = machineId === undefined ? sql`` : machineId === null ? sql`and li.machine_id is null` : sql`and li.machine_id = ${machineId}`;
-  const { rows } = await sql<Omit<PlanBar, 'column' | 'span' | 'clippedStart' | 'clippedEnd'> & { total: number }>`
-    select * from (
-      select li.id, li.machine_id as "machineId",
-             li.order_number || ' · ' || li.position || '/' || o.last_item_number as label,
-             li.order_number || '-' || li.position as code, li.description, li.planned_start::text as start, li.planned_end::text as "end", li.plan_version as "planVersion",
-             li.expected_work_minutes as "expectedWorkMinutes", li.due_date::text as "dueDate", ws.label as "statusLabel", ws.kind,
-             row_number() over (partition by li.machine_id order by li.planned_start, li.planned_end, li.id) as place,
-             count(*) over (partition by li.machine_id)::int as total
-        from line_items li
-        join orders o on o.id = li.order_id
-        join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status
-       where li.planned_start is not null and li.planned_start <= ${to}::date and li.planned_end >= ${from}::date
-         and ws.kind <> 'cancelled' ${machineFilter}
-    ) bars
-    where place <= ${limit}
-    order by "machineId" nulls last, place`.execute(db);
-  return rows;
+type BarDetails = Omit<PlanBar, 'column' | 'span' | 'clippedStart' | 'clippedEnd'>;
+
+/**
+ * The first `limit` planned items of each machine, by start, end and id, and how many each has:
+ * picked from the planned rows already read, then described in one lookup by id.
+ */
+async function planBars(db: DbOrTx, workflow: Workflow, rows: readonly PlannedRow[], limit: number) {
+  const byMachine = new Map<number | null, PlannedRow[]>();
+  for (const row of rows) {
+    const list = byMachine.get(row.machineId) ?? [];
+    list.push(row);
+    byMachine.set(row.machineId, list);
+  }
+  const firstOf = new Map<number | null, PlannedRow[]>();
+  const totals = new Map<number | null, number>();
+  for (const [machineId, list] of byMachine) {
+    list.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end < b.end ? -1 : a.end > b.end ? 1 : a.id - b.id));
+    firstOf.set(machineId, list.slice(0, limit));
+    totals.set(machineId, list.length);
+  }
+  const ids = [...firstOf.values()].flat().map((row) => row.id);
+  const details =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('line_items')
+          .innerJoin('orders', 'orders.id', 'line_items.order_id')
+          .select([
+            'line_items.id',
+            sql<string>`line_items.order_number || ' · ' || line_items.position || '/' || orders.last_item_number`.as('label'),
+            sql<string>`line_items.order_number || '-' || line_items.position`.as('code'),
+            'line_items.description',
+            'line_items.plan_version as planVersion',
+            sql<string | null>`line_items.due_date::text`.as('dueDate'),
+          ])
+          .where(sql<boolean>`line_items.id = any(${ids}::int[])`)
+          .execute();
+  const described = new Map(details.map((row) => [row.id, row]));
+  const bars = new Map<number | null, BarDetails[]>();
+  for (const [machineId, list] of firstOf) {
+    bars.set(
+      machineId,
+      list.flatMap((row) => {
+        const more = described.get(row.id);
+        const status = workflow.statuses.get(row.status);
+        return more ? [{ ...more, machineId, start: row.start, end: row.end, expectedWorkMinutes: row.minutes, statusLabel: status?.label ?? row.status, kind: status?.kind ?? 'open' }] : [];
+      }),
+    );
+  }
+  return { bars, totals };
 }
 
 /** Where a bar sits on a board of `dates`. */
-function placed(bar: Omit<PlanBar, 'column' | 'span' | 'clippedStart' | 'clippedEnd'>, dates: readonly string[]): PlanBar {
+function placed(bar: BarDetails, dates: readonly string[]): PlanBar {
   const first = dates[0]!, last = dates[dates.length - 1]!;
   const start = bar.start < first ? first : bar.start;
   const end = bar.end > last ? last : bar.end;
@@ -75,23 +105,35 @@ function placed(bar: Omit<PlanBar, 'column' | 'span' | 'clippedStart' | 'clipped
 }
 
 /**
- * The planning board: each machine a row, each day a column with the planned load against the
- * machine's capacity (over-capacity days flagged), and the items planned on it as bars. Four
- * queries: machines, loads (summed by PostgreSQL), the first bars of each row, and the items
- * still to plan.
+ * What the board reads of the planned items, the expensive part: loads by machine and day, the
+ * first bars of each machine, and the items still to plan. An app instance reuses it while the
+ * plans stay the same (src/planning/routes.ts).
  */
-export async function planningBoard(db: DbOrTx, workflow: Workflow, calendar: ShopCalendar, from: string, length: number) {
+export async function boardParts(db: DbOrTx, workflow: Workflow, calendar: ShopCalendar, from: string, to: string) {
+  const statuses = planningStatuses(workflow);
+  const [rows, unplanned] = await Promise.all([plannedRows(db, from, to, statuses.cancelled), itemsToPlan(db, workflow)]);
+  const loads = plannedLoads(rows, calendar, from, to, statuses.loading);
+  const { bars, totals } = await planBars(db, workflow, rows, barsPerMachine);
+  return { loads, bars, totals, unplanned };
+}
+export type BoardParts = Awaited<ReturnType<typeof boardParts>>;
+
+export type BoardMachine = { id: number | null; name: string; active: boolean; capacityMinutes: number };
+
+/** The machines, as every board request reads them (a capacity changed shows at once). */
+export function boardMachines(db: DbOrTx): Promise<BoardMachine[]> {
+  return db.selectFrom('machines').select(['id', 'name', 'active', 'capacity_minutes as capacityMinutes']).orderBy(sql`lower(name)`).execute();
+}
+
+/**
+ * The planning board: each machine a row, each day a column with the planned load against the
+ * machine's capacity (over-capacity days flagged), and the items planned on it as bars.
+ */
+export function assembleBoard(machines: readonly BoardMachine[], { loads, bars, totals, unplanned }: BoardParts, calendar: ShopCalendar, from: string, length: number) {
   const to = addDays(from, length - 1);
   const dates = datesFrom(from, to);
-  const [machines, loads, bars, unplanned] = await Promise.all([
-    db.selectFrom('machines').select(['id', 'name', 'active', 'capacity_minutes as capacityMinutes']).orderBy(sql`lower(name)`).execute(),
-    plannedLoads(db, calendar, from, to),
-    planBars(db, from, to, undefined, barsPerMachine),
-    itemsToPlan(db, workflow),
-  ]);
-  const barsOf = (machineId: number | null) => bars.filter((bar) => bar.machineId === machineId);
-  const row = (machine: { id: number | null; name: string; active: boolean; capacityMinutes: number }): BoardRow => {
-    const own = barsOf(machine.id);
+  const row = (machine: BoardMachine): BoardRow => {
+    const own = bars.get(machine.id) ?? [];
     return {
       machineId: machine.id,
       name: machine.name,
@@ -99,33 +141,31 @@ export async function planningBoard(db: DbOrTx, workflow: Workflow, calendar: Sh
       capacityMinutes: machine.capacityMinutes,
       days: dayLoadsOf(calendar, loads, machine, dates),
       bars: own.map((bar) => placed(bar, dates)),
-      more: own.length > 0 ? own[0]!.total - own.length : 0,
+      more: (totals.get(machine.id) ?? 0) - own.length,
     };
   };
   // Retired machines only while something is planned on them; items with no machine last, when there are any.
-  const rows = machines.filter((machine) => machine.active || barsOf(machine.id).length > 0).map(row);
-  if (barsOf(null).length > 0) rows.push(row({ id: null, name: 'No machine', active: true, capacityMinutes: 0 }));
+  const boardRows = machines.filter((machine) => machine.active || bars.has(machine.id)).map(row);
+  if (bars.has(null)) boardRows.push(row({ id: null, name: 'No machine', active: true, capacityMinutes: 0 }));
   return {
     from,
     to,
     length,
     days: dates.map((date) => ({ date, works: worksOn(calendar, date) })),
-    rows,
-    overCount: rows.reduce((sum, r) => sum + r.days.filter((day) => day.over).length, 0),
+    rows: boardRows,
+    overCount: boardRows.reduce((sum, r) => sum + r.days.filter((day) => day.over).length, 0),
     unplanned,
     previous: addDays(from, -length),
     next: addDays(from, length),
   };
 }
-export type PlanningBoard = Awaited<ReturnType<typeof planningBoard>>;
 
-/** Statuses where work is still to be done before BUILT: where a plan is worth making. */
-export function plannableStatuses(workflow: Workflow): string[] {
-  return [...workflow.statuses.values()]
-    .filter((status) => status.kind === 'open' || status.kind === 'hold')
-    .filter((status) => transitionsWithIntent(workflow, status.key, 'built').length > 0 || transitionsWithIntent(workflow, status.key, 'start').length > 0)
-    .map((status) => status.key);
+/** The board read afresh. */
+export async function planningBoard(db: DbOrTx, workflow: Workflow, calendar: ShopCalendar, from: string, length: number) {
+  const [machines, parts] = await Promise.all([boardMachines(db), boardParts(db, workflow, calendar, from, addDays(from, length - 1))]);
+  return assembleBoard(machines, parts, calendar, from, length);
 }
+export type PlanningBoard = Awaited<ReturnType<typeof planningBoard>>;
 
 /**
  * Items waiting to be made with no plan, the soonest due first. One index range per status
@@ -153,7 +193,7 @@ export async function itemsToPlan(db: DbOrTx, workflow: Workflow) {
 }
 
 /** One machine's planned items over the board's days, all of them (the board draws the first few). */
-export async function machinePlan(db: DbOrTx, calendar: ShopCalendar, machineId: number | null, from: string, length: number) {
+export async function machinePlan(db: DbOrTx, workflow: Workflow, calendar: ShopCalendar, machineId: number | null, from: string, length: number) {
   const to = addDays(from, length - 1);
   const dates = datesFrom(from, to);
   const machine =
@@ -161,6 +201,8 @@ export async function machinePlan(db: DbOrTx, calendar: ShopCalendar, machineId:
       ? { id: null, name: 'No machine', active: true, capacityMinutes: 0 }
       : await db.selectFrom('machines').select(['id', 'name', 'active', 'capacity_minutes as capacityMinutes']).where('id', '=', machineId).executeTakeFirst();
   if (!machine) return undefined;
-  const [loads, bars] = await Promise.all([plannedLoads(db, calendar, from, to, machineId ?? undefined), planBars(db, from, to, machineId, 10_000)]);
-  return { machine, from, to, length, days: dayLoadsOf(calendar, loads, machine, dates), bars: bars.map((bar) => placed(bar, dates)) };
+  const statuses = planningStatuses(workflow);
+  const rows = await plannedRows(db, from, to, statuses.cancelled, machineId);
+  const { bars } = await planBars(db, workflow, rows, 10_000);
+  return { machine, from, to, length, days: dayLoadsOf(calendar, plannedLoads(rows, calendar, from, to, statuses.loading), machine, dates), bars: (bars.get(machineId) ?? []).map((bar) => placed(bar, dates)) };
 }

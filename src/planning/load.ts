@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { DbOrTx } from '../db/database.js';
 import type { ShopCalendar } from '../monitoring/business-time.js';
 import { addDays } from '../monitoring/working-calendar.js';
+import { transitionsWithIntent, type Workflow } from '../workflow/definition.js';
 
 /** One machine's planned work on one day, against what it can give that day. */
 export interface DayLoad {
@@ -17,10 +18,24 @@ export interface DayLoad {
   over: boolean;
 }
 
+/** An item planned over some of the days asked about: what loads and bars are made of. */
+export interface PlannedRow {
+  id: number;
+  machineId: number | null;
+  start: string;
+  end: string;
+  minutes: number | null;
+  status: string;
+}
+
+const dayMs = 86_400_000;
+const dayNumber = (date: string) => Date.parse(`${date}T00:00:00Z`) / dayMs;
+/** ISO weekday (1 Monday … 7 Sunday) of a day number: day 0, 1970-01-01, was a Thursday. */
+const isoWeekday = (day: number) => ((((day + 3) % 7) + 7) % 7) + 1;
+
 /** The shop works that day: one of its working weekdays, and not a holiday. */
 export function worksOn(calendar: ShopCalendar, day: string): boolean {
-  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay() || 7;
-  return calendar.workDays.includes(weekday) && !calendar.holidays.has(day);
+  return calendar.workDays.includes(isoWeekday(dayNumber(day))) && !calendar.holidays.has(day);
 }
 
 /** Every date from `from` to `to`, both included. */
@@ -31,52 +46,87 @@ export function datesFrom(from: string, to: string): string[] {
 }
 
 /**
- * Planned minutes per machine and day between two dates. An item's expected work is spread
- * evenly over the working days of its plan (over all its days when none is a working day: a
- * plan on a closed day shows as a load there, over its zero capacity). Cancelled items take
- * none; an item with no expected time takes a place on the board and no time.
+ * The items planned over any of the days from `from` to `to` (one machine's, or all), cancelled
+ * ones left out. Read through the plan's partial index, which carries what this needs.
  */
-export async function plannedLoads(db: DbOrTx, calendar: ShopCalendar, from: string, to: string, machineId?: number): Promise<Map<string, { loadMinutes: number; items: number }>> {
-  const machineFilter = machineId === undefined ? sql`` : sql`and li.machine_id = ${machineId}`;
-  const { rows } = await sql<{ machineId: number | null; day: string; loadMinutes: number; items: number }>`
-    with planned as (
-      select li.id, li.machine_id, li.planned_start, li.planned_end, coalesce(li.expected_work_minutes, 0)::numeric as minutes
-        from line_items li
-        join workflow_statuses ws on ws.workflow = li.workflow and ws.key = li.status
-       where li.planned_start is not null and li.planned_start <= ${to}::date and li.planned_end >= ${from}::date
-         and ws.kind <> 'cancelled' ${machineFilter}
-    ), spread as (
-      select p.id, p.machine_id, p.minutes, d::date as day,
-             (extract(isodow from d)::int = any(${[...calendar.workDays]}::int[]) and not (d::date = any(${[...calendar.holidays]}::date[]))) as works
-        from planned p
-        cross join lateral generate_series(p.planned_start::timestamp, p.planned_end::timestamp, interval '1 day') d
-    ), shares as (
-      select id, count(*) filter (where works) as working_days, count(*) as all_days from spread group by id
-    )
-    select s.machine_id as "machineId", s.day::text as day,
-           coalesce(round(sum(s.minutes / coalesce(nullif(sh.working_days, 0), sh.all_days)) filter (where s.works or sh.working_days = 0)), 0)::int as "loadMinutes",
-           count(*)::int as items
-      from spread s
-      join shares sh on sh.id = s.id
-     where s.day between ${from}::date and ${to}::date
-     group by s.machine_id, s.day`.execute(db);
-  return new Map(rows.map((row) => [`${row.machineId ?? ''}|${row.day}`, { loadMinutes: row.loadMinutes, items: row.items }]));
+export async function plannedRows(db: DbOrTx, from: string, to: string, cancelled: readonly string[], machineId?: number | null): Promise<PlannedRow[]> {
+  const machineFilter = machineId === undefined ? sql`` : machineId === null ? sql`and machine_id is null` : sql`and machine_id = ${machineId}`;
+  const { rows } = await sql<PlannedRow>`
+    select id, machine_id as "machineId", planned_start::text as start, planned_end::text as "end", expected_work_minutes as minutes, status
+      from line_items
+     where planned_start is not null and planned_start <= ${to}::date and planned_end >= ${from}::date
+       and status <> all(${[...cancelled]}::text[]) ${machineFilter}`.execute(db);
+  return rows;
+}
+
+/** Each machine's planned minutes and items on each day of the board, by day from its first. */
+export type PlannedLoads = Map<number | null, { minutes: Float64Array; items: Int32Array }>;
+
+/**
+ * Planned minutes per machine and day. An item's expected work is spread evenly over the working
+ * days of its plan (over all its days when none is a working day: a plan on a closed day shows as
+ * a load there, over its zero capacity). Only items still to be made (`loading`) take capacity;
+ * every item counts as on the day, and one with no expected time takes no time.
+ */
+export function plannedLoads(rows: readonly PlannedRow[], calendar: ShopCalendar, from: string, to: string, loading: ReadonlySet<string>): PlannedLoads {
+  const first = dayNumber(from), length = dayNumber(to) - first + 1;
+  const workDays = new Set(calendar.workDays);
+  const holidays = new Set([...calendar.holidays].map(dayNumber));
+  const works = (day: number) => workDays.has(isoWeekday(day)) && !holidays.has(day);
+  const days = new Map<string, number>();
+  const numberOf = (date: string) => {
+    let day = days.get(date);
+    if (day === undefined) days.set(date, (day = dayNumber(date)));
+    return day;
+  };
+  const loads: PlannedLoads = new Map();
+  for (const row of rows) {
+    const start = numberOf(row.start), end = numberOf(row.end);
+    let workingDays = 0;
+    for (let day = start; day <= end; day += 1) if (works(day)) workingDays += 1;
+    const share = (loading.has(row.status) ? (row.minutes ?? 0) : 0) / (workingDays || end - start + 1);
+    let load = loads.get(row.machineId);
+    if (!load) loads.set(row.machineId, (load = { minutes: new Float64Array(length), items: new Int32Array(length) }));
+    for (let day = Math.max(start, first); day <= Math.min(end, first + length - 1); day += 1) {
+      if (workingDays === 0 || works(day)) load.minutes[day - first]! += share;
+      load.items[day - first]! += 1;
+    }
+  }
+  return loads;
 }
 
 /** Each day's load against capacity, for one machine (or the items with none: no capacity to exceed). */
-export function dayLoadsOf(calendar: ShopCalendar, loads: ReadonlyMap<string, { loadMinutes: number; items: number }>, machine: { id: number | null; capacityMinutes: number }, days: readonly string[]): DayLoad[] {
-  return days.map((day) => {
-    const load = loads.get(`${machine.id ?? ''}|${day}`) ?? { loadMinutes: 0, items: 0 };
+export function dayLoadsOf(calendar: ShopCalendar, loads: PlannedLoads, machine: { id: number | null; capacityMinutes: number }, days: readonly string[]): DayLoad[] {
+  const load = loads.get(machine.id);
+  return days.map((day, index) => {
+    const loadMinutes = Math.round(load?.minutes[index] ?? 0);
     const works = worksOn(calendar, day);
     const capacityMinutes = works ? machine.capacityMinutes : 0;
-    return { machineId: machine.id, day, ...load, capacityMinutes, works, over: machine.id !== null && load.loadMinutes > capacityMinutes };
+    return { machineId: machine.id, day, loadMinutes, items: load?.items[index] ?? 0, capacityMinutes, works, over: machine.id !== null && loadMinutes > capacityMinutes };
   });
 }
 
-export async function machineDayLoads(db: DbOrTx, calendar: ShopCalendar, machineId: number, from: string, to: string): Promise<DayLoad[]> {
-  const [loads, machine] = await Promise.all([
-    plannedLoads(db, calendar, from, to, machineId),
+/** One machine's days from `from` to `to` against its capacity. */
+export async function machineDayLoads(db: DbOrTx, calendar: ShopCalendar, statuses: { cancelled: readonly string[]; loading: ReadonlySet<string> }, machineId: number, from: string, to: string): Promise<DayLoad[]> {
+  const [rows, machine] = await Promise.all([
+    plannedRows(db, from, to, statuses.cancelled, machineId),
     db.selectFrom('machines').select('capacity_minutes as capacityMinutes').where('id', '=', machineId).executeTakeFirstOrThrow(),
   ]);
-  return dayLoadsOf(calendar, loads, { id: machineId, capacityMinutes: machine.capacityMinutes }, datesFrom(from, to));
+  return dayLoadsOf(calendar, plannedLoads(rows, calendar, from, to, statuses.loading), { id: machineId, capacityMinutes: machine.capacityMinutes }, datesFrom(from, to));
+}
+
+/** Statuses where work is still to be done before BUILT: where a plan is worth making, and takes capacity. */
+export function plannableStatuses(workflow: Workflow): string[] {
+  return [...workflow.statuses.values()]
+    .filter((status) => status.kind === 'open' || status.kind === 'hold')
+    .filter((status) => transitionsWithIntent(workflow, status.key, 'built').length > 0 || transitionsWithIntent(workflow, status.key, 'start').length > 0)
+    .map((status) => status.key);
+}
+
+/** What the board reads of the workflow: the statuses it leaves out, and those that take capacity. */
+export function planningStatuses(workflow: Workflow): { cancelled: string[]; loading: Set<string> } {
+  return {
+    cancelled: [...workflow.statuses.values()].filter((status) => status.kind === 'cancelled').map((status) => status.key),
+    loading: new Set(plannableStatuses(workflow)),
+  };
 }

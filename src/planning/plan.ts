@@ -11,7 +11,9 @@ import * as fmt from '../platform/format.js';
 import { formSpec, type FormValues } from '../platform/form-spec.js';
 import { isCalendarDate } from '../platform/schemas.js';
 import { touchQueueOfSubject } from '../workflow/queue-changes.js';
-import { machineDayLoads, type DayLoad } from './load.js';
+import { lineItemWorkflow } from '../line-items/subject.js';
+import { loadWorkflow } from '../workflow/definition.js';
+import { machineDayLoads, planningStatuses, type DayLoad } from './load.js';
 
 /** The longest plan an item may have: a year (the database holds it to that too). */
 export const longestPlanDays = 366;
@@ -131,12 +133,13 @@ export async function planItem(db: DbOrTx, actor: Actor, calendar: ShopCalendar,
       action: 'planned',
       particulars: { plan: planWords({ start, end, machine }), before: planWords(item), start, end, machineId },
     });
+    await plansChanged(tx);
     if (machineId !== item.machineId) {
       // The item's machine shows in queues and on station kiosks, and prints on the work sheet.
       await touchQueueOfSubject(tx, 'line_items', itemId);
       await refreshApprovedSheets(tx, actor, item.orderId);
     }
-    const loads = machineId === null ? [] : await machineDayLoads(tx, calendar, machineId, start, end);
+    const loads = machineId === null ? [] : await machineDayLoads(tx, calendar, planningStatuses(await loadWorkflow(tx, lineItemWorkflow)), machineId, start, end);
     return { label: item.label, machine, start, end, overloaded: loads.filter((load) => load.over) };
   });
 }
@@ -148,9 +151,21 @@ export async function unplanItem(db: DbOrTx, actor: Actor, itemId: number, expec
     await checkVersion(tx, item, expectedVersion);
     if (!item.start) return { label: item.label };
     await tx.updateTable('line_items').set({ planned_start: null, planned_end: null, plan_version: sql<number>`plan_version + 1` }).where('id', '=', itemId).execute();
+    await plansChanged(tx);
     await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: itemId, action: 'planned', particulars: { plan: 'not planned', before: planWords(item) } });
     return { label: item.label };
   });
+}
+
+/** Every app instance's copy of the board is out of date from the commit on. */
+async function plansChanged(tx: Tx): Promise<void> {
+  await tx.updateTable('planning_changes').set({ seq: sql<number>`seq + 1` }).where('id', '=', true).execute();
+}
+
+/** Where the plans are: what a board read is kept under. */
+export async function plansSeq(db: DbOrTx): Promise<number> {
+  const row = await db.selectFrom('planning_changes').select('seq').where('id', '=', true).executeTakeFirst();
+  return Number(row?.seq ?? 0);
 }
 
 /** An item's plan as the planning form shows it. */

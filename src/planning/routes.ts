@@ -9,8 +9,10 @@ import { formText, isHtmx } from '../platform/forms.js';
 import * as fmt from '../platform/format.js';
 import { can } from '../platform/permissions.js';
 import { CalendarDateOrEmpty, IdParams, OneOf, Query, Text, Version } from '../platform/schemas.js';
-import { barsPerMachine, boardLengths, machinePlan, planningBoard } from './board.js';
-import { itemPlan, planForm, plannedMessage, planItem, unplanItem, type ItemPlan, type PlanValues } from './plan.js';
+import { QueuePageCache } from '../workflow/queue-page-cache.js';
+import { renderView } from '../platform/views.js';
+import { assembleBoard, barsPerMachine, boardLengths, boardMachines, boardParts, machinePlan, type BoardParts } from './board.js';
+import { itemPlan, planForm, plannedMessage, planItem, plansSeq, unplanItem, type ItemPlan, type PlanValues } from './plan.js';
 
 const Days = OneOf(boardLengths.map(String) as ['7', '14', '28']);
 const BoardQuery = Query({ from: CalendarDateOrEmpty, days: Days });
@@ -38,20 +40,46 @@ export async function planningRoutes(fastify: FastifyInstance) {
 
   const calendar = async () => (await app.shopClock.get()).calendar;
 
-  async function boardData(request: FastifyRequest, window: { from: string; days: number }, notice: { message?: string; error?: string } = {}) {
-    const board = await planningBoard(db, await app.workflows.get(lineItemWorkflow), await calendar(), window.from, window.days);
-    return { board, canPlan: can(request.user!.roles, 'planning:manage'), barsPerMachine, boardLengths, notice, boardUrl: boardUrl(window) };
+  // Boards recently read, reused while the plans stay the same (for up to 5 s: an item planned
+  // on them may move on through the workflow meanwhile, and the items to plan change).
+  const boards = new QueuePageCache(50, 5000);
+
+  // The board's HTML, kept with the parts it was drawn from, for each way it can look (a planner's
+  // bars are draggable; machines renamed or given other hours). A notice is drawn afresh.
+  const drawn = new WeakMap<BoardParts, Map<string, string>>();
+
+  /** The board as it is now, and the parts it is drawn from (reused while the plans stay the same). */
+  async function boardInputs(window: { from: string; days: number }) {
+    const [workflow, shopCalendar, seq, machines] = await Promise.all([app.workflows.get(lineItemWorkflow), calendar(), plansSeq(db), boardMachines(db)]);
+    const to = addDays(window.from, window.days - 1);
+    const parts = await boards.read('planning', [], { from: window.from, to, revision: workflow.revision }, fmt.today(), seq, () => boardParts(db, workflow, shopCalendar, window.from, to));
+    return { parts, machines, shopCalendar };
   }
+
+  function regionData(request: FastifyRequest, window: { from: string; days: number }, inputs: Awaited<ReturnType<typeof boardInputs>>, notice: { message?: string; error?: string } = {}) {
+    const board = assembleBoard(inputs.machines, inputs.parts, inputs.shopCalendar, window.from, window.days);
+    const defaultWindow = window.days === 14 && window.from === weekOf(fmt.today());
+    return { board, canPlan: can(request.user!.roles, 'planning:manage'), barsPerMachine, boardLengths, notice, boardUrl: boardUrl(window), defaultWindow };
+  }
+
+  const boardData = async (request: FastifyRequest, window: { from: string; days: number }, notice: { message?: string; error?: string } = {}) => regionData(request, window, await boardInputs(window), notice);
 
   app.get('/planning', { config: view, schema: { querystring: BoardQuery } }, async (request, reply) => {
     const window = boardWindow(request.query);
-    return reply.page('planning/board', { title: 'Planning', ...(await boardData(request, window)) });
+    const inputs = await boardInputs(window);
+    const canPlan = can(request.user!.roles, 'planning:manage');
+    const key = JSON.stringify([canPlan, fmt.today(), inputs.machines]);
+    let looks = drawn.get(inputs.parts);
+    if (!looks) drawn.set(inputs.parts, (looks = new Map()));
+    let boardHtml = looks.get(key);
+    if (boardHtml === undefined) looks.set(key, (boardHtml = renderView('planning/board-region', regionData(request, window, inputs))));
+    return reply.page('planning/board', { title: 'Planning', canPlan, boardHtml });
   });
 
   app.get('/planning/machines/:machine', { config: view, schema: { params: MachineParams, querystring: BoardQuery } }, async (request, reply) => {
     const window = boardWindow(request.query);
     const machineId = request.params.machine === 'none' ? null : Number(request.params.machine);
-    const plan = await machinePlan(db, await calendar(), machineId, window.from, window.days);
+    const plan = await machinePlan(db, await app.workflows.get(lineItemWorkflow), await calendar(), machineId, window.from, window.days);
     if (!plan) throw new HttpError(404, 'There is no such machine.');
     return reply.page('planning/machine', { title: `Plan: ${plan.machine.name}`, plan, boardUrl: boardUrl(window), canPlan: can(request.user!.roles, 'planning:manage'), window });
   });

@@ -46,10 +46,16 @@ export function isoDateTime(value: Date | string): string {
 
 /** Today's date in the shop's time zone, as YYYY-MM-DD (what "overdue" is measured against). */
 export function today(now = new Date()): string {
+  // Asked for many times a page: worked out once a minute (the day turns at most a minute late).
+  const minute = Math.floor(now.getTime() / 60_000);
+  if (minute === lastToday.minute && lastToday.zone === displayTimezone) return lastToday.value;
   const parts = formatter({ year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
   const part = (type: string) => parts.find((p) => p.type === type)!.value;
-  return `${part('year')}-${part('month')}-${part('day')}`;
+  const value = `${part('year')}-${part('month')}-${part('day')}`;
+  Object.assign(lastToday, { minute, zone: displayTimezone, value });
+  return value;
 }
+const lastToday = { minute: -1, zone: '', value: '' };
 
 /** "3 h 12 min", "2 d 4 h": how long something has been waiting. */
 export function duration(since: Date | string, now = new Date()): string {

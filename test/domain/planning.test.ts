@@ -3,7 +3,7 @@ import type { Db } from '../../src/db/database.js';
 import { BusinessClock, type ShopCalendar } from '../../src/monitoring/business-time.js';
 import { forecastOf } from '../../src/monitoring/eta.js';
 import { planningBoard } from '../../src/planning/board.js';
-import { machineDayLoads } from '../../src/planning/load.js';
+import { machineDayLoads, planningStatuses } from '../../src/planning/load.js';
 import { planItem, plannedMessage, unplanItem } from '../../src/planning/plan.js';
 import { ConflictError, HttpError, ValidationError } from '../../src/platform/errors.js';
 import { loadWorkflow } from '../../src/workflow/definition.js';
@@ -37,7 +37,7 @@ t.test('capacity math: expected hours spread over the plan’s working days; ove
   // 18 h over Mon–Fri, where Wednesday is a holiday: 4.5 h on each of the four working days.
   const first = await planItem(db, actor, calendar, long!, 0, { machineId: String(shop.machines.router), start: monday, end: '2027-03-12' });
   t.same(first.overloaded, [], 'nothing over capacity yet');
-  let loads = await machineDayLoads(db, calendar, shop.machines.router, monday, '2027-03-14');
+  let loads = await machineDayLoads(db, calendar, planningStatuses(await loadWorkflow(db, 'production')), shop.machines.router, monday, '2027-03-14');
   t.same(loads.map((day) => [day.day, day.loadMinutes, day.capacityMinutes, day.over]), [
     ['2027-03-08', 270, 480, false],
     ['2027-03-09', 270, 480, false],
@@ -58,7 +58,7 @@ t.test('capacity math: expected hours spread over the plan’s working days; ove
   const [weekend] = await items(db, shop, [2]);
   const onSaturday = await planItem(db, actor, calendar, weekend!, 0, { machineId: String(shop.machines.router), start: '2027-03-13', end: '2027-03-13' });
   t.same(onSaturday.overloaded.map((day) => [day.day, day.loadMinutes, day.capacityMinutes]), [['2027-03-13', 120, 0]], 'work planned on a closed day is over its zero capacity');
-  loads = await machineDayLoads(db, calendar, shop.machines.router, monday, '2027-03-14');
+  loads = await machineDayLoads(db, calendar, planningStatuses(await loadWorkflow(db, 'production')), shop.machines.router, monday, '2027-03-14');
   t.same(loads.find((day) => day.day === '2027-03-11'), { machineId: shop.machines.router, day: '2027-03-11', loadMinutes: 270, items: 2, capacityMinutes: 480, works: true, over: false }, 'two items on Thursday, one with no time');
 
   // The board: rows, loads, bars placed on its days, and the count of over days.
@@ -75,7 +75,7 @@ t.test('capacity math: expected hours spread over the plan’s working days; ove
 
   // Cancelled items free their capacity.
   await transition(db, { type: 'line_item', id: short! }, { userId: shop.admin.id, roles: ['admin'] }, { expectedVersion: 1, to: 'cancelled', input: { reason: 'Customer cancelled' } });
-  loads = await machineDayLoads(db, calendar, shop.machines.router, '2027-03-09', '2027-03-09');
+  loads = await machineDayLoads(db, calendar, planningStatuses(await loadWorkflow(db, 'production')), shop.machines.router, '2027-03-09', '2027-03-09');
   t.same([loads[0]!.loadMinutes, loads[0]!.over], [270, false], 'a cancelled item takes no capacity');
   t.equal(board.unplanned.length, 0, 'nothing else is waiting for a plan');
 });
