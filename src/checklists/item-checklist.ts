@@ -6,6 +6,7 @@ import { recordEvent, type PersonActor } from '../events/record.js';
 import { storePhoto, processPhoto } from '../line-items/photos.js';
 import { decimalText, decimalUnits, unitsToDecimal } from '../platform/decimal.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
+import { roleUsed } from '../platform/acting.js';
 import { can } from '../platform/permissions.js';
 import { limitsText, stages } from './templates.js';
 
@@ -147,12 +148,19 @@ async function lockStep(tx: Tx, itemId: number, stepId: number, expectedVersion:
   const item = await tx
     .selectFrom('line_items')
     .innerJoin('workflow_statuses as ws', (join) => join.onRef('ws.workflow', '=', 'line_items.workflow').onRef('ws.key', '=', 'line_items.status'))
-    .select(['ws.kind', 'ws.label'])
+    .select([
+      'ws.kind',
+      'ws.label',
+      // Still being made (a move out starts or builds it), or before a move that asks for the checklist.
+      sql<boolean>`exists (select 1 from workflow_transitions t where t.workflow = line_items.workflow and t.from_status = line_items.status
+                            and (t.intent in ('start', 'built') or 'checklist' = any(t.requires)))`.as('open'),
+    ])
     .where('line_items.id', '=', itemId)
     .forNoKeyUpdate('line_items')
     .executeTakeFirst();
   if (!item) throw new HttpError(404, 'That item no longer exists.');
-  if (item.kind === 'completed' || item.kind === 'cancelled') throw new HttpError(422, `This item is “${item.label}”: its checklist is closed.`);
+  // Past the gate (BUILT, finished, cancelled), a result would change nothing it was held to.
+  if (!item.open && item.kind !== 'hold') throw new HttpError(422, `This item is “${item.label}”: its checklist is closed.`);
   const step = await stepsOfItem(tx, itemId)
     .leftJoin('users as u', 'u.id', 'c.recorded_by')
     .select(['s.label', 's.kind', 's.required', 's.unit', 's.lower_limit as lowerLimit', 's.upper_limit as upperLimit', 'c.outcome', sql<number>`coalesce(c.version, 0)`.as('checkVersion'), 'u.name as recordedBy'])
@@ -172,7 +180,7 @@ function outcomeWords(outcome: CheckOutcome | null): string {
 /** Judges a measurement against the step's limits, exactly. */
 export function judgeMeasurement(value: string, step: Pick<LockedStep, 'lowerLimit' | 'upperLimit'>): { measured: string; passed: boolean } {
   const units = decimalUnits(value);
-  if (units === undefined) throw new ValidationError({ value: 'Enter the measurement as a number, like 24.5.' });
+  if (units === undefined) throw new ValidationError({ value: 'Enter the measurement as a number with a point for decimals, like 24.5.' });
   const lower = step.lowerLimit === null ? undefined : decimalUnits(step.lowerLimit);
   const upper = step.upperLimit === null ? undefined : decimalUnits(step.upperLimit);
   const passed = (lower === undefined || units >= lower) && (upper === undefined || units <= upper);
@@ -256,9 +264,11 @@ function mayRecord(actor: CheckActor, record: CheckRecord) {
 /** Records one step of an item's checklist: ticked, passed or failed, measured, or waived by QA. */
 export async function recordCheck(db: DbOrTx, actor: CheckActor, itemId: number, stepId: number, expectedVersion: number, record: CheckRecord): Promise<{ label: string; outcome: CheckOutcome }> {
   mayRecord(actor, record);
+  // A waiver is QA's, whatever else the person holds: it is recorded as QA's.
+  const recorded = record.action === 'waive' ? { ...actor, role: roleUsed(actor.roles, (role) => can([role], 'checklists:waive')) } : actor;
   return inTransaction(db, async (tx) => {
     const step = await lockStep(tx, itemId, stepId, expectedVersion);
-    const outcome = await saveCheck(tx, actor, itemId, stepId, step, columnsFor(step, record, actor.roles));
+    const outcome = await saveCheck(tx, recorded, itemId, stepId, step, columnsFor(step, record, actor.roles));
     return { label: step.label, outcome };
   });
 }

@@ -92,6 +92,7 @@ export async function checklistRoutes(fastify: FastifyInstance) {
     const itemId = Number(request.params.id);
     if (!(await itemExists(db, itemId))) throw new HttpError(404, 'That item does not exist.');
     const body = request.body;
+    if (!isCanonicalId(body.step ?? '') || !isVersion(body.checkVersion ?? '')) throw new HttpError(400, 'That form did not say which step it is for. Reload the page and try again.');
     const stepId = Number(body.step);
     const values = { value: formText(body, 'value'), note: formText(body, 'note'), reason: formText(body, 'reason') };
     return answer(request, reply, itemId, stepId, values, async () => {

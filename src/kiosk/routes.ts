@@ -326,6 +326,7 @@ export async function kioskRoutes(fastify: FastifyInstance) {
 
   itemAction('checks', KioskForm(CheckFields), async (request, kiosk, itemId) => {
     const body = request.body as Record<string, string>;
+    if (!isCanonicalId(body.step ?? '') || !isVersion(body.checkVersion ?? '')) throw new ValidationError({ form: 'That button did not say which step it is for. Close the item and open it again.' });
     const outcome = await recordCheck(db, actorOf(kiosk), itemId, Number(body.step), Number(body.checkVersion), checkRecordOf(body));
     return recordedMessage(outcome);
   });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { archivedMessage, orderArchived } from '../archive/archived.js';
+import { archivedMessage } from '../archive/archived.js';
 import type { Tx } from '../db/database.js';
 import type { FieldErrors } from '../platform/errors.js';
 import { ValidationError } from '../platform/errors.js';
@@ -32,7 +32,8 @@ async function lockLineItem(tx: Tx, id: number) {
       // Accounting approved what the order charges, and it is approved now (src/orders/orders.ts, chargesLockedReason).
       sql<boolean>`(exists (select 1 from order_reviews r where r.order_id = orders.id and r.kind = 'accounting' and r.decision = 'approved')
         and not exists (select 1 from workflow_transitions t where t.workflow = orders.workflow and t.from_status = orders.status and t.intent in ('submit', 'approve', 'reject')))`.as('orderChargesApproved'),
-      sql<boolean>`${orderArchived(sql.ref('orders.id'))}`.as('orderArchived'),
+      // The order row as locked (a subquery re-reading orders would see the statement's snapshot).
+      sql<boolean>`exists (select 1 from workflow_transitions t where t.workflow = orders.workflow and t.to_status = orders.status and t.intent = 'archive')`.as('orderArchived'),
       holdsWorkflowShape(sql.ref('line_items.workflow')),
     ])
     .where('line_items.id', '=', id)

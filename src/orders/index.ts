@@ -13,7 +13,7 @@ export const orders: TravelerModule = {
   navigation: [{ href: '/orders', label: 'Orders', permission: 'orders:view' }],
   subjectTypes: [orderSubject],
   // Each batch claims its orders with SKIP LOCKED: instances never archive the same order twice.
-  jobs: [{ name: 'archive-completed-orders', cron: '23 * * * *', run: (app) => archiveCompletedOrders(app.db) }],
+  jobs: [{ name: 'archive-completed-orders', cron: '23 * * * *', run: (app) => archiveCompletedOrders(app.db, new Date(), (message) => app.log.warn(message)) }],
   effects: [
     { subjectType: 'line_item', name: 'order-follows-items', run: orderFollowsItem },
     { subjectType: 'line_item', name: 'sheets-follow-cancellations', run: sheetsFollowCancellations },

@@ -402,7 +402,9 @@ export async function updateOrder(db: Db, actor: Actor & { roles: readonly strin
       ]);
       const customerChanged = current.customer_id !== order.customerId;
       if (itemChanges.length === 0 && !customerChanged) continue;
-      await tx.updateTable('line_items').set({ ...fields, version: sql<number>`version + 1` }).where('id', '=', id).execute();
+      // A new machine changes the item's plan too: a planner's form drawn before it is out of date.
+      const replanned = before.machine_id !== item.machineId ? { plan_version: sql<number>`plan_version + 1` } : {};
+      await tx.updateTable('line_items').set({ ...fields, ...replanned, version: sql<number>`version + 1` }).where('id', '=', id).execute();
       touchedStatuses.add(before.status);
       if (itemChanges.length > 0) {
         await recordEvent(tx, actor, { subjectType: 'line_item', subjectId: id, action: 'edited', particulars: { orderId, label: label(before.position), changes: itemChanges } });

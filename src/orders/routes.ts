@@ -154,7 +154,7 @@ export async function orderRoutes(fastify: FastifyInstance) {
     if (from !== undefined) {
       // A repeat order: the previous one's lines, ready to change.
       const previous = isCanonicalId(from) ? await findOrder(db, Number(from)) : undefined;
-      if (!previous) throw new HttpError(404, 'There is no such order to start from.');
+      if (!previous || (request.scope && !(await visible.order(db, request.scope, previous.id)))) throw new HttpError(404, 'There is no such order to start from.');
       const form = formFromPrevious((await savedOrderForm(db, previous.id)).form, previous.id);
       form.items.push(blankItemRow());
       return formReply(request, reply, form, { notice: `A new order from order ${previous.number}: its lines, prices and notes are copied. Set the due date, check the lines, then save.` });
@@ -178,6 +178,8 @@ export async function orderRoutes(fastify: FastifyInstance) {
       reply,
       async (form, rows) => {
         const copiedFrom = form.copiedFrom && isCanonicalId(form.copiedFrom) ? Number(form.copiedFrom) : undefined;
+        // Its documents come along: only from an order this person may see.
+        if (copiedFrom !== undefined && request.scope && !(await visible.order(db, request.scope, copiedFrom))) throw new HttpError(404, 'There is no such order to start from.');
         const created = await createOrder(db, { userId: request.user!.id }, { ...form, items: rows, copiedFromId: copiedFrom });
         return { id: created.id, flash: created.awaitingApproval ? `Order ${created.number} is a draft: submit it for review when it is ready. Its items start production once it is approved.` : 'Order created. Its items are now in the Pending queue.' };
       },

@@ -57,6 +57,7 @@ function checkedDates(change: PlanChange, currentLength: number | null): { start
   else if (!isCalendarDate(end)) errors.end = 'Enter a date like 2027-03-31.';
   else if (!errors.start && end < start) errors.end = 'The end is before the start.';
   else if (!errors.start && daysBetween(start, end) > longestPlanDays) errors.end = `Plan at most ${longestPlanDays} days; split longer work into items.`;
+  if (!errors.start && !errors.end && (!isCalendarDate(end!) || end! > '9999-12-31')) errors.end = 'That plan ends after the year 9999.';
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
   return { start, end: end! };
 }
@@ -135,7 +136,10 @@ export async function planItem(db: DbOrTx, actor: Actor, calendar: ShopCalendar,
     });
     await plansChanged(tx);
     if (machineId !== item.machineId) {
-      // The item's machine shows in queues and on station kiosks, and prints on the work sheet.
+      // The machine is part of the order too: an order form drawn before this is out of date
+      // (its version moves on), and the sheets are redrawn under the order's lock, taken after
+      // the item's as everywhere. It shows in queues and on station kiosks.
+      await tx.updateTable('orders').set({ version: sql<number>`version + 1` }).where('id', '=', item.orderId).execute();
       await touchQueueOfSubject(tx, 'line_items', itemId);
       await refreshApprovedSheets(tx, actor, item.orderId);
     }

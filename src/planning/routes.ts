@@ -26,6 +26,8 @@ function weekOf(day: string): string {
 }
 
 function boardWindow(query: { from?: string; days?: string }) {
+  // A board's days and its earlier and later links stay within the calendar PostgreSQL keeps.
+  if (query.from && (query.from < '0001-02-01' || query.from > '9999-11-30')) throw new HttpError(400, 'Choose a day between the years 1 and 9999.');
   const days = Number(query.days ?? 14);
   return { from: query.from || weekOf(fmt.today()), days: (boardLengths as readonly number[]).includes(days) ? days : 14 };
 }

@@ -3,9 +3,12 @@
  * ten-thousandths (BigInt), so 0.1 + 0.2 never misjudges a tolerance.
  */
 const scale = 4;
-const decimalPattern = /^(-)?(\d{1,10})(?:[.,](\d{1,4}))?$/;
+const decimalPattern = /^(-)?(\d{1,10})(?:\.(\d{1,4}))?$/;
 
-/** "24.5", "-0,125": ten-thousandths, or undefined when it is not such a number. */
+/**
+ * "24.5", "-0.125": ten-thousandths, or undefined when it is not such a number. A comma is not
+ * taken as the decimal point: "1,250" reads as a thousand and a quarter to some and 1.25 to others.
+ */
 export function decimalUnits(text: string): bigint | undefined {
   const match = decimalPattern.exec(text.trim());
   if (!match) return undefined;

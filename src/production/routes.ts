@@ -10,7 +10,7 @@ import { parseUrlencoded } from '../platform/input.js';
 import { localPath } from '../platform/redirects.js';
 import { BigIdParams, Form, IdParams, MoveTarget, NoQuery, Query, QueueKeyParams, Repeated, ReturnPath, Text, Version, WorkflowKey } from '../platform/schemas.js';
 import { checklistPageData } from '../checklists/present.js';
-import { ownCustomer, seesMoney } from '../visibility/scope.js';
+import { ownCustomer, seesMoney, visible } from '../visibility/scope.js';
 import { historyWithoutMoney } from '../visibility/money.js';
 import { documentsOf } from '../documents/documents.js';
 import { listCarriers, templatesOf, trackingUrl } from '../carriers/carriers.js';
@@ -126,7 +126,11 @@ export async function productionRoutes(fastify: FastifyInstance) {
   async function queuePageReply(request: FastifyRequest, reply: FastifyReply, key: string, query: Record<string, unknown>, saveView?: { name: string; errors: FieldErrors }) {
     const { workflow, queue } = await findQueue(key);
     const { filter, errors } = parseQueueFilter(query);
-    if (request.scope) filter.salespersonId = request.scope.salespersonId;
+    if (request.scope) {
+      filter.salespersonId = request.scope.salespersonId;
+      // The filter names its customer: not one of someone else's.
+      if (filter.customerId !== undefined && !(await visible.customer(db, request.scope, filter.customerId))) throw new HttpError(404, 'There is no such customer.');
+    }
     const { queueNav, unreadAlerts, savedViews } = await loadNavigation(db, lineItemQueues, request.user!, true, key);
     const here = queueNav.find((q) => q.key === key)!;
     const [table, choices] = await Promise.all([

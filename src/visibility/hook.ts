@@ -30,8 +30,11 @@ export const recordRoutes: { pattern: RegExp; param: string; check: Check }[] = 
   { pattern: /^\/alerts\/:id\/answer$/, param: 'id', check: 'none' },
 ];
 
-/** Pages that show every customer's records at once, which a salesperson kept to their own does not get. */
-const everyCustomer = [/^\/reports(\/|$)/, /^\/monitoring(\/|$)/, /^\/batches$/];
+/**
+ * Pages that show (or gather) every customer's records at once, which a salesperson kept to their
+ * own does not get: reports, monitoring, and batches, which mix customers' items by design.
+ */
+const everyCustomer = [/^\/reports(\/|$)/, /^\/monitoring(\/|$)/, /^\/batches(\/|$)/];
 
 async function salesSeeAll(request: FastifyRequest): Promise<boolean> {
   const row = await request.server.db.selectFrom('shop_settings').select('sales_see_all_customers').where('id', '=', true).executeTakeFirst();

@@ -164,7 +164,7 @@ export async function transition<Row extends SubjectRow = SubjectRow>(db: DbOrTx
     const assignments = sql.join(Object.entries(columns).map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
     const deltas = queueDeltas(row.workflow, place.from.queueKey, to.queueKey);
     // The role that allowed this move: the one the person acts in, else the most specific of theirs the move is for.
-    const event = eventInsert(tx, { ...actor, role: roleUsed(actor.roles, (role) => chosen.roles.includes(role)) }, {
+    const event = eventInsert(tx, { ...actor, role: actor.role !== undefined ? actor.role : roleUsed(actor.roles, (role) => chosen.roles.includes(role)) }, {
       subjectType: type,
       subjectId: row.id,
       action: 'status-changed',

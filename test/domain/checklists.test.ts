@@ -47,11 +47,11 @@ async function refusedWith(t: Test, promise: Promise<unknown>, kind: new (...arg
 t.test('measurements are judged exactly against their limits', async (t) => {
   const limits = { lowerLimit: '23.7500', upperLimit: '24.2500' };
   t.same(judgeMeasurement('24.25', limits), { measured: '24.25', passed: true }, 'the upper limit itself passes');
-  t.same(judgeMeasurement('23,75', limits), { measured: '23.75', passed: true }, 'a decimal comma is read as a point');
+  t.throws(() => judgeMeasurement('23,75', limits), { message: /with a point for decimals/ }, 'a comma is not taken for a point: 1,250 means two things');
   t.same(judgeMeasurement('24.2501', limits), { measured: '24.2501', passed: false }, 'a ten-thousandth over fails');
   t.same(judgeMeasurement('-1', { lowerLimit: null, upperLimit: '0.5' }), { measured: '-1', passed: true }, 'only a highest value');
   t.same(judgeMeasurement('2', { lowerLimit: '2.0001', upperLimit: null }), { measured: '2', passed: false }, 'only a lowest value');
-  for (const bad of ['', 'abc', '1e3', '24.12345', '12345678901', '1.2.3', '0x10']) {
+  for (const bad of ['', 'abc', '1e3', '24.12345', '12345678901', '1.2.3', '0x10', '1,250']) {
     t.throws(() => judgeMeasurement(bad, limits), { message: /Enter the measurement as a number/ }, `“${bad}” is not a measurement`);
   }
   t.equal(decimalUnits('0.1')! + decimalUnits('0.2')!, decimalUnits('0.3'), 'no floating-point drift');
@@ -140,6 +140,7 @@ t.test('BUILT waits for every required step; a failed measurement blocks until r
 
   const moved = await built(db, shop, id, 2);
   t.equal(moved.to.key, 'awaiting_pickup', 'with every required step passed or waived, BUILT goes through');
+  await t.rejects(recordCheck(db, worker, id, plan.lit, 2, { action: 'fail' }), /its checklist is closed/, 'past the gate, a step no longer changes');
 
   const events = await db
     .selectFrom('events')
@@ -158,6 +159,8 @@ t.test('BUILT waits for every required step; a failed measurement blocks until r
   ], 'every result is an event on the item');
   t.match(events[1]!.particulars, { step: 'Letter height', measured: '24.5', unit: 'in', limits: '23.75 – 24.25 in' }, 'the measurement and the limits it was judged against');
   t.equal(events[4]!.actor, qaUser.id, 'the waiver is the QA person’s');
+  const waiverRole = await db.selectFrom('events').select('actor_role').where('action', '=', 'check-waived').executeTakeFirstOrThrow();
+  t.equal(waiverRole.actor_role, 'qa', 'recorded as QA’s');
   t.equal(events[4]!.note, 'Customer accepts 1/4 in over, see email of Dec 2', 'with the reason');
   const photoCheck = await db.selectFrom('item_checks').innerJoin('item_photos', 'item_photos.id', 'item_checks.photo_id').select('item_photos.line_item_id').where('item_checks.step_id', '=', plan.photo).executeTakeFirstOrThrow();
   t.equal(photoCheck.line_item_id, id, 'the photo is kept with the item’s photos');

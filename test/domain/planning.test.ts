@@ -97,8 +97,11 @@ t.test('plans are checked, versioned on their own, and recorded as events', asyn
     t.ok((error as ValidationError).fieldErrors[field], `${why}: beside ${field}`);
   }
   await planItem(db, actor, calendar, id!, 0, { machineId: machine, start: '2027-03-08', end: '2027-03-09' });
+  const orderVersion = async () => (await db.selectFrom('orders').innerJoin('line_items', 'line_items.order_id', 'orders.id').select('orders.version').where('line_items.id', '=', id!).executeTakeFirstOrThrow()).version;
+  const before = await orderVersion();
   const moved = await planItem(db, actor, calendar, id!, 1, { machineId: String(shop.machines.printer), start: '2027-03-11' });
   t.same([moved.start, moved.end, moved.machine], ['2027-03-11', '2027-03-12', 'Large-format printer'], 'moved without an end: the plan keeps its length');
+  t.equal(await orderVersion(), before + 1, 'a new machine moves the order’s version on: an order form drawn before it gets a conflict, not a silent undo');
   const row = await db.selectFrom('line_items').select(['planned_start', 'planned_end', 'plan_version', 'version', 'machine_id']).where('id', '=', id!).executeTakeFirstOrThrow();
   t.same(row, { planned_start: '2027-03-11', planned_end: '2027-03-12', plan_version: 2, version: 1, machine_id: shop.machines.printer }, 'the item’s own version is untouched: a worker’s next move does not conflict');
   await refusedWith(t, planItem(db, actor, calendar, id!, 1, { machineId: machine, start: '2027-03-15', end: '2027-03-15' }), ConflictError, 'a plan from a stale board is a conflict');

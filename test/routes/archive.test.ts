@@ -39,6 +39,17 @@ t.test('completed orders are archived after the shop’s number of days, once ea
   t.match(events[0], { actor_user_id: null, actor_via: 'archived 30 days after completion' }, 'by Traveler, saying why');
   t.equal(await archiveCompletedOrders(db), 0, 'a later run has nothing to do');
 
+  // An order the archive move cannot take (an admin made it need a reason) is left, and the rest go on.
+  const stuck = await completedOrder(db, shop, 'Stuck sign', 90);
+  const next = await completedOrder(db, shop, 'Next sign', 90);
+  await db.updateTable('workflow_transitions').set({ requires: ['reason'] }).where('workflow', '=', 'order').where('intent', '=', 'archive').execute();
+  const messages: string[] = [];
+  t.equal(await archiveCompletedOrders(db, new Date(), (message) => messages.push(message)), 0, 'neither goes without a reason');
+  t.equal(messages.length, 2, 'each refusal is logged, and the job does not stop at the first');
+  await db.updateTable('workflow_transitions').set({ requires: [] }).where('workflow', '=', 'order').where('intent', '=', 'archive').execute();
+  t.equal(await archiveCompletedOrders(db), 2, 'once the move is possible again, both go');
+  t.same([await statusOf(db, stuck.id), await statusOf(db, next.id)], ['archived', 'archived']);
+
   await db.updateTable('shop_settings').set({ archive_after_days: 0 }).execute();
   await sql`update orders set status_entered_at = now() - interval '400 days' where id = ${recent.id}`.execute(db);
   t.equal(await archiveCompletedOrders(db), 0, '0 days: never archive');

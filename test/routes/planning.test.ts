@@ -68,7 +68,12 @@ t.test('the planning board: who sees it, who plans, refusals with the input kept
   t.equal((await planner.get('/planning/items/99999')).statusCode, 404, 'a guessed item');
   t.equal((await planner.post('/planning/items/99999', { version: '0', machineId: '', start: '2027-03-08', end: '2027-03-08' })).statusCode, 404);
 
-  const cleared = await planner.post(`/planning/items/${sign}`, { version: '2', action: 'clear' });
+  t.equal((await planner.get('/planning?from=9999-12-20&days=28')).statusCode, 400, 'a board past the calendar is a 400');
+  const tooLate = await planner.post(`/planning/items/${sign}`, { version: '2', machineId: '', start: '9999-12-31', end: '9999-12-31', from: '', days: '' });
+  t.equal(tooLate.statusCode, 303, 'the last day of the calendar is a day like any other');
+  const pastEnd = await planner.post(`/planning/items/${sign}`, { version: '3', machineId: '', start: '9999-12-31' });
+  t.equal(pastEnd.statusCode, 303, 'moved without an end, it keeps its one day');
+  const cleared = await planner.post(`/planning/items/${sign}`, { version: '4', action: 'clear' });
   t.equal(cleared.statusCode, 303);
   t.equal((await db.selectFrom('line_items').select('planned_start').where('id', '=', sign).executeTakeFirstOrThrow()).planned_start, null, 'taken off the plan');
 

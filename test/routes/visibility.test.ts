@@ -67,8 +67,8 @@ t.test('the visibility matrix: each role, each kind of record, theirs, another�
     { role: 'admin', own: { ...everyone(ok), plan: ok }, other: everyone(ok) },
     {
       role: 'sales',
-      own: { ...everyone(ok), plan: refused },
-      other: { ...everyone(hidden), plan: refused },
+      own: { ...everyone(ok), plan: refused, batch: refused },
+      other: { ...everyone(hidden), plan: refused, batch: refused },
     },
     { role: 'production', own: { ...everyone(ok), customer: refused, orderEdit: refused, priceSheet: hidden }, other: { ...everyone(ok), customer: refused, orderEdit: refused, priceSheet: hidden } },
     { role: 'fulfillment', own: { ...everyone(ok), customer: refused, orderEdit: refused, priceSheet: hidden }, other: { ...everyone(ok), customer: refused, orderEdit: refused, priceSheet: hidden } },
@@ -112,6 +112,14 @@ t.test('the visibility matrix: each role, each kind of record, theirs, another�
   const queue = (await sam.get('/queues/pending')).body;
   t.ok(queue.includes('My sign') && !queue.includes('Their sign'), 'and the queues');
   t.equal((await sam.get('/reports')).statusCode, 403, 'reports cover every customer: not for them');
+  t.equal((await sam.get(`/batches/new?order=${theirs.id}`)).statusCode, 403, 'nor batches, which gather customers’ items');
+  t.equal((await sam.get(`/orders/new?from=${theirs.id}`)).statusCode, 404, 'a repeat of another salesperson’s order is not there');
+  t.equal((await sam.get(`/queues/pending?customer=${theirCustomer}`)).statusCode, 404, 'nor a queue filtered to another salesperson’s customer');
+  const copied = await sam.post('/orders', {
+    customerId: String(shop.customerId), salespersonId: String(shop.sales.id), dueDate: '', notes: '', copiedFrom: String(theirs.id),
+    item_description: 'Copy', item_quantity: '1', item_unitPrice: '10', item_machineId: '', item_materialId: '', item_fulfillmentMethod: 'pickup', item_dueDate: '', item_assigneeId: '', item_expectedHours: '', item_notes: '', item_itemId: '', item_number: '',
+  });
+  t.equal(copied.statusCode, 404, 'an order that says it copies another salesperson’s order (and so its documents) is refused');
   const newOrder = (await sam.get('/orders/new')).body;
   t.ok(newOrder.includes('Rosa Diaz') && !newOrder.includes('Otto Other'), 'the order form offers only their customers');
   const forged = await sam.post('/orders', {
