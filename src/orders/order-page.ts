@@ -119,6 +119,10 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
   const workedByPerson = new Map<string, number>();
   for (const times of worked.values()) for (const time of times) workedByPerson.set(time.name, (workedByPerson.get(time.name) ?? 0) + time.minutes);
 
+  // The order's plan is its items': from the first planned start to the last planned end.
+  const live = items.filter((item) => production.statuses.get(item.status)?.kind !== 'cancelled');
+  const planned = live.filter((item) => item.plannedStart !== null);
+  const plan = planned.length === 0 ? null : { start: planned.map((item) => item.plannedStart!).sort()[0]!, end: planned.map((item) => item.plannedEnd!).sort().at(-1)!, items: planned.length, of: live.length };
   const status = orders.statuses.get(order.status)!;
   const archived = archivedStatusesOf(orders).includes(order.status);
   const myReviews = reviewsFor(roles, order.status);
@@ -151,6 +155,7 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       queues: new Map(production.queues.map((queue) => [queue.key, queue.label])),
       fulfillmentMethods,
       archived,
+      plan,
       canManage: can(roles, 'orders:manage') && !archived,
       canCopy: can(roles, 'orders:manage'),
       canBatch: can(roles, 'batches:manage'),

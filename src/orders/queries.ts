@@ -49,7 +49,12 @@ export async function findOrder(db: DbOrTx, orderId: number) {
   return orderDetail(db).where('orders.id', '=', orderId).executeTakeFirst();
 }
 
-const orderItemRows = compiledOnce((db: DbOrTx, orderId: number) => lineItems(db).where('line_items.order_id', '=', orderId).orderBy('line_items.position'));
+const orderItemRows = compiledOnce((db: DbOrTx, orderId: number) =>
+  lineItems(db)
+    .select(['line_items.planned_start as plannedStart', 'line_items.planned_end as plannedEnd'])
+    .where('line_items.order_id', '=', orderId)
+    .orderBy('line_items.position'),
+);
 
 export async function orderItems(db: DbOrTx, orderId: number) {
   return orderItemRows(db, orderId);

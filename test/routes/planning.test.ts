@@ -80,6 +80,7 @@ t.test('the planning board: who sees it, who plans, refusals with the input kept
   // The item page shows the plan; machine capacity is set in the catalog.
   await planner.post(`/planning/items/${banner}`, { version: '0', machineId: String(shop.machines.printer), start: '2027-03-10', end: '2027-03-11' });
   t.match(textOf((await planner.get(`/items/${banner}`)).body), /Planned Mar 10, 2027 – Mar 11, 2027 · change the plan/);
+  t.match(textOf((await planner.get(`/orders/${order.id}`)).body), /Planned Mar 10, 2027 – Mar 11, 2027 \(1 of 2 items planned\)/, 'the order’s plan is its items’');
   const badCapacity = await admin.post(`/admin/catalog/machines/${shop.machines.printer}/capacity`, { hours: '25' });
   t.equal(badCapacity.statusCode, 422);
   t.match(badCapacity.body, /from 0 to 24/);
