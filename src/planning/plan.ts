@@ -62,9 +62,9 @@ function checkedDates(change: PlanChange, currentLength: number | null): { start
   return { start, end: end! };
 }
 
-/** The item, locked for its plan (no key update: a transition in flight waits, and so does a second planner). */
-async function lockForPlanning(tx: Tx, itemId: number) {
-  const item = await tx
+/** An item with its plan, where it is, and what it is called: for the form, and for a move. */
+function planOf(db: DbOrTx, itemId: number) {
+  return db
     .selectFrom('line_items')
     .innerJoin('orders', 'orders.id', 'line_items.order_id')
     .innerJoin('workflow_statuses as ws', (join) => join.onRef('ws.workflow', '=', 'line_items.workflow').onRef('ws.key', '=', 'line_items.status'))
@@ -72,6 +72,9 @@ async function lockForPlanning(tx: Tx, itemId: number) {
     .select([
       'line_items.id',
       'line_items.order_id as orderId',
+      'line_items.description',
+      'line_items.due_date as dueDate',
+      'line_items.expected_work_minutes as expectedWorkMinutes',
       'line_items.machine_id as machineId',
       'machines.name as machine',
       'line_items.planned_start as start',
@@ -81,9 +84,12 @@ async function lockForPlanning(tx: Tx, itemId: number) {
       'ws.label as statusLabel',
       sql<string>`line_items.order_number || ' · ' || line_items.position || '/' || orders.last_item_number`.as('label'),
     ])
-    .where('line_items.id', '=', itemId)
-    .forNoKeyUpdate('line_items')
-    .executeTakeFirst();
+    .where('line_items.id', '=', itemId);
+}
+
+/** The item, locked for its plan (no key update: a transition in flight waits, and so does a second planner). */
+async function lockForPlanning(tx: Tx, itemId: number) {
+  const item = await planOf(tx, itemId).forNoKeyUpdate('line_items').executeTakeFirst();
   if (!item) throw new HttpError(404, 'That item does not exist.');
   return item;
 }
@@ -174,28 +180,7 @@ export async function plansSeq(db: DbOrTx): Promise<number> {
 
 /** An item's plan as the planning form shows it. */
 export async function itemPlan(db: DbOrTx, itemId: number) {
-  return db
-    .selectFrom('line_items')
-    .innerJoin('orders', 'orders.id', 'line_items.order_id')
-    .innerJoin('workflow_statuses as ws', (join) => join.onRef('ws.workflow', '=', 'line_items.workflow').onRef('ws.key', '=', 'line_items.status'))
-    .leftJoin('machines', 'machines.id', 'line_items.machine_id')
-    .select([
-      'line_items.id',
-      'line_items.order_id as orderId',
-      'line_items.description',
-      'line_items.due_date as dueDate',
-      'line_items.expected_work_minutes as expectedWorkMinutes',
-      'line_items.machine_id as machineId',
-      'machines.name as machine',
-      'line_items.planned_start as start',
-      'line_items.planned_end as end',
-      'line_items.plan_version as planVersion',
-      'ws.kind',
-      'ws.label as statusLabel',
-      sql<string>`line_items.order_number || ' · ' || line_items.position || '/' || orders.last_item_number`.as('label'),
-    ])
-    .where('line_items.id', '=', itemId)
-    .executeTakeFirst();
+  return planOf(db, itemId).executeTakeFirst();
 }
 export type ItemPlan = NonNullable<Awaited<ReturnType<typeof itemPlan>>>;
 
