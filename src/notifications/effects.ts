@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { permissions } from '../platform/permissions.js';
 import type { Tx } from '../db/database.js';
 import type { LineItemTransitionRow } from '../line-items/subject.js';
 import { enqueueMail } from '../mail/outbox.js';
@@ -49,6 +51,9 @@ async function alertSalesperson(tx: Tx, { row, to, label }: LineItemEvent): Prom
   return { orderCompleted, mailQueued: true };
 }
 
+/** The roles that see every customer's orders, whatever the shop says of sales. */
+const seeingEveryOrder = permissions['orders:view'].filter((role) => role !== 'sales');
+
 /** A status may alert every active person holding one of its roles (Admin → Workflows). */
 async function alertRoles(tx: Tx, { row, to, label, actor }: LineItemEvent): Promise<void> {
   if (to.alertRoles.length === 0) return;
@@ -68,10 +73,18 @@ async function alertRoles(tx: Tx, { row, to, label, actor }: LineItemEvent): Pro
         ])
         .where('users.active', '=', true)
         .where('users.id', '!=', actor.userId ?? 0)
-        .where((w) => w.exists(w.selectFrom('user_roles').select('user_roles.role').whereRef('user_roles.user_id', '=', 'users.id').where('user_roles.role', 'in', to.alertRoles))),
+        .where((w) => w.exists(w.selectFrom('user_roles').select('user_roles.role').whereRef('user_roles.user_id', '=', 'users.id').where('user_roles.role', 'in', to.alertRoles)))
+        // A salesperson kept to their own customers (src/visibility) hears only of theirs.
+        .where(
+          sql<boolean>`((select sales_see_all_customers from shop_settings where id)
+            or not exists (select 1 from user_roles r where r.user_id = users.id and r.role = 'sales')
+            or exists (select 1 from user_roles r where r.user_id = users.id and r.role = any(${seeingEveryOrder}::text[]))
+            or exists (select 1 from customers c where c.id = ${row.customerId}::int and c.salesperson_id = users.id))`,
+        ),
     )
     .execute();
 }
+
 
 export const lineItemEffects: TransitionEffect[] = [
   { subjectType: 'line_item', name: 'customer-update', run: (tx, event) => queueCustomerUpdate(tx, event as LineItemEvent) },

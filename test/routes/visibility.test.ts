@@ -136,6 +136,14 @@ t.test('the visibility matrix: each role, each kind of record, theirs, another�
   const fresh = await db.selectFrom('customers').select('salesperson_id').where('name', '=', 'Fresh Face').executeTakeFirstOrThrow();
   t.equal(fresh.salesperson_id, shop.sales.id, 'a customer they add is theirs, whatever the form said');
 
+  // A status that alerts sales: a salesperson kept to their own hears only of their customers' items.
+  await db.updateTable('workflow_statuses').set({ alert_roles: ['sales'] }).where('workflow', '=', 'production').where('key', '=', 'in_progress').execute();
+  const { transition } = await import('../../src/workflow/engine.js');
+  await transition(db, { type: 'line_item', id: theirItem }, { userId: shop.admin.id, roles: ['admin'] }, { expectedVersion: 1, to: 'in_progress' });
+  const alerted = async (userId: number) => (await db.selectFrom('alerts').select('id').where('user_id', '=', userId).where('line_item_id', '=', theirItem).where('kind', '=', 'status-entered').execute()).length;
+  t.equal(await alerted(other.id), 1, 'the customer’s own salesperson is alerted');
+  t.equal(await alerted(shop.sales.id), 0, 'another salesperson is not');
+
   // With the setting on, sales see every customer again.
   await db.updateTable('shop_settings').set({ sales_see_all_customers: true }).execute();
   t.equal((await sam.get(`/orders/${theirs.id}`)).statusCode, 200, 'the shop lets sales see all: another’s order opens');
