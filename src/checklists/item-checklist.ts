@@ -139,6 +139,23 @@ interface LockedStep {
   recordedBy: string | null;
 }
 
+/** Still being made (a move out starts or builds it), before a move that asks for the checklist, or on hold. */
+function stillOpen() {
+  return sql<boolean>`(ws.kind = 'hold' or exists (select 1 from workflow_transitions t where t.workflow = line_items.workflow and t.from_status = line_items.status
+                            and (t.intent in ('start', 'built') or 'checklist' = any(t.requires))))`;
+}
+
+/** Whether the item's checklist may still change: past its gate (BUILT, finished, cancelled) it is closed. */
+export async function checklistOpen(db: DbOrTx, itemId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('line_items')
+    .innerJoin('workflow_statuses as ws', (join) => join.onRef('ws.workflow', '=', 'line_items.workflow').onRef('ws.key', '=', 'line_items.status'))
+    .select(stillOpen().as('open'))
+    .where('line_items.id', '=', itemId)
+    .executeTakeFirst();
+  return row?.open ?? false;
+}
+
 /**
  * The item (no key update: BUILT in flight waits for this and this for it, and two people
  * recording on the same item take turns, even on a step with no result yet) and the step,
@@ -151,16 +168,14 @@ async function lockStep(tx: Tx, itemId: number, stepId: number, expectedVersion:
     .select([
       'ws.kind',
       'ws.label',
-      // Still being made (a move out starts or builds it), or before a move that asks for the checklist.
-      sql<boolean>`exists (select 1 from workflow_transitions t where t.workflow = line_items.workflow and t.from_status = line_items.status
-                            and (t.intent in ('start', 'built') or 'checklist' = any(t.requires)))`.as('open'),
+      stillOpen().as('open'),
     ])
     .where('line_items.id', '=', itemId)
     .forNoKeyUpdate('line_items')
     .executeTakeFirst();
   if (!item) throw new HttpError(404, 'That item no longer exists.');
   // Past the gate (BUILT, finished, cancelled), a result would change nothing it was held to.
-  if (!item.open && item.kind !== 'hold') throw new HttpError(422, `This item is “${item.label}”: its checklist is closed.`);
+  if (!item.open) throw new HttpError(422, `This item is “${item.label}”: its checklist is closed.`);
   const step = await stepsOfItem(tx, itemId)
     .leftJoin('users as u', 'u.id', 'c.recorded_by')
     .select(['s.label', 's.kind', 's.required', 's.unit', 's.lower_limit as lowerLimit', 's.upper_limit as upperLimit', 'c.outcome', sql<number>`coalesce(c.version, 0)`.as('checkVersion'), 'u.name as recordedBy'])

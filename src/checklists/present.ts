@@ -4,7 +4,7 @@ import { formText } from '../platform/forms.js';
 import { can } from '../platform/permissions.js';
 import { ValidationError } from '../platform/errors.js';
 import { Id, Text, Version } from '../platform/schemas.js';
-import { checklistView, itemChecklist, type CheckRecord } from './item-checklist.js';
+import { checklistOpen, checklistView, itemChecklist, type CheckRecord } from './item-checklist.js';
 
 /** One step's form on an item's checklist: which step, the result's version it was drawn from, what was done. */
 export const CheckFields = { step: Id, checkVersion: Version, action: Text(20), value: Text(200), note: Text(10_000), reason: Text(10_000) };
@@ -29,8 +29,8 @@ export function checkRecordOf(body: unknown): CheckRecord {
 
 /** An item's checklist with what this person may do to it, for the office's pages and the kiosk. */
 export async function checklistPageData(db: DbOrTx, roles: readonly string[], itemId: number) {
-  const [label, steps] = await Promise.all([lineItemLabel(db, itemId), itemChecklist(db, itemId)]);
+  const [label, steps, open] = await Promise.all([lineItemLabel(db, itemId), itemChecklist(db, itemId), checklistOpen(db, itemId)]);
   if (label === undefined) return undefined;
-  return { itemId, label, ...checklistView(steps), canRecord: can(roles, 'checklists:record'), canWaive: can(roles, 'checklists:waive') };
+  return { itemId, label, ...checklistView(steps), closed: !open, canRecord: open && can(roles, 'checklists:record'), canWaive: open && can(roles, 'checklists:waive') };
 }
 export type ChecklistPageData = NonNullable<Awaited<ReturnType<typeof checklistPageData>>>;

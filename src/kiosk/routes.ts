@@ -51,6 +51,8 @@ interface ActionAnswer {
   fieldErrors?: FieldErrors;
   /** The checklist step the refused form was for, and what was typed in it. */
   check?: { stepId: number; values: Record<string, string> };
+  /** A checklist step: the worker stays where they are on the item (the scan box is not sent again to take the focus). */
+  keepPlace?: boolean;
 }
 /** The reasons a worker taps; a quality problem goes to the workflow's quality hold, if it has one. */
 const holdReasons = [
@@ -158,7 +160,7 @@ export async function kioskRoutes(fastify: FastifyInstance) {
   /** The answer to anything the worker did: the item, and the header and queue brought up to date. */
   async function afterAction(reply: FastifyReply, kiosk: KioskContext, itemId: number | undefined, extra: ActionAnswer = {}, statusCode = 200) {
     const [panel, station] = await Promise.all([itemId !== undefined ? itemPanel(kiosk, itemId, extra) : undefined, stationData(kiosk)]);
-    return render(reply, kiosk, 'kiosk/after-action', { panel, ...station, message: extra.message, error: extra.error }, statusCode);
+    return render(reply, kiosk, 'kiosk/after-action', { panel, ...station, message: extra.message, error: extra.error, keepPlace: extra.keepPlace }, statusCode);
   }
 
   app.get('/kiosk', kioskPage, async (request, reply) => {
@@ -254,13 +256,13 @@ export async function kioskRoutes(fastify: FastifyInstance) {
       await keepOperator(db, kiosk);
       try {
         const message = await act(request, kiosk, itemId);
-        return afterAction(reply, kiosk, itemId, { message });
+        return afterAction(reply, kiosk, itemId, { message, keepPlace: path.startsWith('checks') });
       } catch (error) {
         const message = problemMessage(error);
         if (message === undefined) throw error;
         const status = error instanceof ConflictError ? 409 : 422;
         const fieldErrors = error instanceof ValidationError ? error.fieldErrors : undefined;
-        return afterAction(reply, kiosk, itemId, { error: message, noteDraft: noteDraftOf(request), fieldErrors, check: checkOf(request) }, status);
+        return afterAction(reply, kiosk, itemId, { error: message, noteDraft: noteDraftOf(request), fieldErrors, check: checkOf(request), keepPlace: path.startsWith('checks') }, status);
       }
     });
   }

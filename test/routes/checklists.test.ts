@@ -144,6 +144,8 @@ t.test('in the office: the item page shows the checklist, steps are recorded wit
   const history = await production.get(`/items/${id}`);
   t.match(textOf(history.body), /checklist: Overall width failed \(48\.25 in\)/, 'the history tells the story');
   t.match(textOf(history.body), /waived the checklist step Overall width/);
+  t.match(textOf(history.body), /The item is past its checklist: what was recorded is kept here/, 'once BUILT, the checklist is a record');
+  t.notMatch(history.body, /name="action" value="measure"/, 'with nothing left to press');
 
   t.equal((await production.post('/items/99999/checks', { step: String(plan.sanded), checkVersion: '0', action: 'done' })).statusCode, 404, 'a guessed item');
   const otherItem = (await placeOrder(db, shop, [{ description: 'Banner' }])).items[0]!.id;
@@ -181,6 +183,7 @@ t.test('at the kiosk: the worker measures and photographs, BUILT unlocks; QA wai
   const photo = await tablet.postStepPhoto(id, { step: String(plan.photo), checkVersion: '0' }, await photoBytes());
   t.equal(photo.statusCode, 200);
   t.match(textOf(photo.body), /“Photo of the face” is done/);
+  t.notMatch(photo.body, /id="kiosk-scan"/, 'a step keeps the worker where they are: the scan box is not sent again to take the focus');
   t.match(photo.body, /Every required step has passed/);
   t.notMatch(photo.body, /class="built" disabled/, 'BUILT is offered');
   const kioskRow = await db.selectFrom('item_checks').select(['kiosk_id', 'recorded_by']).where('step_id', '=', plan.photo).executeTakeFirstOrThrow();
