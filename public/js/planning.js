@@ -44,11 +44,18 @@
     const bar = dragged;
     const row = days.closest('.board-row');
     const board = document.getElementById('planning-board');
+    // The board is drawn again: the page stays where the planner was looking.
+    const scrolled = window.scrollY;
+    const boardScrolled = board.querySelector('.board-scroll') ? board.querySelector('.board-scroll').scrollLeft : 0;
     window.htmx.ajax('POST', bar.getAttribute('href').split('?')[0], {
       source: bar,
       target: '#planning-board',
       swap: 'outerHTML',
       values: { version: bar.dataset.version, machineId: row.dataset.machine, start: dayUnder(days, event.clientX), from: board.dataset.from, days: board.dataset.days },
+    }).then(function () {
+      window.scrollTo(0, scrolled);
+      const drawn = document.querySelector('#planning-board .board-scroll');
+      if (drawn) drawn.scrollLeft = boardScrolled;
     });
   });
 })();

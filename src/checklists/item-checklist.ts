@@ -250,10 +250,12 @@ async function saveCheck(tx: Tx, actor: CheckActor, itemId: number, stepId: numb
     kiosk_id: actor.kioskId,
     recorded_at: sql<Date>`now()`,
   };
+  // A waiver keeps the reading it waives (24.5 in, against 23.75–24.25): that is what QA accepted.
+  const kept = columns.outcome === 'waived' ? { measured: sql<string | null>`item_checks.measured`, lower_limit: sql<string | null>`item_checks.lower_limit`, upper_limit: sql<string | null>`item_checks.upper_limit` } : {};
   await tx
     .insertInto('item_checks')
     .values({ line_item_id: itemId, step_id: stepId, ...values })
-    .onConflict((oc) => oc.columns(['line_item_id', 'step_id']).doUpdateSet({ ...values, version: sql<number>`item_checks.version + 1` }))
+    .onConflict((oc) => oc.columns(['line_item_id', 'step_id']).doUpdateSet({ ...values, ...kept, version: sql<number>`item_checks.version + 1` }))
     .execute();
   const waived = columns.outcome === 'waived';
   await recordEvent(tx, actor, {

@@ -159,7 +159,7 @@ export async function checklistRoutes(fastify: FastifyInstance) {
         options: { ...(await catalogOptions(template)), ...stepOptions },
         stepValues,
         limitsText,
-        newStep: stepForm.blank({ stage: 'inspection', kind: 'pass_fail', required: true, position: String(steps.filter((s) => s.active).length + 1) }),
+        newStep: stepForm.blank({ stage: 'inspection', kind: 'pass_fail', required: true, position: String(steps.filter((s) => s.active && s.stage === 'inspection').length + 1) }),
         shown,
       },
       statusCode,

@@ -44,7 +44,7 @@ export const stepForm = formSpec({
   upperLimit: { kind: 'text', label: 'Highest acceptable', max: 20, valid: isDecimal, invalid: 'Enter a number like 24.5.', inputmode: 'decimal', note: '(measurements)' },
   unit: { kind: 'text', label: 'Unit', max: 20, placeholder: 'in', note: '(measurements)' },
   instructions: { kind: 'textarea', label: 'Instructions', max: 2000, hint: 'What the person at the kiosk reads: how to measure, what to look for.' },
-  position: { kind: 'integer', label: 'Order', min: 1, max: 1000, message: 'Enter a place from 1 to 1000.' },
+  position: { kind: 'integer', label: 'Order within its stage', min: 1, max: 1000, message: 'Enter a place from 1 to 1000.' },
 });
 export type StepValues = FormValues<typeof stepForm.fields>;
 export const stepOptions = { stage: stages, kind: stepKinds };

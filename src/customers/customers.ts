@@ -41,6 +41,7 @@ export async function findCustomer(db: DbOrTx, customerId: number) {
 export async function listCustomers(db: DbOrTx, text: string, scope: RecordScope = null) {
   const like = `%${likeLiteral(text)}%`;
   return customers(db)
+    .select(sql<string | null>`(select u.name from users u where u.id = customers.salesperson_id)`.as('salesperson'))
     .$if(scope !== null, (q) => q.where('salesperson_id', '=', scope!.salespersonId))
     .$if(text !== '', (q) => q.where((eb) => eb.or([eb(sql`lower(name)`, 'like', like), eb(sql`lower(company)`, 'like', like), eb(sql`lower(email)`, 'like', like)])))
     .orderBy(sql`lower(name)`)

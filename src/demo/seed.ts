@@ -449,7 +449,7 @@ async function demoPlanning(db: Db, actor: Actor, timeZone: string): Promise<voi
     return next;
   };
   const first = nextWorkingDay(fmt.today());
-  for (const [name, hours] of [['CNC router', 6], ['Large-format printer', 8], ['Laser engraver', 4], ['Vinyl cutter', 7.5]] as const) {
+  for (const [name, hours] of [['CNC router', 4], ['Large-format printer', 6], ['Laser engraver', 3], ['Vinyl cutter', 5]] as const) {
     await db.updateTable('machines').set({ capacity_minutes: hours * 60 }).where('name', '=', name).execute();
   }
   const candidates = await db

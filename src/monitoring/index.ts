@@ -8,7 +8,7 @@ import { monitoringRoutes } from './routes.js';
 export const monitoring: TravelerModule = {
   name: 'monitoring',
   routes: [monitoringRoutes],
-  navigation: [{ href: '/monitoring', label: 'Monitoring', permission: 'orders:view' }],
+  navigation: [{ href: '/monitoring', label: 'Monitoring', permission: 'orders:view', everyCustomer: true }],
   jobs: [
     // The rewrite takes an advisory lock, so instances take turns.
     {

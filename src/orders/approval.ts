@@ -3,6 +3,7 @@ import type { Db, DbOrTx, Tx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
 import type { OrderApproval, OrderReviewKind, TransitionIntent } from '../db/types.js';
 import { lastActor } from '../events/history.js';
+import { actingRole } from '../platform/acting.js';
 import type { Actor } from '../events/record.js';
 import { lineItemWorkflow } from '../line-items/subject.js';
 import { HttpError, ValidationError } from '../platform/errors.js';
@@ -41,7 +42,8 @@ export function reviewsWaiting(status: string): OrderReviewKind[] {
  * mistake) are not theirs to hold.
  */
 export function onBehalfOf(actor: Actor): TransitionActor {
-  return { userId: actor.userId ?? 0, via: actor.via, roles: ['admin'] };
+  // The event keeps the role the person acted in, not the admin role the move is made with.
+  return { userId: actor.userId ?? 0, via: actor.via, roles: ['admin'], role: actor.role !== undefined ? actor.role : actingRole() };
 }
 
 export async function orderApprovalSetting(db: DbOrTx): Promise<OrderApproval> {

@@ -158,7 +158,7 @@ export async function orderPage(app: FastifyInstance, request: FastifyRequest, r
       plan,
       canManage: can(roles, 'orders:manage') && !archived,
       canCopy: can(roles, 'orders:manage'),
-      canBatch: can(roles, 'batches:manage'),
+      canBatch: can(roles, 'batches:manage') && !archived && request.scope === null,
       customerEmails: customerEmailsState(order, settings.customerEmailsEnabled),
       copiedFrom,
       copies,

@@ -203,6 +203,11 @@ export async function orderRoutes(fastify: FastifyInstance) {
   app.get('/orders/:id/edit', { config: manageOrders, schema: { params: IdParams, querystring: NoQuery } }, async (request, reply) => {
     const orderId = Number(request.params.id);
     const order = await loadOrder(orderId);
+    // An archived order is read-only: say so before anything is typed, not after.
+    if (archivedStatusesOf(await app.workflows.get(orderWorkflow)).includes(order.status)) {
+      request.session.flash = `Order ${order.number} is archived, so it is read-only. Take it out of the archive to change it.`;
+      return reply.seeOther(`/orders/${orderId}`);
+    }
     const { form } = await savedOrderForm(db, orderId);
     form.items.push(blankItemRow({ dueDate: form.dueDate }));
     return formReply(request, reply, form, { orderId, orderNumber: order.number });

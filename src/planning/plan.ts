@@ -58,6 +58,7 @@ function checkedDates(change: PlanChange, currentLength: number | null): { start
   else if (!errors.start && end < start) errors.end = 'The end is before the start.';
   else if (!errors.start && daysBetween(start, end) > longestPlanDays) errors.end = `Plan at most ${longestPlanDays} days; split longer work into items.`;
   if (!errors.start && !errors.end && (!isCalendarDate(end!) || end! > '9999-12-31')) errors.end = 'That plan ends after the year 9999.';
+  else if (!errors.start && !errors.end && end! < fmt.today()) errors.end = 'That plan is over before today: plan the days the work is still to be done.';
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
   return { start, end: end! };
 }

@@ -66,6 +66,8 @@ export interface NavLink {
   permission: Permission;
   /** Shown under the Admin menu rather than in the bar. */
   admin?: true;
+  /** The page gathers every customer's work: not shown to a person kept to their own (src/visibility). */
+  everyCustomer?: true;
 }
 
 const navigation: NavLink[] = [];
@@ -75,8 +77,10 @@ export function setNavigation(links: readonly NavLink[]): void {
   navigation.splice(0, navigation.length, ...links);
 }
 
-export function navigationFor(roles: readonly string[]): Omit<NavLink, 'permission'>[] {
-  return navigation.filter((link) => can(roles, link.permission)).map(({ href, label, admin }) => ({ href, label, ...(admin ? { admin } : {}) }));
+export function navigationFor(roles: readonly string[], keptToOwnCustomers = false): Omit<NavLink, 'permission'>[] {
+  return navigation
+    .filter((link) => can(roles, link.permission) && !(keptToOwnCustomers && link.everyCustomer))
+    .map(({ href, label, admin }) => ({ href, label, ...(admin ? { admin } : {}) }));
 }
 
 export interface PageData {
@@ -91,7 +95,7 @@ export function layoutData(request: FastifyRequest, reply: FastifyReply) {
   if (flash !== undefined) request.session.flash = undefined;
   return {
     user,
-    nav: user ? navigationFor(user.roles) : [],
+    nav: user ? navigationFor(user.roles, Boolean((request as { scope?: unknown }).scope)) : [],
     currentPath: request.url.split('?')[0],
     csrfToken: reply.generateCsrf(),
     seesMoney: user ? can(user.roles, 'money:view') : false,

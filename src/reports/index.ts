@@ -6,7 +6,7 @@ import { reportRoutes } from './routes.js';
 export const reports: TravelerModule = {
   name: 'reports',
   routes: [reportRoutes],
-  navigation: [{ href: '/reports', label: 'Reports', permission: 'orders:view' }],
+  navigation: [{ href: '/reports', label: 'Reports', permission: 'orders:view', everyCustomer: true }],
   jobs: [
     // Exports are claimed with FOR UPDATE SKIP LOCKED under a lease: instances share the work,
     // and one left by an instance that died is taken over when its lease runs out.

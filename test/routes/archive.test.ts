@@ -82,6 +82,10 @@ t.test('an archived order is read-only, out of the everyday list, found by searc
   t.match(textOf(page.body), /This order is archived: it is read-only/);
   t.notMatch(page.body, /Edit order/, 'no Edit button');
   t.match(page.body, /New order from this one/, 'but a repeat order from it is still offered');
+  t.notMatch(page.body, /Put in a batch/, 'nor is it put in a batch');
+  const editPage = await sales.get(`/orders/${archived.id}/edit`);
+  t.equal(editPage.statusCode, 303, 'its edit page sends back to the order before anything is typed');
+  t.equal(editPage.headers.location, `/orders/${archived.id}`);
   const edit = await sales.post(`/orders/${archived.id}`, { customerId: String(shop.customerId), salespersonId: '', dueDate: '', notes: 'changed', version: '99' });
   t.ok(edit.statusCode === 422 || edit.statusCode === 409, `an edit is refused (${edit.statusCode})`);
   const payment = await accounting.post(`/orders/${archived.id}/payments`, { amount: '10.00', receivedOn: '2026-12-01', method: 'cash', description: '', correctsId: '' });

@@ -31,6 +31,9 @@ t.test('the planning board: who sees it, who plans, refusals with the input kept
   }
   t.equal((await planner.get('/planning')).statusCode, 200, 'with no dates: this week');
 
+  const past = await planner.post(`/planning/items/${sign}`, { version: '0', machineId: String(shop.machines.router), start: '2020-01-06', end: '2020-01-07' });
+  t.equal(past.statusCode, 422, 'a plan over before today');
+  t.match(textOf(past.body), /That plan is over before today/);
   const refused = await planner.post(`/planning/items/${sign}`, { version: '0', machineId: String(shop.machines.router), start: '2027-03-09', end: '2027-03-08', from: '2027-03-08', days: '7' });
   t.equal(refused.statusCode, 422);
   t.match(refused.body, /id="field-end-error" class="field-error">The end is before the start/, 'the message beside the end');

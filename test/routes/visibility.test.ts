@@ -112,6 +112,8 @@ t.test('the visibility matrix: each role, each kind of record, theirs, another�
   const queue = (await sam.get('/queues/pending')).body;
   t.ok(queue.includes('My sign') && !queue.includes('Their sign'), 'and the queues');
   t.equal((await sam.get('/reports')).statusCode, 403, 'reports cover every customer: not for them');
+  const menu = (await sam.get('/orders')).body;
+  t.notMatch(menu, /<a href="\/reports"|<a href="\/monitoring"/, 'and their menu does not offer those pages');
   t.equal((await sam.get(`/batches/new?order=${theirs.id}`)).statusCode, 403, 'nor batches, which gather customers’ items');
   t.equal((await sam.get(`/orders/new?from=${theirs.id}`)).statusCode, 404, 'a repeat of another salesperson’s order is not there');
   t.equal((await sam.get(`/queues/pending?customer=${theirCustomer}`)).statusCode, 404, 'nor a queue filtered to another salesperson’s customer');
