@@ -58,6 +58,7 @@ t.test('admins and QA keep the checklists; a stale save is a conflict with both 
   const noLimits = await qa.post(`${path}/steps`, { label: 'Height', stage: 'inspection', kind: 'measurement', required: '1', lowerLimit: '', upperLimit: '', unit: 'in', instructions: '', position: '1' });
   t.equal(noLimits.statusCode, 422);
   t.match(noLimits.body, /A measurement needs a lowest or a highest acceptable value/);
+  t.match(textOf(noLimits.body), /The new step was not added: see what to change/, 'the top of the page says where the message is');
   t.equal((await qa.post(`${path}/steps`, { label: 'Height', stage: 'inspection', kind: 'measurement', required: '1', lowerLimit: '23.75', upperLimit: '24.25', unit: 'in', instructions: 'Tape square to the face', position: '1' })).statusCode, 303);
   const page = await qa.get(path);
   t.match(textOf(page.body), /Items described as “letter”, on the CNC router/);
@@ -94,6 +95,7 @@ t.test('in the office: the item page shows the checklist, steps are recorded wit
   const built = await production.post(`/items/${id}/transitions`, { version: '2', from: 'in_progress', to: 'intent:built', fulfillmentMethod: 'pickup' });
   t.equal(built.statusCode, 422, 'BUILT is refused');
   t.match(textOf(built.body), /The checklist is not finished: 3 required steps are not passed yet/);
+  t.match(built.body, /<div class="alert alert-error" role="alert">The checklist is not finished/, 'said at the top of the page too, where the person is looking');
   t.equal((await statusOf(db, id)).status, 'in_progress');
 
   t.equal((await sales.post(`/items/${id}/checks`, { step: String(plan.sanded), checkVersion: '0', action: 'done' })).statusCode, 403, 'sales records no steps');
