@@ -1,29 +1,22 @@
 import { sql } from 'kysely';
 import type { DbOrTx, Tx } from '../db/database.js';
 import { inTransaction } from '../db/transaction.js';
-import type { ChecklistStage, ChecklistStepKind, CheckOutcome } from '../db/types.js';
+import type { ChecklistStepKind, CheckOutcome } from '../db/types.js';
 import { recordEvent, type PersonActor } from '../events/record.js';
 import { storePhoto, processPhoto } from '../line-items/photos.js';
 import { decimalText, decimalUnits, unitsToDecimal } from '../platform/decimal.js';
 import { ConflictError, HttpError, ValidationError, type FieldErrors } from '../platform/errors.js';
 import { roleUsed } from '../platform/acting.js';
 import { can } from '../platform/permissions.js';
-import { limitsText, stages } from './templates.js';
+import { limitsText, stages, type ChecklistStep } from './templates.js';
 
 /** Someone recording or waiving a step: a person with their roles, at their desk or at a kiosk. */
 export type CheckActor = PersonActor & { roles: readonly string[] };
 
-export interface ItemCheckStep {
+/** A step of the item's checklist (as its template defines it), with what was recorded. */
+export interface ItemCheckStep extends Pick<ChecklistStep, 'stage' | 'kind' | 'label' | 'instructions' | 'required' | 'unit' | 'lowerLimit' | 'upperLimit'> {
   stepId: number;
   template: string;
-  stage: ChecklistStage;
-  kind: ChecklistStepKind;
-  label: string;
-  instructions: string;
-  required: boolean;
-  unit: string;
-  lowerLimit: string | null;
-  upperLimit: string | null;
   /** The latest result, if any. */
   outcome: CheckOutcome | null;
   measured: string | null;
@@ -36,7 +29,7 @@ export interface ItemCheckStep {
 }
 
 /** Done for the gate: ticked, passed or waived. */
-export const isSettled = (outcome: CheckOutcome | null) => outcome === 'done' || outcome === 'passed' || outcome === 'waived';
+const isSettled = (outcome: CheckOutcome | null) => outcome === 'done' || outcome === 'passed' || outcome === 'waived';
 
 /**
  * The steps of every active template that applies to the item (its machine, material and
@@ -101,7 +94,6 @@ export function checklistView(steps: readonly ItemCheckStep[]) {
     decimalText,
   };
 }
-export type ChecklistView = ReturnType<typeof checklistView>;
 
 /** The required steps an item still lacks, in words for the person marking it BUILT; none: empty. */
 export async function checklistGate(tx: Tx, itemId: number): Promise<FieldErrors> {

@@ -33,4 +33,3 @@ export async function checklistPageData(db: DbOrTx, roles: readonly string[], it
   if (label === undefined) return undefined;
   return { itemId, label, ...checklistView(steps), closed: !open, canRecord: open && can(roles, 'checklists:record'), canWaive: open && can(roles, 'checklists:waive') };
 }
-export type ChecklistPageData = NonNullable<Awaited<ReturnType<typeof checklistPageData>>>;

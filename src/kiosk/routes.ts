@@ -327,9 +327,10 @@ export async function kioskRoutes(fastify: FastifyInstance) {
   });
 
   itemAction('checks', KioskForm(CheckFields), async (request, kiosk, itemId) => {
-    const body = request.body as Record<string, string>;
-    if (!isCanonicalId(body.step ?? '') || !isVersion(body.checkVersion ?? '')) throw new ValidationError({ form: 'That button did not say which step it is for. Close the item and open it again.' });
-    const outcome = await recordCheck(db, actorOf(kiosk), itemId, Number(body.step), Number(body.checkVersion), checkRecordOf(body));
+    // The route's schema (CheckFields) has checked the body; its fields are read as the form's text.
+    const step = formText(request.body, 'step'), checkVersion = formText(request.body, 'checkVersion');
+    if (!isCanonicalId(step) || !isVersion(checkVersion)) throw new ValidationError({ form: 'That button did not say which step it is for. Close the item and open it again.' });
+    const outcome = await recordCheck(db, actorOf(kiosk), itemId, Number(step), Number(checkVersion), checkRecordOf(request.body));
     return recordedMessage(outcome);
   });
   itemAction('checks/photo', Type.Any({ description: 'multipart/form-data: step, checkVersion and one photo file' }), async (request, kiosk, itemId) => {

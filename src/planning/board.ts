@@ -165,7 +165,6 @@ export async function planningBoard(db: DbOrTx, workflow: Workflow, calendar: Sh
   const [machines, parts] = await Promise.all([boardMachines(db), boardParts(db, workflow, calendar, from, addDays(from, length - 1))]);
   return assembleBoard(machines, parts, calendar, from, length);
 }
-export type PlanningBoard = Awaited<ReturnType<typeof planningBoard>>;
 
 /**
  * Items waiting to be made with no plan, the soonest due first. One index range per status

@@ -11,7 +11,7 @@ import { can } from '../platform/permissions.js';
 import { CalendarDateOrEmpty, IdParams, OneOf, Query, Text, Version } from '../platform/schemas.js';
 import { QueuePageCache } from '../workflow/queue-page-cache.js';
 import { renderView } from '../platform/views.js';
-import { assembleBoard, barsPerMachine, boardLengths, boardMachines, boardParts, machinePlan, type BoardParts } from './board.js';
+import { assembleBoard, boardLengths, boardMachines, boardParts, machinePlan, type BoardParts } from './board.js';
 import { itemPlan, planForm, plannedMessage, planItem, plansSeq, unplanItem, type ItemPlan, type PlanValues } from './plan.js';
 
 const Days = OneOf(boardLengths.map(String) as ['7', '14', '28']);
@@ -61,7 +61,7 @@ export async function planningRoutes(fastify: FastifyInstance) {
   function regionData(request: FastifyRequest, window: { from: string; days: number }, inputs: Awaited<ReturnType<typeof boardInputs>>, notice: { message?: string; error?: string } = {}) {
     const board = assembleBoard(inputs.machines, inputs.parts, inputs.shopCalendar, window.from, window.days);
     const defaultWindow = window.days === 14 && window.from === weekOf(fmt.today());
-    return { board, canPlan: can(request.user!.roles, 'planning:manage'), barsPerMachine, boardLengths, notice, boardUrl: boardUrl(window), defaultWindow };
+    return { board, canPlan: can(request.user!.roles, 'planning:manage'), boardLengths, notice, boardUrl: boardUrl(window), defaultWindow };
   }
 
   const boardData = async (request: FastifyRequest, window: { from: string; days: number }, notice: { message?: string; error?: string } = {}) => regionData(request, window, await boardInputs(window), notice);
