@@ -51,7 +51,8 @@ interface Properties {
   properties?: Record<string, { type?: string }>;
 }
 
-const stackText = /\bat [\w.<>]+ \(|\.ts:\d+|node_modules|FST_[A-Z_]+|Error: /;
+// Fastify's error codes are FST_ERR_…: a random token in a page (a CSRF token) may hold "FST_" by chance.
+const stackText = /\bat [\w.<>]+ \(|\.ts:\d+|node_modules|FST_ERR_[A-Z_]+|Error: /;
 
 function looksBroken(response: LightMyRequestResponse): string | undefined {
   if (response.statusCode >= 500) return `status ${response.statusCode}`;
